@@ -1,0 +1,63 @@
+#ifndef ESTFCGI_COPENSSL_SHIM_H
+#define ESTFCGI_COPENSSL_SHIM_H
+/*
+ * OpenSSL 3 headers, plus static inline wrappers for what Swift cannot import:
+ * the type-safe stack macros, BIO and OPENSSL_free macros, the variadic
+ * key-generation helpers and the XN_FLAG_RFC2253 composite constant.
+ */
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/cms.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs7.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+/* STACK_OF(X509) */
+static inline STACK_OF(X509) *estfcgi_sk_X509_new(void) { return sk_X509_new_null(); }
+static inline int estfcgi_sk_X509_push(STACK_OF(X509) *s, X509 *x) { return sk_X509_push(s, x); }
+static inline int estfcgi_sk_X509_num(const STACK_OF(X509) *s) { return sk_X509_num(s); }
+static inline X509 *estfcgi_sk_X509_value(const STACK_OF(X509) *s, int i) { return sk_X509_value(s, i); }
+/* Frees the stack only; the certificates stay owned by their Swift wrappers. */
+static inline void estfcgi_sk_X509_free(STACK_OF(X509) *s) { sk_X509_free(s); }
+static inline void estfcgi_sk_X509_pop_free(STACK_OF(X509) *s) { sk_X509_pop_free(s, X509_free); }
+
+/* STACK_OF(X509_EXTENSION) */
+static inline int estfcgi_sk_X509_EXTENSION_num(const STACK_OF(X509_EXTENSION) *s) { return sk_X509_EXTENSION_num(s); }
+static inline X509_EXTENSION *estfcgi_sk_X509_EXTENSION_value(const STACK_OF(X509_EXTENSION) *s, int i) {
+    return sk_X509_EXTENSION_value(s, i);
+}
+static inline void estfcgi_sk_X509_EXTENSION_pop_free(STACK_OF(X509_EXTENSION) *s) {
+    sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free);
+}
+
+/* BIO / memory macros */
+static inline long estfcgi_BIO_get_mem_data(BIO *b, char **pp) { return BIO_get_mem_data(b, pp); }
+static inline void estfcgi_OPENSSL_free(void *p) { OPENSSL_free(p); }
+static inline unsigned long estfcgi_XN_FLAG_RFC2253(void) { return XN_FLAG_RFC2253; }
+
+/* Key generation (EVP_EC_gen / EVP_RSA_gen are variadic macros). */
+static inline EVP_PKEY *estfcgi_ec_gen(const char *curve) { return EVP_EC_gen(curve); }
+static inline EVP_PKEY *estfcgi_rsa_gen(unsigned int bits) { return EVP_RSA_gen(bits); }
+static inline EVP_PKEY *estfcgi_ed25519_gen(void) { return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"); }
+
+/* PKCS#7: the certificate set of a SignedData (the union is not importable). */
+static inline STACK_OF(X509) *estfcgi_pkcs7_certs(PKCS7 *p7) {
+    if (p7 == NULL || !PKCS7_type_is_signed(p7) || p7->d.sign == NULL) return NULL;
+    return p7->d.sign->cert;
+}
+
+/* One X.509v3 extension from OpenSSL's config syntax ("critical,CA:FALSE", "hash",
+ * "keyid:always"); the X509V3_CTX lives on the C stack so Swift never sees its layout. */
+static inline X509_EXTENSION *estfcgi_make_extension(X509 *issuer, X509 *subject, int nid, const char *value) {
+    X509V3_CTX ctx;
+    X509V3_set_ctx(&ctx, issuer, subject, NULL, NULL, 0);
+    return X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+}
+#endif

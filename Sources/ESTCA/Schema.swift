@@ -1,0 +1,83 @@
+import ESTSQLite
+
+/// The store's schema. Append a migration; never edit a shipped one.
+enum Schema {
+    static let migrator = Migrator([
+        // 1: CAs, profiles, issued certificates, audit log.
+        [
+            """
+            CREATE TABLE cas (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                subject TEXT NOT NULL,
+                certificate BLOB NOT NULL,
+                chain_pem TEXT NOT NULL DEFAULT '',
+                encrypted_key TEXT,
+                status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
+                not_after TEXT NOT NULL,
+                fingerprint TEXT NOT NULL UNIQUE,
+                created_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE profiles (
+                id INTEGER PRIMARY KEY,
+                label TEXT,
+                issuer_ca_id INTEGER NOT NULL REFERENCES cas(id),
+                trust TEXT NOT NULL DEFAULT '',
+                cacerts TEXT NOT NULL DEFAULT '',
+                validity_days INTEGER NOT NULL DEFAULT 365 CHECK (validity_days > 0),
+                key_types TEXT NOT NULL DEFAULT '',
+                eku TEXT NOT NULL DEFAULT 'clientAuth',
+                reenroll_window_days INTEGER,
+                revoke_on_reenroll INTEGER NOT NULL DEFAULT 0,
+                serverkeygen TEXT,
+                serverkeygen_encrypt INTEGER NOT NULL DEFAULT 0,
+                csrattrs TEXT NOT NULL DEFAULT '',
+                enforce_csrattrs INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )
+            """,
+            // The default profile has label NULL; '' never is a valid label, so this
+            // index makes both the labels and the default unique.
+            "CREATE UNIQUE INDEX profiles_label ON profiles (ifnull(label, ''))",
+            """
+            CREATE TABLE certificates (
+                id INTEGER PRIMARY KEY,
+                serial TEXT NOT NULL,
+                issuer_ca_id INTEGER NOT NULL REFERENCES cas(id),
+                profile TEXT,
+                subject TEXT NOT NULL,
+                sans TEXT NOT NULL DEFAULT '',
+                not_before TEXT NOT NULL,
+                not_after TEXT NOT NULL,
+                fingerprint TEXT NOT NULL UNIQUE,
+                der BLOB NOT NULL,
+                status TEXT NOT NULL DEFAULT 'valid' CHECK (status IN ('valid', 'revoked')),
+                revoked_at TEXT,
+                revocation_reason TEXT,
+                replaces_id INTEGER REFERENCES certificates(id),
+                requester TEXT,
+                issued_at TEXT NOT NULL,
+                UNIQUE (issuer_ca_id, serial)
+            )
+            """,
+            "CREATE INDEX certificates_serial ON certificates (serial)",
+            "CREATE INDEX certificates_not_after ON certificates (not_after)",
+            """
+            CREATE TABLE audit (
+                id INTEGER PRIMARY KEY,
+                time TEXT NOT NULL,
+                operation TEXT NOT NULL,
+                profile TEXT,
+                client TEXT,
+                status INTEGER,
+                outcome TEXT NOT NULL,
+                reason TEXT NOT NULL DEFAULT '',
+                serial TEXT
+            )
+            """,
+        ],
+    ])
+}

@@ -1,0 +1,33 @@
+import COpenSSL
+import Foundation
+
+/// Certs-only PKCS#7: a degenerate SignedData with no signers (RFC 5652 §5,
+/// RFC 7030 §4.1.3 and §4.2.3), the shape of /cacerts and enrollment answers.
+public enum PKCS7CertsOnly {
+    public static func encode(_ certificates: [Certificate]) throws -> Data {
+        guard let p7 = PKCS7_new() else { throw OpenSSLError("PKCS7_new") }
+        defer { PKCS7_free(p7) }
+        guard PKCS7_set_type(p7, NID_pkcs7_signed) == 1,
+              PKCS7_content_new(p7, NID_pkcs7_data) == 1 else { throw OpenSSLError("PKCS7 SignedData") }
+        for c in certificates {
+            // PKCS7_add_certificate takes its own reference.
+            guard PKCS7_add_certificate(p7, c.x509) == 1 else { throw OpenSSLError("PKCS7_add_certificate") }
+        }
+        return try derEncode("i2d_PKCS7") { i2d_PKCS7(p7, $0) }
+    }
+
+    /// The certificates of a certs-only PKCS#7 (DER, PEM or base64).
+    public static func decode(_ data: Data) throws -> [Certificate] {
+        guard let der = PEM.derFromAnyEncoding(data, labels: ["PKCS7"]),
+              let p7 = derDecode(der, { p, n in d2i_PKCS7(nil, p, n) }) else {
+            throw OpenSSLError("parse PKCS#7")
+        }
+        defer { PKCS7_free(p7) }
+        guard let certs = estfcgi_pkcs7_certs(p7) else { return [] }
+        return (0..<estfcgi_sk_X509_num(certs)).compactMap { i in
+            guard let x = estfcgi_sk_X509_value(certs, i) else { return nil }
+            X509_up_ref(x)
+            return Certificate(owning: x)
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import COpenSSL
+import Foundation
+
+/// A private key. The EVP_PKEY never leaves this layer.
+public final class PrivateKey: @unchecked Sendable {
+    let pkey: OpaquePointer
+
+    init(owning pkey: OpaquePointer) { self.pkey = pkey }
+
+    deinit { EVP_PKEY_free(pkey) }
+
+    /// Generates a fresh key with OpenSSL's default RNG.
+    public static func generate(_ type: KeyType) throws -> PrivateKey {
+        let made: OpaquePointer?
+        switch type {
+        case .ecP256: made = estfcgi_ec_gen("P-256")
+        case .ecP384: made = estfcgi_ec_gen("P-384")
+        case .ecP521: made = estfcgi_ec_gen("P-521")
+        case .rsa2048: made = estfcgi_rsa_gen(2048)
+        case .rsa3072: made = estfcgi_rsa_gen(3072)
+        case .rsa4096: made = estfcgi_rsa_gen(4096)
+        case .ed25519: made = estfcgi_ed25519_gen()
+        }
+        guard let key = made else { throw OpenSSLError("generate \(type.rawValue) key") }
+        return PrivateKey(owning: key)
+    }
+
+    /// Reads a PEM private key (PKCS#8, encrypted PKCS#8 or traditional). `passphrase`
+    /// is required for encrypted keys; a wrong one fails rather than prompting.
+    public convenience init(pem: String, passphrase: String? = nil) throws {
+        let bio = try MemoryBIO(Data(pem.utf8))
+        // A non-NULL empty passphrase stops OpenSSL from prompting on a terminal.
+        let pass = passphrase ?? ""
+        let key = pass.withCString { p in
+            PEM_read_bio_PrivateKey(bio.bio, nil, nil, UnsafeMutableRawPointer(mutating: p))
+        }
+        guard let k = key else { throw OpenSSLError("read private key", detail: passphrase == nil ? "not a private key, or encrypted (a passphrase is needed)" : "not a private key, or wrong passphrase") }
+        _ = OpenSSLError.drainQueue()
+        self.init(owning: k)
+    }
+
+    /// Reads an unencrypted DER private key (PKCS#8 PrivateKeyInfo or traditional).
+    public convenience init(der: Data) throws {
+        guard let k = derDecode(der, { p, n in d2i_AutoPrivateKey(nil, p, n) }) else {
+            throw OpenSSLError("read DER private key")
+        }
+        self.init(owning: k)
+    }
+
+    public var algorithm: KeyAlgorithm { keyAlgorithm(of: pkey) }
+
+    public var publicKey: PublicKey {
+        EVP_PKEY_up_ref(pkey)
+        return PublicKey(owning: pkey)
+    }
+
+    /// Unencrypted PKCS#8 PrivateKeyInfo DER (RFC 5958), as serverkeygen's application/pkcs8.
+    public func pkcs8DER() throws -> Data {
+        let bio = try MemoryBIO()
+        guard i2d_PKCS8PrivateKey_bio(bio.bio, pkey, nil, nil, 0, nil, nil) == 1 else {
+            throw OpenSSLError("encode PKCS#8")
+        }
+        return bio.data
+    }
+
+    /// Unencrypted PKCS#8 PEM ("PRIVATE KEY").
+    public func pkcs8PEM() throws -> String {
+        let bio = try MemoryBIO()
+        guard PEM_write_bio_PKCS8PrivateKey(bio.bio, pkey, nil, nil, 0, nil, nil) == 1 else {
+            throw OpenSSLError("encode PKCS#8 PEM")
+        }
+        return bio.string
+    }
+
+    /// Encrypted PKCS#8 PEM: PBES2 with PBKDF2 and AES-256-CBC under `passphrase`.
+    public func encryptedPKCS8PEM(passphrase: String) throws -> String {
+        guard !passphrase.isEmpty else { throw OpenSSLError("encrypt private key", detail: "empty passphrase") }
+        let bio = try MemoryBIO()
+        let ok = passphrase.withCString { p in
+            PEM_write_bio_PKCS8PrivateKey(bio.bio, pkey, EVP_aes_256_cbc(),
+                                          UnsafeMutablePointer(mutating: p), Int32(strlen(p)), nil, nil)
+        }
+        guard ok == 1 else { throw OpenSSLError("encrypt private key") }
+        return bio.string
+    }
+
+    /// True when `publicKey` is this key's public half.
+    public func matches(_ publicKey: PublicKey) -> Bool {
+        EVP_PKEY_eq(pkey, publicKey.pkey) == 1
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import ESTCA
+import ESTOpenSSL
+import Foundation
+
+struct CA: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ca", abstract: "Create, import, list and export CAs.",
+        subcommands: [Create.self, Import.self, List.self, Export.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a self-signed root, or an intermediate signed by --issuer.")
+        @OptionGroup var store: StoreOptions
+        @Option var name: String
+        @Option(help: "RFC 4514 subject, most specific first: 'CN=Example Root,O=Example'.") var subject: String
+        @Option(help: ArgumentHelp("Key type: \(KeyType.names).")) var key: String = "ec-p256"
+        @Option(help: "Validity in days.") var days: Int = 3650
+        @Option(help: "Name of the store CA that signs this one (default: self-signed root).") var issuer: String?
+        @Option(help: "basicConstraints pathLenConstraint.") var pathLen: Int?
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            guard let type = KeyType(rawValue: key) else { throw CAError.badRequest("--key must be one of \(KeyType.names)") }
+            let s = try store.open()
+            let ca = try s.createCA(name: name, subject: subject, keyType: type, days: days, issuer: issuer, pathLength: pathLen)
+            if output.json { try printJSON(caJSON(ca)) } else { print(try ca.certificate.pem, terminator: "") }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Import an existing CA; without --key it is a trust anchor only.")
+        @OptionGroup var store: StoreOptions
+        @Option var name: String
+        @Option(help: ArgumentHelp("CA certificate PEM file.", valueName: "PEM")) var cert: String
+        @Option(help: ArgumentHelp("CA private key PEM file (stored encrypted).", valueName: "PEM")) var key: String?
+        @Option(help: ArgumentHelp("File with the passphrase of an encrypted --key.", valueName: "FILE")) var keyInPassphraseFile: String?
+        @Option(help: ArgumentHelp("PEM of the certificates above this CA, up to the root.", valueName: "PEM")) var chain: String?
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let s = try store.open()
+            let certPEM = String(decoding: try readFile(cert, what: "--cert"), as: UTF8.self)
+            let keyPEM = try key.map { String(decoding: try readFile($0, what: "--key"), as: UTF8.self) }
+            let chainPEM = try chain.map { String(decoding: try readFile($0, what: "--chain"), as: UTF8.self) }
+            let inPass = try keyInPassphraseFile.map {
+                String(decoding: try readFile($0, what: "passphrase"), as: UTF8.self).trimmingCharacters(in: .newlines)
+            }
+            let ca = try s.importCA(name: name, certificatePEM: certPEM, keyPEM: keyPEM, keyPassphrase: inPass, chainPEM: chainPEM)
+            if output.json { try printJSON(caJSON(ca)) } else { print("imported CA '\(ca.name)' \(try ca.certificate.subject)") }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the CAs in the store.")
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let cas = try store.open().allCAs()
+            if output.json { try printJSON(try cas.map(caJSON)); return }
+            for ca in cas {
+                let c = try ca.certificate
+                print([ca.name, ca.hasKey ? "issuer" : "trust-only", ca.status, Timestamp.string(c.notAfter),
+                       c.subject.string].joined(separator: "\t"))
+            }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the CA certificate then its chain up to the root (PEM).")
+        @OptionGroup var store: StoreOptions
+        @Option var name: String
+
+        func run() throws { print(try store.open().exportPEM(name: name), terminator: "") }
+    }
+}
+
+func caJSON(_ ca: CARecord) throws -> [String: Any] {
+    let c = try ca.certificate
+    return [
+        "name": ca.name, "subject": c.subject.string, "issuer": c.issuer.string, "serial": c.serialHex,
+        "not_before": Timestamp.string(c.notBefore), "not_after": Timestamp.string(c.notAfter),
+        "fingerprint": c.fingerprint.hexString, "status": ca.status, "has_key": ca.hasKey,
+        "path_len": nullable(c.pathLength), "chain_length": try ca.chain.count, "created_at": ca.createdAt,
+    ]
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import ESTCA
+import ESTCore
+import ESTFastCGI
+import Foundation
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Answer EST requests over FastCGI (from nginx, Apache, spawn-fcgi or mod_fcgid).",
+        discussion: """
+            With neither --socket nor --listen, accepts on the listen socket handed over on fd 0.
+            SIGTERM finishes the requests in flight, then exits 0.
+            """)
+    @OptionGroup var store: StoreOptions
+    @Option(help: ArgumentHelp("Unix socket to listen on.", valueName: "PATH")) var socket: String?
+    @Option(help: ArgumentHelp("TCP address to listen on, e.g. 127.0.0.1:9000.", valueName: "HOST:PORT")) var listen: String?
+    @Option(help: "Concurrent request loops, each with its own store connection.") var workers: Int = 2
+    @Option(help: ArgumentHelp("Mode of the unix socket (octal); whoever can write to it can claim any client certificate.", valueName: "MODE")) var socketMode: String = "660"
+    @Flag(help: "Also send each request's log line to the web server's error log (FastCGI stderr).") var logToWebServer = false
+
+    func validate() throws {
+        guard socket == nil || listen == nil else { throw ValidationError("give at most one of --socket and --listen") }
+        guard (1...256).contains(workers) else { throw ValidationError("--workers must be 1-256") }
+        guard mode_t(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, e.g. 660") }
+    }
+
+    func run() throws {
+        let path = try store.path
+        let passphrase = try KeyPassphrase.load(file: store.keyPassphraseFile)
+        // Fail at start, not on the first request, when the store or passphrase is wrong.
+        let probe = try SQLiteCAStore(path: path, passphrase: passphrase)
+        for ca in try probe.allCAs() where ca.hasKey { _ = try probe.signingKey(for: ca) }
+
+        let fd: Int32
+        do {
+            if let socket { fd = try FastCGIServer.openSocket(socket, unixMode: mode_t(socketMode, radix: 8)!) }
+            else if let listen { fd = try FastCGIServer.openSocket(listen, unixMode: 0) }
+            else { fd = try FastCGIServer.inheritedSocket() }
+        } catch let e as ServeError { throw CAError.internalFailure(e.description) }
+        var options = FastCGIServer.Options()
+        options.workers = workers
+        options.logToWebServer = logToWebServer
+        let server = FastCGIServer(listenFD: fd, options: options) {
+            ESTService(authority: CertificateAuthority(store: try SQLiteCAStore(path: path, passphrase: passphrase)))
+        }
+        try server.run()
+    }
+}
