@@ -29,6 +29,10 @@ static inline void estfcgi_sk_X509_free(STACK_OF(X509) *s) { sk_X509_free(s); }
 static inline void estfcgi_sk_X509_pop_free(STACK_OF(X509) *s) { sk_X509_pop_free(s, X509_free); }
 
 /* STACK_OF(X509_EXTENSION) */
+static inline STACK_OF(X509_EXTENSION) *estfcgi_sk_X509_EXTENSION_new(void) { return sk_X509_EXTENSION_new_null(); }
+static inline int estfcgi_sk_X509_EXTENSION_push(STACK_OF(X509_EXTENSION) *s, X509_EXTENSION *e) {
+    return sk_X509_EXTENSION_push(s, e);
+}
 static inline int estfcgi_sk_X509_EXTENSION_num(const STACK_OF(X509_EXTENSION) *s) { return sk_X509_EXTENSION_num(s); }
 static inline X509_EXTENSION *estfcgi_sk_X509_EXTENSION_value(const STACK_OF(X509_EXTENSION) *s, int i) {
     return sk_X509_EXTENSION_value(s, i);

@@ -42,7 +42,7 @@ public struct ESTRequest: Sendable {
             return nil
         }
         if raw.contains("-----BEGIN") && !raw.contains("%") { return raw }
-        return raw.removingPercentEncoding
+        return raw.removingPercentEncoding?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 

@@ -17,6 +17,11 @@ public struct Route: Equatable, Sendable {
     public var label: String?
     public var operation: ESTOperation
 
+    public init(label: String?, operation: ESTOperation) {
+        self.label = label
+        self.operation = operation
+    }
+
     static let prefix = "/.well-known/est/"
 
     public enum Failure: Error, Equatable { case notFound(String) }

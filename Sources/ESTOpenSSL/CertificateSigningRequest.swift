@@ -79,19 +79,6 @@ public final class CertificateSigningRequest: @unchecked Sendable {
     public var subjectAltNameDER: Data? {
         requestedExtensions.first { $0.oid == "2.5.29.17" }?.value
     }
-
-    /// Runs `body` with the requested extension stack (borrowed for the call).
-    func withRequestedExtension<T>(oid: String, _ body: (OpaquePointer?) throws -> T) rethrows -> T {
-        guard let exts = X509_REQ_get_extensions(req) else { return try body(nil) }
-        defer { estfcgi_sk_X509_EXTENSION_pop_free(exts) }
-        for i in 0..<estfcgi_sk_X509_EXTENSION_num(exts) {
-            if let ext = estfcgi_sk_X509_EXTENSION_value(exts, i), let obj = X509_EXTENSION_get_object(ext),
-               oidString(obj) == oid {
-                return try body(ext)
-            }
-        }
-        return try body(nil)
-    }
 }
 
 func oidString(_ obj: OpaquePointer) -> String {

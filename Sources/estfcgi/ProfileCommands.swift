@@ -22,18 +22,21 @@ struct ProfileSettings: ParsableArguments {
     @Option(help: "Certificate validity in days (capped at the issuer's notAfter).") var validityDays: Int?
     @Option(help: ArgumentHelp("Accepted CSR key types: \(KeyType.names), rsa, ec (default: all).", valueName: "LIST")) var keyTypes: String?
     @Option(help: ArgumentHelp("extendedKeyUsage: clientAuth,serverAuth,... or OIDs.", valueName: "LIST")) var eku: String?
-    @Option(help: "simplereenroll is accepted only this many days before notAfter (default: any time).") var reenrollWindowDays: Int?
+    @Option(help: ArgumentHelp("simplereenroll is accepted only this many days before notAfter; 'none' (the default): any time.", valueName: "N")) var reenrollWindowDays: String?
     @Flag(inversion: .prefixedNo, help: "Revoke the replaced certificate (superseded) on re-enrollment.") var revokeOnReenroll: Bool?
     @Option(help: ArgumentHelp("Enable serverkeygen with this key type (\(KeyType.names)), or 'none'.", valueName: "KEYTYPE")) var serverkeygen: String?
     @Option(help: ArgumentHelp("What /cacerts returns (default: the issuer and its chain).", valueName: "CA,...")) var cacerts: String?
 
-    func apply(to p: inout Profile) {
+    func apply(to p: inout Profile) throws {
         if let issuer { p.issuer = issuer }
         if let t = list(trust) { p.trust = t }
         if let validityDays { p.validityDays = validityDays }
         if let k = list(keyTypes) { p.keyTypes = k }
         if let e = list(eku) { p.eku = e }
-        if let reenrollWindowDays { p.reenrollWindowDays = reenrollWindowDays < 0 ? nil : reenrollWindowDays }
+        if let w = reenrollWindowDays {
+            guard w == "none" || Int(w) != nil else { throw CAError.badRequest("--reenroll-window-days takes a number of days or 'none'") }
+            p.reenrollWindowDays = Int(w)
+        }
         if let revokeOnReenroll { p.revokeOnReenroll = revokeOnReenroll }
         if let serverkeygen { p.serverKeygen = serverkeygen == "none" ? nil : serverkeygen }
         if let c = list(cacerts) { p.cacerts = c }
@@ -55,7 +58,7 @@ struct ProfileCommand: ParsableCommand {
         func run() throws {
             guard let issuer = settings.issuer else { throw CAError.badRequest("--issuer CA is required") }
             var p = Profile(label: selector.label, issuer: issuer)
-            settings.apply(to: &p)
+            try settings.apply(to: &p)
             let s = try store.open()
             try s.saveProfile(p, replace: false)
             try show(s.profile(label: p.label)!, json: output.json)
@@ -74,7 +77,7 @@ struct ProfileCommand: ParsableCommand {
             guard var p = try s.profile(label: selector.label) else {
                 throw CAError.notFound("no profile \(selector.label ?? "(default)")")
             }
-            settings.apply(to: &p)
+            try settings.apply(to: &p)
             try s.saveProfile(p, replace: true)
             try show(s.profile(label: p.label)!, json: output.json)
         }

@@ -1,0 +1,159 @@
+import ESTCA
+import ESTCore
+import ESTOpenSSL
+import Foundation
+import XCTest
+
+/// An authority that records what the core asked and answers from fixed material.
+final class FakeAuthority: EnrollmentAuthority {
+    var audits: [AuditEvent] = []
+    var enrolled: [(String?, String?)] = []
+    var refuse: CAError?
+    let caKey: PrivateKey
+    let caCert: Certificate
+
+    init() throws {
+        caKey = try PrivateKey.generate(.ecP256)
+        caCert = try CertificateSigner.sign(CertificateTemplate(
+            subject: try DistinguishedName(parsing: "CN=Fake CA"), publicKey: caKey.publicKey,
+            serial: try CertificateTemplate.randomSerial(), notBefore: Date() - 60, notAfter: Date() + 86400,
+            isCA: true, keyUsage: ["keyCertSign"]), issuer: nil, issuerKey: caKey)
+    }
+
+    func caCertificates(profile: String?) throws -> [Certificate] {
+        guard profile == nil || profile == "iot" else { throw CAError.notFound("unknown profile '\(profile!)'") }
+        return [caCert]
+    }
+
+    func sign(_ csr: CertificateSigningRequest) throws -> Certificate {
+        try CertificateSigner.sign(CertificateTemplate(
+            subject: csr.subject, publicKey: csr.publicKey!, serial: try CertificateTemplate.randomSerial(),
+            notBefore: Date(), notAfter: Date() + 3600, isCA: false, keyUsage: ["digitalSignature"]),
+            issuer: caCert, issuerKey: caKey)
+    }
+
+    func enroll(csr: CertificateSigningRequest, profile: String?, client: Certificate?) throws -> Certificate {
+        if let refuse { throw refuse }
+        enrolled.append((profile, client?.subject.string))
+        return try sign(csr)
+    }
+
+    func reenroll(csr: CertificateSigningRequest, profile: String?, client: Certificate?) throws -> Certificate {
+        try enroll(csr: csr, profile: profile, client: client)
+    }
+
+    func audit(_ event: AuditEvent) { audits.append(event) }
+}
+
+final class RequestTests: XCTestCase {
+    func testPathPrecedence() {
+        XCTAssertEqual(ESTRequest(params: ["DOCUMENT_URI": "/a", "SCRIPT_NAME": "/b", "REQUEST_URI": "/c"]).path, "/a")
+        XCTAssertEqual(ESTRequest(params: ["SCRIPT_NAME": "/.well-known/est", "PATH_INFO": "/iot/cacerts"]).path,
+                       "/.well-known/est/iot/cacerts")
+        XCTAssertEqual(ESTRequest(params: ["REQUEST_URI": "/.well-known/est/%69ot/cacerts?x=1"]).path, "/.well-known/est/iot/cacerts")
+    }
+
+    func testRoutes() throws {
+        XCTAssertEqual(try Route.parse(path: "/.well-known/est/cacerts", pinned: nil), Route(label: nil, operation: .cacerts))
+        XCTAssertEqual(try Route.parse(path: "/.well-known/est/iot/simpleenroll", pinned: nil), Route(label: "iot", operation: .simpleenroll))
+        XCTAssertEqual(try Route.parse(path: "/.well-known/est/simpleenroll", pinned: "iot"), Route(label: "iot", operation: .simpleenroll))
+        XCTAssertEqual(try Route.parse(path: "/.well-known/est/iot/cacerts", pinned: "iot"), Route(label: "iot", operation: .cacerts))
+        for bad in ["/.well-known/est/", "/.well-known/est/nope", "/.well-known/est/a/b/cacerts", "/other/cacerts",
+                    "/.well-known/est//cacerts", "/.well-known/est/cacerts/cacerts"] {
+            XCTAssertThrowsError(try Route.parse(path: bad, pinned: nil), bad)
+        }
+        XCTAssertThrowsError(try Route.parse(path: "/.well-known/est/other/cacerts", pinned: "iot"))
+    }
+
+    func testClientCertificateComesOnlyFromTheWebServerVariable() throws {
+        let pem = try FakeAuthority().caCert.pem
+        let escaped = pem.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        XCTAssertEqual(ESTRequest(params: ["SSL_CLIENT_CERT": escaped]).clientCertificatePEM, pem.trimmingCharacters(in: .newlines))
+        XCTAssertEqual(ESTRequest(params: ["SSL_CLIENT_CERT": pem]).clientCertificatePEM, pem.trimmingCharacters(in: .newlines))
+        XCTAssertNil(ESTRequest(params: ["SSL_CLIENT_CERT": ""]).clientCertificatePEM)
+        XCTAssertNil(ESTRequest(params: ["HTTP_SSL_CLIENT_CERT": pem, "HTTP_X_SSL_CLIENT_CERT": pem]).clientCertificatePEM)
+    }
+}
+
+final class ServiceTests: XCTestCase {
+    var fake: FakeAuthority!
+    var service: ESTService!
+    var client: Certificate!
+    var csrDER: Data!
+
+    override func setUpWithError() throws {
+        fake = try FakeAuthority()
+        service = ESTService(authority: fake)
+        client = try fake.sign(try CSRBuilder.make(subject: try DistinguishedName(parsing: "CN=device"), key: try PrivateKey.generate(.ecP256)))
+        csrDER = try CSRBuilder.make(subject: try DistinguishedName(parsing: "CN=new"), key: try PrivateKey.generate(.ecP256)).der
+    }
+
+    func request(_ method: String, _ path: String, body: Data = Data(), type: String? = "application/pkcs10",
+                 cert: Bool = true, extra: [String: String] = [:]) -> ESTRequest {
+        var params = ["REQUEST_METHOD": method, "DOCUMENT_URI": path]
+        if let type { params["CONTENT_TYPE"] = type }
+        if cert { params["SSL_CLIENT_CERT"] = client.pem }
+        return ESTRequest(params: params.merging(extra) { a, _ in a }, body: body)
+    }
+
+    func testCACertsShape() throws {
+        let out = service.handle(request("GET", "/.well-known/est/cacerts", cert: false))
+        XCTAssertEqual(out.response.status, 200)
+        XCTAssertEqual(out.response.headers.map(\.0), ["Content-Type", "Content-Transfer-Encoding"])
+        XCTAssertEqual(out.response.header("Content-Type"), "application/pkcs7-mime")
+        let text = String(decoding: out.response.body, as: UTF8.self)
+        XCTAssertTrue(text.split(separator: "\n").allSatisfy { $0.count <= 64 })
+        XCTAssertEqual(try PKCS7CertsOnly.decode(out.response.body).map(\.der), [fake.caCert.der])
+        XCTAssertEqual(fake.audits.count, 1)
+        XCTAssertEqual(fake.audits.first?.status, 200)
+    }
+
+    func testEnrollAcceptsEveryBodyEncoding() throws {
+        let bodies = [csrDER!, Data(csrDER.base64EncodedString().utf8), Data(csrDER.base64Wrapped().utf8),
+                      Data(PEM.encode(csrDER, label: "CERTIFICATE REQUEST").utf8)]
+        for body in bodies {
+            let out = service.handle(request("POST", "/.well-known/est/iot/simpleenroll", body: body,
+                                             type: "Application/PKCS10; charset=x", extra: ["HTTP_CONTENT_TRANSFER_ENCODING": "7bit"]))
+            XCTAssertEqual(out.response.status, 200, String(decoding: out.response.body, as: UTF8.self))
+            XCTAssertEqual(out.response.header("Content-Type"), "application/pkcs7-mime; smime-type=certs-only")
+            XCTAssertEqual(try PKCS7CertsOnly.decode(out.response.body).first?.subject.string, "CN=new")
+        }
+        XCTAssertEqual(fake.enrolled.map(\.0), Array(repeating: "iot", count: 4))
+        XCTAssertEqual(fake.enrolled.first?.1, "CN=device")
+    }
+
+    func testRefusalStatuses() {
+        func status(_ r: ESTRequest) -> Int { service.handle(r).response.status }
+        XCTAssertEqual(status(request("GET", "/.well-known/est/simpleenroll")), 405)
+        XCTAssertEqual(service.handle(request("GET", "/.well-known/est/simpleenroll")).response.header("Allow"), "POST")
+        XCTAssertEqual(status(request("POST", "/.well-known/est/cacerts")), 405)
+        XCTAssertEqual(status(request("POST", "/.well-known/est/simpleenroll", body: csrDER, type: "text/plain")), 415)
+        XCTAssertEqual(status(request("POST", "/.well-known/est/simpleenroll", body: csrDER, type: nil)), 415)
+        XCTAssertEqual(status(request("POST", "/.well-known/est/simpleenroll", body: csrDER, cert: false)), 401)
+        XCTAssertEqual(status(request("POST", "/.well-known/est/simpleenroll", body: csrDER, cert: false,
+                                      extra: ["HTTP_SSL_CLIENT_CERT": client.pem])), 401)
+        XCTAssertEqual(status(request("POST", "/.well-known/est/simpleenroll", body: Data("garbage!".utf8))), 400)
+        XCTAssertEqual(status(request("POST", "/.well-known/est/simpleenroll", body: Data(count: 70_000))), 413)
+        XCTAssertEqual(status(ESTRequest(params: ["REQUEST_METHOD": "POST", "DOCUMENT_URI": "/.well-known/est/simpleenroll"],
+                                         bodyTruncated: true)), 413)
+        XCTAssertEqual(status(request("POST", "/.well-known/est/nope/simpleenroll", body: csrDER)), 404)
+        XCTAssertEqual(status(request("POST", "/.well-known/est/fullcmc", body: csrDER)), 501)
+        XCTAssertTrue(fake.enrolled.isEmpty, "no refused request reached enrollment")
+        XCTAssertEqual(fake.audits.count, 12)
+        XCTAssertTrue(fake.audits.allSatisfy { $0.outcome == "refused" })
+    }
+
+    func testAuthorityRefusalsMapToStatusesAndHideInternals() {
+        let cases: [(CAError, Int)] = [(.forbidden("no"), 403), (.badRequest("bad"), 400), (.unauthenticated("who"), 401),
+                                      (.internalFailure("secret path /etc/x"), 500)]
+        for (error, expected) in cases {
+            fake.refuse = error
+            let out = service.handle(request("POST", "/.well-known/est/simpleenroll", body: csrDER))
+            XCTAssertEqual(out.response.status, expected)
+            let body = String(decoding: out.response.body, as: UTF8.self)
+            XCTAssertEqual(body.filter { $0 == "\n" }.count, 1, "one line")
+            if expected == 500 { XCTAssertEqual(body, "internal error\n") } else { XCTAssertEqual(body, error.reason + "\n") }
+            XCTAssertEqual(fake.audits.last?.reason, error.reason, "the audit keeps the real reason")
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import ESTSQLite
+import Foundation
+import XCTest
+
+final class DatabaseTests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("estfcgi-sqlite-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    func testNewFileIsPrivateAndWAL() throws {
+        let path = dir.appendingPathComponent("s.db").path
+        let db = try Database(path: path)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! Int
+        XCTAssertEqual(mode, 0o600)
+        XCTAssertEqual(try db.scalar("PRAGMA journal_mode"), .text("wal"))
+    }
+
+    func testBindingRoundTripsEveryType() throws {
+        let db = try Database(path: dir.appendingPathComponent("s.db").path)
+        try db.execute("CREATE TABLE t (i INTEGER, s TEXT, b BLOB, n TEXT)")
+        let blob = Data([0, 1, 2, 255])
+        // A value that would be an injection if it were spliced into the SQL text.
+        let tricky = "x'); DROP TABLE t; --"
+        try db.execute("INSERT INTO t VALUES (?, ?, ?, ?)", [Int64.max, tricky, blob, String?.none])
+        let row = try XCTUnwrap(db.query("SELECT * FROM t").first)
+        XCTAssertEqual(row.int("i"), Int64.max)
+        XCTAssertEqual(row.string("s"), tricky)
+        XCTAssertEqual(row.data("b"), blob)
+        XCTAssertEqual(row["n"], .null)
+        try db.execute("INSERT INTO t (b) VALUES (?)", [Data()])
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM t WHERE b IS NOT NULL"), .integer(2), "empty blob is not NULL")
+    }
+
+    func testTransactionRollsBackOnError() throws {
+        let db = try Database(path: dir.appendingPathComponent("s.db").path)
+        try db.execute("CREATE TABLE t (k TEXT UNIQUE)")
+        struct Boom: Error {}
+        XCTAssertThrowsError(try db.transaction {
+            try db.execute("INSERT INTO t VALUES ('a')")
+            throw Boom()
+        })
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM t"), .integer(0))
+        try db.execute("INSERT INTO t VALUES ('a')")
+        do {
+            try db.execute("INSERT INTO t VALUES ('a')")
+            XCTFail("duplicate accepted")
+        } catch let e as SQLiteError {
+            XCTAssertTrue(e.isConstraintViolation)
+        }
+    }
+
+    func testMigrationsRunOnceAndRefuseNewerStores() throws {
+        let path = dir.appendingPathComponent("s.db").path
+        let db = try Database(path: path)
+        let v1 = Migrator([["CREATE TABLE a (x)"]])
+        XCTAssertEqual(try v1.migrate(db), 1)
+        XCTAssertEqual(try v1.migrate(db), 1, "idempotent")
+        let v2 = Migrator([["CREATE TABLE a (x)"], ["ALTER TABLE a ADD COLUMN y"]])
+        XCTAssertEqual(try v2.migrate(db), 2)
+        XCTAssertThrowsError(try v1.migrate(db), "an older binary must not write a newer schema")
+    }
+
+    func testTwoConnectionsSeeEachOthersCommits() throws {
+        let path = dir.appendingPathComponent("s.db").path
+        let a = try Database(path: path), b = try Database(path: path)
+        try a.execute("CREATE TABLE t (x)")
+        try a.transaction { try a.execute("INSERT INTO t VALUES (1)") }
+        XCTAssertEqual(try b.scalar("SELECT count(*) FROM t"), .integer(1))
+    }
+}

@@ -1,0 +1,149 @@
+# Command-level tests of the `estfcgi` admin CLI, checked with the real openssl CLI (sourced).
+suite_cli() {
+  local d=$WORK/cli e=$ESTFCGI out rc
+  mkdir -p "$d"
+  # A store of its own, so the EST suites' counts are unaffected.
+  local ESTFCGI_DB=$d/ca.db
+  export ESTFCGI_DB
+
+  check "cli: --help" "$e" --help
+  for sub in "init" "ca create" "ca import" "ca list" "ca export" "profile create" "profile list" "profile show" \
+             "profile update" "profile delete" "cert issue" "cert list" "cert show" "cert revoke" "serve" "audit"; do
+    check "cli: $sub --help" "$e" $sub --help
+  done
+  out=$("$e" ca list 2>&1); rc=$?
+  expect_eq "cli: no store -> non-zero, one line" "$rc/$(printf '%s\n' "$out" | wc -l)" "1/1"
+
+  check "cli: init" "$e" init
+  check "cli: init is idempotent" "$e" init
+  expect_eq "cli: store file mode 0600" "$(stat -c %a "$d/ca.db")" 600
+
+  out=$(ESTFCGI_KEY_PASSPHRASE_FILE= "$e" ca create --name nopass --subject CN=x 2>&1); rc=$?
+  expect_contains "cli: CA key needs a passphrase file" "$rc $out" "1 estfcgi: error: CA key passphrase needed"
+
+  local k
+  for k in ec-p256 ec-p384 ec-p521 rsa-2048 ed25519; do
+    check "cli: ca create root ($k)" "$e" ca create --name "root-$k" --subject "CN=Root $k,O=Test" --key "$k" --days 400
+  done
+  expect_contains "cli: P-384 CA signs with SHA-384" "$("$e" ca export --name root-ec-p384 | openssl x509 -noout -text)" "ecdsa-with-SHA384"
+  expect_contains "cli: P-521 CA signs with SHA-512" "$("$e" ca export --name root-ec-p521 | openssl x509 -noout -text)" "ecdsa-with-SHA512"
+  expect_contains "cli: RSA CA signs with SHA-256" "$("$e" ca export --name root-rsa-2048 | openssl x509 -noout -text)" "sha256WithRSAEncryption"
+  expect_contains "cli: Ed25519 CA signs with Ed25519" "$("$e" ca export --name root-ed25519 | openssl x509 -noout -text)" "Signature Algorithm: ED25519"
+
+  check "cli: intermediate under a root" "$e" ca create --name sub --issuer root-ec-p384 --subject 'CN=Sub CA,O=Test' --path-len 0
+  out=$("$e" ca create --name subsub --issuer sub --subject CN=x 2>&1); rc=$?
+  expect_contains "cli: pathlen 0 CA cannot sign a CA" "$rc $out" "1 estfcgi: error: CA 'sub' has pathlen 0"
+  "$e" ca export --name sub > "$d/sub-chain.pem"
+  expect_eq "cli: export gives the CA then its chain" "$(grep -c 'BEGIN CERTIFICATE' "$d/sub-chain.pem")" 2
+  "$e" ca export --name root-ec-p384 > "$d/root.pem"
+  check "cli: intermediate verifies against its root" openssl verify -CAfile "$d/root.pem" "$d/sub-chain.pem"
+
+  out=$("$e" profile create --aps simpleenroll --issuer sub 2>&1); rc=$?
+  expect_contains "cli: operation name refused as label" "$rc $out" "1 estfcgi: error: profile label 'simpleenroll' is reserved"
+  out=$("$e" profile create --aps 'bad/label' --issuer sub 2>&1); rc=$?
+  expect_eq "cli: bad label -> non-zero" "$rc" 1
+  check "cli: profile create --default" "$e" profile create --default --issuer sub --eku clientAuth
+  check "cli: profile create --aps" "$e" profile create --aps lab --issuer sub --key-types ec-p256,rsa --validity-days 10
+  out=$("$e" profile create --aps lab --issuer sub 2>&1); rc=$?
+  expect_eq "cli: duplicate profile refused" "$rc" 1
+  out=$("$e" profile create --aps x --issuer nosuch 2>&1); rc=$?
+  expect_contains "cli: unknown issuer refused" "$rc $out" "1 estfcgi: error: no CA named 'nosuch'"
+  check "cli: profile update" "$e" profile update --aps lab --reenroll-window-days 3 --revoke-on-reenroll
+  out=$("$e" profile show --aps lab --json)
+  expect_eq "cli: profile show --json reflects the update" \
+    "$(printf %s "$out" | python3 -c 'import json,sys; p=json.load(sys.stdin); print(p["reenroll_window_days"], p["revoke_on_reenroll"], p["key_types"], p["issuer"])')" \
+    "3 True ['ec-p256', 'rsa'] sub"
+  expect_eq "cli: profile list --json is an array of 2" "$("$e" profile list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 2
+
+  # Leaves of every accepted key type, verified by openssl through the intermediate.
+  local spec
+  for spec in ec:P-256 ec:P-384 ec:P-521 rsa:2048 rsa:3072 ed25519; do
+    case $spec in
+      ec:*) openssl req -new -newkey ec -pkeyopt "ec_paramgen_curve:${spec#ec:}" -nodes -subj "/CN=leaf-$spec" -keyout "$d/l.key" -out "$d/l.csr" 2>/dev/null ;;
+      *) openssl req -new -newkey "$spec" -nodes -subj "/CN=leaf-$spec" -keyout "$d/l.key" -out "$d/l.csr" 2>/dev/null ;;
+    esac
+    "$e" cert issue --default --csr "$d/l.csr" > "$d/l.pem"
+    check "cli: $spec leaf verifies root -> intermediate -> leaf" openssl verify -CAfile "$d/root.pem" -untrusted "$d/sub-chain.pem" "$d/l.pem"
+  done
+
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '/CN=wants-ca' -keyout "$d/ca.key" \
+    -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' \
+    -addext 'subjectAltName=DNS:wants-ca.example,IP:192.0.2.7' -out "$d/ca.csr" 2>/dev/null
+  "$e" cert issue --default --csr "$d/ca.csr" > "$d/ca-leaf.pem"
+  out=$(openssl x509 -in "$d/ca-leaf.pem" -noout -ext basicConstraints,keyUsage,subjectAltName)
+  expect_contains "cli: CA:TRUE request yields CA:FALSE" "$out" "CA:FALSE"
+  case $out in *"Certificate Sign"*|*"CRL Sign"*) not_ok "cli: keyCertSign/cRLSign never granted" ;; *) ok "cli: keyCertSign/cRLSign never granted" ;; esac
+  expect_contains "cli: SAN copied from the CSR" "$out" "DNS:wants-ca.example, IP Address:192.0.2.7"
+  check "cli: leaf lives 365 days (default validity)" openssl x509 -in "$d/ca-leaf.pem" -noout -checkend $((364 * 86400))
+  check "cli: ... and no longer" bash -c "! openssl x509 -in '$d/ca-leaf.pem' -noout -checkend $((366 * 86400))"
+
+  local before; before=$("$e" cert list | wc -l)
+  openssl req -new -newkey rsa:1024 -nodes -subj '/CN=weak' -keyout "$d/w.key" -out "$d/w.csr" 2>/dev/null
+  out=$("$e" cert issue --default --csr "$d/w.csr" 2>&1); rc=$?
+  expect_eq "cli: RSA-1024 refused with one line" "$rc $out" "1 estfcgi: error: RSA key of 1024 bits refused (minimum 2048)"
+  openssl req -in "$d/l.csr" -outform DER -out "$d/t.der"
+  python3 -c 'import sys; b=bytearray(open(sys.argv[1],"rb").read()); b[-3]^=1; open(sys.argv[1],"wb").write(bytes(b))' "$d/t.der"
+  out=$("$e" cert issue --default --csr "$d/t.der" 2>&1); rc=$?
+  expect_eq "cli: tampered CSR refused" "$rc $out" "1 estfcgi: error: CSR signature does not verify"
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -subj '/CN=p384' -keyout "$d/p.key" -out "$d/p.csr" 2>/dev/null
+  out=$("$e" cert issue --profile lab --csr "$d/p.csr" 2>&1); rc=$?
+  expect_contains "cli: profile key-types narrow what is accepted" "$rc $out" "1 estfcgi: error: EC secp384r1 key not allowed"
+  expect_eq "cli: refusals recorded nothing" "$("$e" cert list | wc -l)" "$before"
+
+  # Serial formats and revocation.
+  local serial; serial=$(openssl x509 -in "$d/ca-leaf.pem" -noout -serial | cut -d= -f2)
+  local colons; colons=$(printf '00%s' "$serial" | sed 's/../&:/g; s/:$//')
+  expect_contains "cli: cert show takes colons, case, leading zeros" "$("$e" cert show "$colons" --json)" "\"subject\" : \"CN=wants-ca\""
+  check "cli: cert revoke" "$e" cert revoke "$(echo "$serial" | tr A-F a-f)" --reason keyCompromise
+  out=$("$e" cert revoke "$serial" 2>&1); rc=$?
+  expect_contains "cli: double revocation refused" "$rc $out" "already revoked"
+  out=$("$e" cert list --status revoked --json)
+  expect_eq "cli: cert list --status revoked" "$(printf %s "$out" | python3 -c 'import json,sys; c=json.load(sys.stdin); print(len(c), c[0]["status"], c[0]["revocation_reason"])')" "1 revoked keyCompromise"
+  expect_eq "cli: cert list --expiring-within 15 (profile lab: 10-day certs)" "$("$e" cert list --expiring-within 15 | wc -l)" 0
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '/CN=short' -keyout "$d/s.key" -out "$d/s.csr" 2>/dev/null
+  "$e" cert issue --profile lab --csr "$d/s.csr" > /dev/null
+  expect_eq "cli: --expiring-within finds the 10-day certificate" "$("$e" cert list --expiring-within 15 --json | python3 -c 'import json,sys; print([c["subject"] for c in json.load(sys.stdin)])')" "['CN=short']"
+  expect_eq "cli: --profile filter" "$("$e" cert list --profile lab | wc -l)" 1
+
+  # Import: a trust-only anchor and an intermediate with its key.
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj '/CN=Ext Root' \
+    -addext 'basicConstraints=critical,CA:TRUE' -keyout "$d/ext.key" -out "$d/ext.pem" 2>/dev/null
+  check "cli: ca import trust-only" "$e" ca import --name ext-anchor --cert "$d/ext.pem"
+  expect_contains "cli: imported anchor has no key" "$("$e" ca list --json)" '"has_key" : false'
+  out=$("$e" profile create --aps anchor --issuer ext-anchor 2>&1); rc=$?
+  expect_contains "cli: trust-only CA cannot issue" "$rc $out" "has no private key"
+  out=$("$e" ca import --name dup --cert "$d/ext.pem" 2>&1); rc=$?
+  expect_contains "cli: same certificate not imported twice" "$rc $out" "already in the store"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj '/CN=Ext Issuing' \
+    -addext 'basicConstraints=critical,CA:TRUE' -keyout "$d/ext2.key" -out "$d/ext2.pem" 2>/dev/null
+  openssl pkey -in "$d/ext2.key" -aes256 -passout pass:importpass -out "$d/ext2-enc.key" 2>/dev/null
+  echo importpass > "$d/inpass"
+  check "cli: ca import with an encrypted key" "$e" ca import --name ext-issuer --cert "$d/ext2.pem" --key "$d/ext2-enc.key" --key-in-passphrase-file "$d/inpass"
+  check "cli: imported CA issues" "$e" profile create --aps imported --issuer ext-issuer
+  "$e" cert issue --profile imported --csr "$d/l.csr" > "$d/imp-leaf.pem"
+  check "cli: leaf of the imported CA verifies" openssl verify -CAfile "$d/ext2.pem" "$d/imp-leaf.pem"
+  out=$("$e" ca import --name ext-wrong --cert "$d/root.pem" --key "$d/ext.key" 2>&1); rc=$?
+  expect_contains "cli: key that does not match the certificate refused" "$rc $out" "--key does not match --cert"
+
+  # 1,000 issuances from two concurrent processes: serials unique, nothing lost.
+  before=$("$e" cert list | wc -l)
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '/CN=bulk' -keyout "$d/b.key" -out "$d/b.csr" 2>/dev/null
+  local w
+  for w in 1 2; do
+    ( for i in $(seq 500); do "$e" cert issue --profile lab --csr "$d/b.csr" | openssl x509 -noout -serial; done > "$d/serials-$w" ) &
+  done
+  wait
+  expect_eq "cli: 1,000 issuances, all printed" "$(cat "$d"/serials-* | wc -l)" 1000
+  expect_eq "cli: 1,000 serials unique" "$(cat "$d"/serials-* | sort -u | wc -l)" 1000
+  expect_eq "cli: 1,000 issuances recorded" "$("$e" cert list | wc -l)" $((before + 1000))
+  expect_eq "cli: serials are 128-bit positive (<= 32 hex digits, top bit clear)" \
+    "$(cut -d= -f2 "$d"/serials-* | awk '{ if (length($0) > 32 || (length($0) == 32 && substr($0,1,1) ~ /[89A-F]/)) n++ } END { print n+0 }')" 0
+
+  expect_eq "cli: no unencrypted private key in the store file" "$(grep -c -a -E 'BEGIN (RSA |EC )?PRIVATE KEY' "$d/ca.db")" 0
+  check "cli: CA keys are stored as encrypted PKCS#8" grep -q -a 'BEGIN ENCRYPTED PRIVATE KEY' "$d/ca.db"
+  expect_eq "cli: -wal/-shm files are 0600 too" "$(stat -c %a "$d"/ca.db-* 2>/dev/null | sort -u | tr '\n' ' ')" "$(ls "$d"/ca.db-* >/dev/null 2>&1 && echo '600 ' || echo '')"
+  echo wrong-passphrase > "$d/wrong"
+  out=$(ESTFCGI_KEY_PASSPHRASE_FILE=$d/wrong "$e" cert issue --default --csr "$d/l.csr" 2>&1); rc=$?
+  expect_contains "cli: wrong passphrase is a clear error" "$rc $out" "cannot decrypt the key of CA 'sub'"
+  check "cli: audit rows record admin operations" test "$(sqlite3 "$d/ca.db" "SELECT count(*) FROM audit WHERE operation IN ('ca-create','profile-create','revoke','cert-issue')")" -gt 1000
+}

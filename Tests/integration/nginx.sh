@@ -1,0 +1,91 @@
+# nginx front: renders the shipped nginx/estfcgi.conf onto loopback ports, starts
+# `estfcgi serve` and a private nginx, runs the shared device scenarios (sourced).
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# render_nginx_conf PORT FCGI_PORT OUT: the shipped server block with test paths.
+render_nginx_conf() {
+  sed -e "s#listen 443 ssl;#listen 127.0.0.1:$1 ssl;#" \
+      -e "s#/etc/estfcgi/tls/server.pem#$WORK/server.pem#" \
+      -e "s#/etc/estfcgi/tls/server.key#$WORK/server.key#" \
+      -e "s#unix:/run/estfcgi/estfcgi.sock#127.0.0.1:$2#" \
+      -e "s#include fastcgi_params;#include /etc/nginx/fastcgi_params;#" \
+      "$ROOT/nginx/estfcgi.conf" > "$3"
+}
+
+nginx_start() {
+  local dir=$WORK/nginx
+  mkdir -p "$dir/tmp"
+  NGINX_PORT=$(free_port); PIN_PORT=$(free_port); FCGI_PORT=$(free_port)
+  render_nginx_conf "$NGINX_PORT" "$FCGI_PORT" "$dir/estfcgi.conf"
+  cat > "$dir/nginx.conf" <<CONF
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log info;
+events { worker_connections 256; }
+http {
+    access_log $dir/access.log;
+    client_body_temp_path $dir/tmp/body;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    proxy_temp_path $dir/tmp/proxy;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    include $dir/estfcgi.conf;
+    # A front for one device population: every request is pinned to profile iot.
+    server {
+        listen 127.0.0.1:$PIN_PORT ssl;
+        ssl_certificate $WORK/server.pem;
+        ssl_certificate_key $WORK/server.key;
+        ssl_verify_client optional_no_ca;
+        location /.well-known/est/ {
+            include /etc/nginx/fastcgi_params;
+            fastcgi_param SSL_CLIENT_CERT \$ssl_client_escaped_cert;
+            fastcgi_param ESTFCGI_PROFILE iot;
+            fastcgi_pass 127.0.0.1:$FCGI_PORT;
+        }
+    }
+}
+CONF
+  "$ESTFCGI" serve --listen "127.0.0.1:$FCGI_PORT" --workers 2 2> "$dir/estfcgi.log" &
+  ESTFCGI_PID=$!
+  nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
+  wait_port "$FCGI_PORT" && wait_port "$NGINX_PORT"
+}
+
+nginx_stop() {
+  local dir=$WORK/nginx
+  [ -f "$dir/nginx.pid" ] && nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" -s stop 2>/dev/null
+  if [ -n "${ESTFCGI_PID:-}" ] && kill -0 "$ESTFCGI_PID" 2>/dev/null; then
+    kill -TERM "$ESTFCGI_PID"; wait "$ESTFCGI_PID" 2>/dev/null || true
+  fi
+}
+
+suite_nginx() {
+  SUITE=nginx
+  if ! nginx_start; then not_ok "nginx: front and responder start"; nginx_stop; return; fi
+  ok "nginx: front and responder start"
+  BASE=https://127.0.0.1:$NGINX_PORT
+  run_scenarios
+
+  # A pinned location: the URL needs no label, and no other label is reachable through it.
+  BASE=https://127.0.0.1:$PIN_PORT
+  est GET /.well-known/est/cacerts
+  p7certs "$WORK/resp.body" "$WORK/pinned-cacerts.pem"
+  expect_eq "nginx: pinned profile serves its cacerts without a label" "$(grep -c 'BEGIN CERTIFICATE' "$WORK/pinned-cacerts.pem")" 2
+  est GET /.well-known/est/strict/cacerts
+  expect_eq "nginx: pinned profile refuses another label -> 404" "$STATUS" 404
+  mkcsr dev-pin rsa:2048 "/CN=dev-pin"
+  post /.well-known/est/simpleenroll "$WORK/dev-pin.csr" boot boot
+  expect_eq "nginx: pinned profile applies its policy (iot is EC-only) -> 400" "$STATUS" 400
+
+  expect_contains "nginx: log line names op, profile, client, status and reason" "$(cat "$WORK/nginx/estfcgi.log")" \
+    'op=simpleenroll profile=iot client="O=Example Devices,CN=boot-0001" status=400 reason="RSA 2048 key not allowed'
+  expect_eq "nginx: one log line per EST request (= audit rows with a status)" \
+    "$(grep -c ' op=' "$WORK/nginx/estfcgi.log")" "$(sqlite3 "$ESTFCGI_DB" 'SELECT count(*) FROM audit WHERE status IS NOT NULL')"
+
+  # SIGTERM: in-flight work finishes, exit status 0.
+  kill -TERM "$ESTFCGI_PID"
+  local rc=0; wait "$ESTFCGI_PID" || rc=$?
+  expect_eq "nginx: responder exits 0 on SIGTERM" "$rc" 0
+  ESTFCGI_PID=
+  nginx_stop
+}

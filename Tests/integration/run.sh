@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The integration suite: real estfcgi, real nginx (and Apache), real curl and openssl,
+# a real SQLite file. Prints one summary line "integration: N passed, N failed".
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+WORK=$(mktemp -d /tmp/estfcgi-it.XXXXXX)
+export WORK
+source "$HERE/lib.sh"
+source "$HERE/../../scripts/demo-pki.sh"
+source "$HERE/scenarios.sh"
+source "$HERE/cli.sh"
+source "$HERE/nginx.sh"
+
+cleanup() { nginx_stop 2>/dev/null; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"; }
+trap cleanup EXIT
+
+[ -x "$ESTFCGI" ] || { echo "build first: $ESTFCGI missing"; exit 2; }
+suites=${*:-cli nginx}
+pki_setup
+for s in $suites; do
+  echo "# suite $s"
+  "suite_$s"
+done
+
+[ "$FAILED" -eq 0 ] || printf 'failures:%s\n' "$FAILURES"
+echo "integration: $PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
