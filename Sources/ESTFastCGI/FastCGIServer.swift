@@ -24,7 +24,9 @@ public final class FastCGIServer: @unchecked Sendable {
 
     /// A listening socket: `spec` is a unix socket path or `host:port`.
     public static func openSocket(_ spec: String, unixMode: mode_t) throws -> Int32 {
-        if spec.hasPrefix("/") || spec.hasPrefix(".") {
+        // libfcgi's rule: a spec with a ':' is host:port, anything else a unix socket path.
+        let isUnix = !spec.contains(":")
+        if isUnix {
             // A stale socket file from an earlier run would make bind() fail.
             var st = stat()
             if lstat(spec, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK { unlink(spec) }
@@ -32,7 +34,7 @@ public final class FastCGIServer: @unchecked Sendable {
         guard FCGX_Init() == 0 else { throw ServeError("FCGX_Init failed") }
         let fd = FCGX_OpenSocket(spec, 128)
         guard fd >= 0 else { throw ServeError("cannot listen on \(spec): \(String(cString: strerror(errno)))") }
-        if spec.hasPrefix("/") || spec.hasPrefix(".") {
+        if isUnix {
             // The socket is the trust boundary: whoever can write to it can claim any client
             // certificate. Restrict it to the web server's group.
             chmod(spec, unixMode)

@@ -10,12 +10,13 @@ source "$HERE/../../scripts/demo-pki.sh"
 source "$HERE/scenarios.sh"
 source "$HERE/cli.sh"
 source "$HERE/nginx.sh"
+source "$HERE/apache.sh"
 
-cleanup() { nginx_stop 2>/dev/null; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"; }
+cleanup() { nginx_stop 2>/dev/null; apache_stop 2>/dev/null; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"; }
 trap cleanup EXIT
 
 [ -x "$ESTFCGI" ] || { echo "build first: $ESTFCGI missing"; exit 2; }
-suites=${*:-cli nginx}
+suites=${*:-cli nginx apache}
 pki_setup
 for s in $suites; do
   echo "# suite $s"

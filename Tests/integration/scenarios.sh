@@ -189,6 +189,21 @@ PY
     "$(sqlite3 "$ESTFCGI_DB" "SELECT client || ' ' || status FROM audit WHERE client LIKE '%rogue%' ORDER BY id DESC LIMIT 1")" "CN=rogue 403"
 }
 
+# libest needs Content-Length on every answer, never chunked or close-delimited bodies.
+framing_checks() {
+  local label=$1
+  est GET /.well-known/est/cacerts --http1.1
+  expect_eq "$label: cacerts keeps Content-Length (not chunked)" \
+    "$(header Content-Length):$(grep -ci '^Transfer-Encoding' "$WORK/resp.headers")" "$(stat -c %s "$WORK/resp.body"):0"
+  mkcsr "cl-$label" ec-P-256 "/CN=cl-$label/O=Example Devices"
+  post /.well-known/est/simpleenroll "$WORK/cl-$label.csr" boot boot
+  expect_eq "$label: enroll answer keeps Content-Length" \
+    "$STATUS:$(header Content-Length):$(grep -ci '^Transfer-Encoding' "$WORK/resp.headers")" "200:$(stat -c %s "$WORK/resp.body"):0"
+  post /.well-known/est/simpleenroll "$WORK/cl-$label.csr" "" ""
+  expect_eq "$label: error answer keeps Content-Length" \
+    "$STATUS:$(header Content-Length):$(grep -ci '^Transfer-Encoding' "$WORK/resp.headers")" "401:$(stat -c %s "$WORK/resp.body"):0"
+}
+
 run_scenarios() {
   openssl x509 -in "$WORK/cacerts.pem" >/dev/null 2>&1 || true
   "$ESTFCGI" ca export --name root > "$WORK/root-only.pem"
@@ -196,4 +211,5 @@ run_scenarios() {
   scenario_enroll_encodings
   scenario_reenroll
   scenario_refusals
+  framing_checks "$SUITE"
 }

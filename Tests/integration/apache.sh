@@ -1,0 +1,86 @@
+# Apache front: renders the shipped apache/ configs (mod_proxy_fcgi and mod_fcgid) into a
+# private Apache 2.4 on loopback ports and runs the same device scenarios (sourced).
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MODS=/usr/lib/apache2/modules
+
+# render_apache_conf FILE PORT BACKEND OUT: the shipped virtual host with test paths.
+render_apache_conf() {
+  sed -e "s#<VirtualHost \*:443>#<VirtualHost 127.0.0.1:$2>#" \
+      -e "s#/etc/estfcgi/tls/server.pem#$WORK/server.pem#" \
+      -e "s#/etc/estfcgi/tls/server.key#$WORK/server.key#" \
+      -e "s#unix:/run/estfcgi/estfcgi.sock|#$3|#" \
+      -e "s#/usr/local/lib/estfcgi/estfcgi-fcgid-wrapper#$WORK/apache/estfcgi-fcgid-wrapper#" \
+      "$ROOT/apache/$1" > "$4"
+}
+
+apache_start() {
+  local dir=$WORK/apache
+  mkdir -p "$dir/fcgid"
+  APACHE_PROXY_PORT=$(free_port); APACHE_FCGID_PORT=$(free_port)
+  APACHE_SOCK=$dir/estfcgi.sock
+  # mod_fcgid children run as www-data: they own the store (SQLite gives the -wal and
+  # -shm files that root creates to the database's owner) and read the passphrase.
+  chown www-data:www-data "$WORK" "$ESTFCGI_DB" "$ESTFCGI_KEY_PASSPHRASE_FILE" "$dir/fcgid"
+  chown www-data:www-data "$ESTFCGI_DB"-* 2>/dev/null || true
+  sed -e "s#/var/lib/estfcgi/ca.db#$ESTFCGI_DB#" -e "s#/etc/estfcgi/key-passphrase#$ESTFCGI_KEY_PASSPHRASE_FILE#" \
+      -e "s#/usr/local/bin/estfcgi#$ESTFCGI#" "$ROOT/apache/estfcgi-fcgid-wrapper" > "$dir/estfcgi-fcgid-wrapper"
+  chmod 755 "$dir/estfcgi-fcgid-wrapper"
+  render_apache_conf estfcgi.conf "$APACHE_PROXY_PORT" "unix:$APACHE_SOCK" "$dir/proxy.conf"
+  render_apache_conf estfcgi-fcgid.conf "$APACHE_FCGID_PORT" "" "$dir/fcgid.conf"
+  cat > "$dir/httpd.conf" <<CONF
+ServerRoot $dir
+ServerName localhost
+PidFile $dir/httpd.pid
+ErrorLog $dir/error.log
+LogLevel warn
+DefaultRuntimeDir $dir
+User www-data
+Group www-data
+LoadModule mpm_event_module $MODS/mod_mpm_event.so
+LoadModule authz_core_module $MODS/mod_authz_core.so
+LoadModule mime_module $MODS/mod_mime.so
+LoadModule alias_module $MODS/mod_alias.so
+LoadModule ssl_module $MODS/mod_ssl.so
+LoadModule buffer_module $MODS/mod_buffer.so
+LoadModule proxy_module $MODS/mod_proxy.so
+LoadModule proxy_fcgi_module $MODS/mod_proxy_fcgi.so
+LoadModule fcgid_module $MODS/mod_fcgid.so
+TypesConfig /etc/mime.types
+FcgidIPCDir $dir/fcgid
+FcgidProcessTableFile $dir/fcgid/shm
+Listen 127.0.0.1:$APACHE_PROXY_PORT
+Listen 127.0.0.1:$APACHE_FCGID_PORT
+Include $dir/proxy.conf
+Include $dir/fcgid.conf
+CONF
+  "$ESTFCGI" serve --socket "$APACHE_SOCK" --socket-mode 660 --workers 2 2> "$dir/estfcgi.log" &
+  APACHE_ESTFCGI_PID=$!
+  local i; for i in $(seq 100); do [ -S "$APACHE_SOCK" ] && break; sleep 0.1; done
+  chgrp www-data "$APACHE_SOCK"
+  apache2 -f "$dir/httpd.conf" -k start || return 1
+  wait_port "$APACHE_PROXY_PORT" && wait_port "$APACHE_FCGID_PORT"
+}
+
+apache_stop() {
+  local dir=$WORK/apache
+  [ -f "$dir/httpd.pid" ] && apache2 -f "$dir/httpd.conf" -k stop 2>/dev/null
+  local i; for i in $(seq 50); do [ -f "$dir/httpd.pid" ] || break; sleep 0.1; done
+  if [ -n "${APACHE_ESTFCGI_PID:-}" ] && kill -0 "$APACHE_ESTFCGI_PID" 2>/dev/null; then
+    kill -TERM "$APACHE_ESTFCGI_PID"; wait "$APACHE_ESTFCGI_PID" 2>/dev/null || true
+  fi
+  APACHE_ESTFCGI_PID=
+  chown -R root:root "$WORK" 2>/dev/null || true
+}
+
+suite_apache() {
+  if ! apache_start; then not_ok "apache: front and responder start"; tail -5 "$WORK/apache/error.log"; apache_stop; return; fi
+  ok "apache: front and responder start"
+  SUITE=apache-proxy_fcgi
+  BASE=https://127.0.0.1:$APACHE_PROXY_PORT
+  run_scenarios
+
+  SUITE=apache-fcgid
+  BASE=https://127.0.0.1:$APACHE_FCGID_PORT
+  run_scenarios
+  apache_stop
+}
