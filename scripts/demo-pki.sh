@@ -2,10 +2,13 @@
 #   $WORK/ca.db, $WORK/passphrase            the store and its key passphrase
 #   $WORK/tls-ca.pem, server.pem/.key        the web server's TLS identity (not EST's)
 #   $WORK/boot.pem/.key                      a factory bootstrap certificate (trusted for enrollment)
+#   $WORK/boot-rsa.pem/.key                  the same with an RSA key
 #   $WORK/boot-revoked.pem/.key              a bootstrap certificate revoked in the store
 #   $WORK/rogue.pem/.key                     a self-signed certificate nobody trusts
 # Profiles: default (trust factory), iot (EC keys only, revoke on re-enroll, own cacerts set),
-#           strict (re-enroll only within 7 days of expiry), factory (mints bootstrap certs offline).
+#           strict (re-enroll only within 7 days of expiry), factory (mints bootstrap certs offline),
+#           keygen-ec / keygen-rsa (serverkeygen), keygen-enc (serverkeygen, always encrypted),
+#           attrs (csrattrs, enforced).
 pki_setup() {
   mkdir -p "$WORK"
   export ESTFCGI_DB=$WORK/ca.db ESTFCGI_KEY_PASSPHRASE_FILE=$WORK/passphrase
@@ -21,6 +24,11 @@ pki_setup() {
   $e profile create --aps iot --issuer issuing --trust factory --key-types ec --revoke-on-reenroll \
      --validity-days 30 --cacerts issuing,root --eku clientAuth,serverAuth >/dev/null
   $e profile create --aps strict --issuer issuing --trust factory --reenroll-window-days 7 >/dev/null
+  $e profile create --aps keygen-ec --issuer issuing --trust factory --serverkeygen ec-p256 >/dev/null
+  $e profile create --aps keygen-rsa --issuer issuing --trust factory --serverkeygen rsa-2048 >/dev/null
+  $e profile create --aps keygen-enc --issuer issuing --trust factory --serverkeygen ec-p384 --serverkeygen-encrypt >/dev/null
+  $e profile create --aps attrs --issuer issuing --trust factory --enforce-csrattrs \
+     --csrattrs challengePassword,macAddress,ec-p384,ecdsa-with-SHA384,san-dns >/dev/null
 
   # The web server's own TLS certificate (operators bring theirs).
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj '/CN=estfcgi test TLS CA' \
@@ -32,9 +40,11 @@ pki_setup() {
     -days 30 -extfile "$WORK/server.ext" -out "$WORK/server.pem" 2>/dev/null
 
   # Factory bootstrap identities, minted offline through the same policy code.
-  local name
-  for name in boot boot-revoked; do
-    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$name-0001/O=Example Devices" \
+  local name keyopt
+  for name in boot boot-revoked boot-rsa; do
+    keyopt=(-newkey ec -pkeyopt ec_paramgen_curve:P-256)
+    [ $name = boot-rsa ] && keyopt=(-newkey rsa:2048)
+    openssl req -new "${keyopt[@]}" -nodes -subj "/CN=$name-0001/O=Example Devices" \
       -keyout "$WORK/$name.key" -out "$WORK/$name.csr" 2>/dev/null
     $e cert issue --profile factory --csr "$WORK/$name.csr" > "$WORK/$name.pem"
   done

@@ -18,6 +18,8 @@ public protocol CAStore: AnyObject {
     func recordIssued(_ certificate: Certificate, issuer: CARecord, profile: String?, requester: String?,
                       replaces: IssuedCertificate?, revokeReplaced: Bool) throws -> IssuedCertificate
     func recordAudit(_ event: AuditEvent) throws
+    /// A certificate this store holds (issued or CA) whose subjectKeyIdentifier is `ski`.
+    func certificate(keyIdentifier ski: Data) throws -> Certificate?
 }
 
 /// The serial was already taken for that issuer (retry with a fresh one).

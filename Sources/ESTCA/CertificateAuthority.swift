@@ -26,6 +26,7 @@ public final class CertificateAuthority: EnrollmentAuthority {
         guard csr.signatureIsValid else { throw CAError.badRequest("CSR signature does not verify") }
         guard let publicKey = csr.publicKey else { throw CAError.badRequest("CSR has no usable public key") }
         try IssuancePolicy.checkKey(publicKey.algorithm, allowed: profile.keyTypes)
+        if profile.enforceCsrAttrs { try CSRAttributes.enforce(profile.csrAttrs, on: csr, checkKey: true) }
         let san = csr.subjectAltNameDER
         guard !csr.subject.isEmpty || san != nil else {
             throw CAError.badRequest("CSR has neither a subject nor a subjectAltName")
@@ -135,6 +136,73 @@ public final class CertificateAuthority: EnrollmentAuthority {
             throw CAError.badRequest("re-enrollment CSR subjectAltName differs from the current certificate (RFC 7030 §4.2.2)")
         }
         return try issue(csr: csr, profile: profile, requester: client.subject.string, replacing: current).0
+    }
+
+    /// RFC 7030 §4.4.1.1 DecryptKeyIdentifier (symmetric) and §4.4.1.2
+    /// AsymmetricDecryptKeyIdentifier attribute OIDs.
+    static let decryptKeyIdentifierOID = "1.2.840.113549.1.9.16.2.37"
+    static let asymmetricDecryptKeyIdentifierOID = "1.2.840.113549.1.9.16.2.54"
+
+    public func serverKeyGen(csr: CertificateSigningRequest, profile label: String?, client: Certificate?) throws
+        -> ServerGeneratedKey {
+        let profile = try requireProfile(label)
+        guard let client else { throw CAError.unauthenticated("client certificate required") }
+        try authorizeFirstEnrollment(client, profile: profile)
+        guard let typeName = profile.serverKeygen, let keyType = KeyType(rawValue: typeName) else {
+            throw CAError.forbidden("server key generation not enabled for this profile")
+        }
+        guard csr.signatureIsValid else { throw CAError.badRequest("CSR signature does not verify") }
+        let attributes = Set(csr.attributeOIDs)
+        if attributes.contains(Self.decryptKeyIdentifierOID) {
+            throw CAError.badRequest("symmetric DecryptKeyIdentifier (RFC 7030 §4.4.1.1) is not supported: no shared keys are configured")
+        }
+        // §4.4.1.2: encrypt to the certificate whose subjectKeyIdentifier the CSR names; or,
+        // when the profile always encrypts, to the client's TLS certificate.
+        var recipient: Certificate? = nil
+        if attributes.contains(Self.asymmetricDecryptKeyIdentifierOID) {
+            guard let ski = csr.octetStringAttribute(Self.asymmetricDecryptKeyIdentifierOID), !ski.isEmpty else {
+                throw CAError.badRequest("AsymmetricDecryptKeyIdentifier must be one OCTET STRING")
+            }
+            recipient = client.subjectKeyIdentifier == ski ? client : try store.certificate(keyIdentifier: ski)
+            guard recipient != nil else {
+                throw CAError.badRequest("no certificate with subjectKeyIdentifier \(ski.hexString) to encrypt the key to")
+            }
+        } else if profile.serverKeygenEncrypt {
+            recipient = client
+        }
+        if profile.enforceCsrAttrs { try CSRAttributes.enforce(profile.csrAttrs, on: csr, checkKey: false) }
+        let san = csr.subjectAltNameDER
+        guard !csr.subject.isEmpty || san != nil else {
+            throw CAError.badRequest("CSR has neither a subject nor a subjectAltName")
+        }
+
+        let key = try PrivateKey.generate(keyType)
+        // The key part is ready before anything is issued, so a key that cannot be
+        // delivered (e.g. no way to encrypt to the recipient) never leaves a record behind.
+        let privateKeyInfo = try key.pkcs8DER()
+        let part: ServerGeneratedKey.KeyPart
+        if let recipient {
+            guard let issuer = try store.ca(named: profile.issuer) else {
+                throw CAError.internalFailure("issuing CA '\(profile.issuer)' not found")
+            }
+            do {
+                let sealed = try ServerKeyEnvelope.seal(
+                    privateKeyInfo: privateKeyInfo, signer: try issuer.certificate, signerKey: try store.signingKey(for: issuer),
+                    chain: try issuer.chain, recipient: recipient)
+                part = .encrypted(sealed, recipient: recipient.subject.string)
+            } catch let e as OpenSSLError {
+                throw CAError.badRequest("cannot encrypt the key to \(recipient.subject) (\(recipient.publicKey.algorithm)): \(e.detail)")
+            }
+        } else {
+            part = .pkcs8(privateKeyInfo)
+        }
+        let (cert, _) = try sign(subject: csr.subject, subjectAltNameDER: san, publicKey: key.publicKey, profile: profile,
+                                 requester: client.subject.string, replacing: nil)
+        return ServerGeneratedKey(key: part, certificate: cert, keyType: keyType)
+    }
+
+    public func csrAttributes(profile label: String?) throws -> Data? {
+        try CSRAttributes.encode(try requireProfile(label).csrAttrs)
     }
 
     public func audit(_ event: AuditEvent) {

@@ -19,6 +19,7 @@ enum ProfileValidation {
             throw CAError.badRequest("validity must be 1-36500 days")
         }
         if let w = p.reenrollWindowDays, w < 0 { throw CAError.badRequest("re-enrollment window must be >= 0 days") }
+        try CSRAttributes.validate(p.csrAttrs)
         if let k = p.serverKeygen, KeyType(rawValue: k) == nil {
             throw CAError.badRequest("unknown server key type '\(k)' (use \(KeyType.names))")
         }

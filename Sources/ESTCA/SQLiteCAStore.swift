@@ -256,12 +256,12 @@ public final class SQLiteCAStore: CAStore {
             return try db.transaction {
                 try db.execute("""
                     INSERT INTO certificates (serial, issuer_ca_id, profile, subject, sans, not_before, not_after,
-                        fingerprint, der, replaces_id, requester, issued_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        fingerprint, der, replaces_id, requester, issued_at, ski)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [certificate.serialHex, issuer.id, profile, certificate.subject.string,
                           certificate.subjectAltNameText, Timestamp.string(certificate.notBefore),
                           Timestamp.string(certificate.notAfter), certificate.fingerprint.hexString, certificate.der,
-                          replaces?.id, requester, now])
+                          replaces?.id, requester, now, certificate.subjectKeyIdentifier?.hexString])
                 let id = db.lastInsertRowID
                 if let old = replaces, revokeReplaced {
                     try db.execute("""
@@ -294,6 +294,19 @@ public final class SQLiteCAStore: CAStore {
                                        outcome: "ok", reason: reason.rawValue, serial: serial))
             return try issuedCertificates(serial: serial).first!
         }
+    }
+
+    public func certificate(keyIdentifier ski: Data) throws -> Certificate? {
+        let hex = ski.hexString
+        if let row = try read({ try db.query("SELECT der FROM certificates WHERE ski = ? ORDER BY id DESC LIMIT 1", [hex]).first }),
+           let der = row.data("der") {
+            return try Certificate(der: der)
+        }
+        for ca in try allCAs() {
+            let cert = try ca.certificate
+            if cert.subjectKeyIdentifier == ski { return cert }
+        }
+        return nil
     }
 
     // MARK: - Audit

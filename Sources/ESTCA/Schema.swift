@@ -79,5 +79,11 @@ enum Schema {
             )
             """,
         ],
+        // 2: the subjectKeyIdentifier of issued certificates, to find the recipient of an
+        // encrypted server-generated key (RFC 7030 §4.4.1.2 AsymmetricDecryptKeyIdentifier).
+        [
+            "ALTER TABLE certificates ADD COLUMN ski TEXT",
+            "CREATE INDEX certificates_ski ON certificates (ski)",
+        ],
     ])
 }

@@ -103,9 +103,21 @@ public final class ESTService {
             // over 4 KiB: the chain is what /cacerts is for.
             return (Self.certsOnly([cert], mediaType: "application/pkcs7-mime; smime-type=certs-only"),
                     cert.serialHex, "issued \(cert.subject)")
-        case .serverkeygen, .csrattrs:
-            _ = try authority.caCertificates(profile: route.label)  // 404 for an unknown profile first
-            throw Refusal(status: 501, reason: "\(op.rawValue) is not implemented yet")
+        case .csrattrs:
+            // RFC 7030 §4.5.2: nothing required -> 204; else base64 of the DER CsrAttrs.
+            guard let der = try authority.csrAttributes(profile: route.label) else {
+                return (ESTResponse(status: 204), nil, "no CSR attributes configured")
+            }
+            return (ESTResponse(status: 200, headers: [
+                ("Content-Type", "application/csrattrs"),
+                ("Content-Transfer-Encoding", "base64"),
+            ], body: Data(der.base64Wrapped().utf8)), nil, "served CSR attributes")
+        case .serverkeygen:
+            let csr = try readCSR(request, client: client, profile: route.label)
+            let result = try authority.serverKeyGen(csr: csr, profile: route.label, client: client)
+            return (try Self.serverKeyGenResponse(result), result.certificate.serialHex,
+                    "issued \(result.certificate.subject) with a server-generated \(result.keyType.rawValue) key"
+                        + (result.encryptedTo.map { " encrypted to \($0)" } ?? ""))
         case .fullcmc:
             throw Refusal(status: 501, reason: "full CMC (RFC 7030 §4.3) is not supported")
         }
@@ -129,6 +141,22 @@ public final class ESTService {
         // Content-Transfer-Encoding is ignored (RFC 8951 §3): base64, PEM or DER all parse.
         do { return try CertificateSigningRequest(anyEncoding: request.body) }
         catch { throw Refusal(status: 400, reason: "malformed CSR: \(error)") }
+    }
+
+    /// RFC 7030 §4.4.2: two parts, the key first, then the certificate.
+    static func serverKeyGenResponse(_ r: ServerGeneratedKey) throws -> ESTResponse {
+        var multipart = Multipart(boundary: "estfcgi-" + (try SecureRandom.bytes(12)).hexString)
+        switch r.key {
+        case .pkcs8(let der):
+            multipart.parts.append(.init(contentType: "application/pkcs8", base64Body: der.base64Wrapped()))
+        case .encrypted(let der, _):
+            multipart.parts.append(.init(contentType: "application/pkcs7-mime; smime-type=server-generated-key",
+                                         base64Body: der.base64Wrapped()))
+        }
+        let certs = try PKCS7CertsOnly.encode([r.certificate])
+        multipart.parts.append(.init(contentType: "application/pkcs7-mime; smime-type=certs-only",
+                                     base64Body: certs.base64Wrapped()))
+        return ESTResponse(status: 200, headers: [("Content-Type", multipart.contentType)], body: multipart.body)
     }
 
     /// Certs-only PKCS#7 as base64 wrapped at 64 columns (RFC 7030 §4.1.3, RFC 8951 §3).

@@ -171,7 +171,9 @@ final class Worker: @unchecked Sendable {
     private func write(_ r: ESTResponse, to stream: UnsafeMutablePointer<FCGX_Stream>?) {
         var head = "Status: \(r.status) \(ESTResponse.reasonPhrase(r.status))\r\n"
         for (name, value) in r.headers { head += "\(name): \(value)\r\n" }
-        head += "Content-Length: \(r.body.count)\r\n\r\n"
+        // RFC 9110 §8.6: no Content-Length on 204; every other answer carries one.
+        if r.status != 204 { head += "Content-Length: \(r.body.count)\r\n" }
+        head += "\r\n"
         put(head, stream)
         r.body.withUnsafeBytes { buf in
             if let base = buf.baseAddress, buf.count > 0 {

@@ -75,6 +75,38 @@ public final class CertificateSigningRequest: @unchecked Sendable {
         }
     }
 
+    /// Dotted OID of the signature algorithm (e.g. 1.2.840.10045.4.3.3, ecdsa-with-SHA384).
+    public var signatureAlgorithmOID: String {
+        var alg: UnsafePointer<X509_ALGOR>?
+        X509_REQ_get0_signature(req, nil, &alg)
+        guard let alg else { return "" }
+        var obj: OpaquePointer?
+        X509_ALGOR_get0(&obj, nil, nil, alg)
+        return obj.map(oidString) ?? ""
+    }
+
+    /// The value of a single-valued OCTET STRING attribute (e.g. RFC 7030 §4.4.1.2
+    /// AsymmetricDecryptKeyIdentifier), nil when absent or of another type.
+    public func octetStringAttribute(_ oid: String) -> Data? {
+        guard let der = attributeValueDER(oid), let el = DER.elements(der)?.first, el.tag == 0x04 else { return nil }
+        return el.content
+    }
+
+    /// The GeneralName kinds in the requested subjectAltName: dns, ip, email, uri, other.
+    public var subjectAltNameKinds: Set<String> {
+        guard let san = subjectAltNameDER, let seq = DER.elements(san)?.first, seq.tag == 0x30,
+              let names = DER.elements(seq.content) else { return [] }
+        return Set(names.map { name in
+            switch name.tag & 0x1f {  // context-specific [n] (RFC 5280 §4.2.1.6)
+            case 1: return "email"
+            case 2: return "dns"
+            case 6: return "uri"
+            case 7: return "ip"
+            default: return "other"
+            }
+        })
+    }
+
     /// The DER of the requested subjectAltName GeneralNames, nil when not requested.
     public var subjectAltNameDER: Data? {
         requestedExtensions.first { $0.oid == "2.5.29.17" }?.value

@@ -78,6 +78,16 @@ public struct DistinguishedName: Equatable, Hashable, Sendable, CustomStringConv
         }
     }
 
+    /// Dotted OIDs of the attributes in the name (2.5.4.3 commonName, 2.5.4.5 serialNumber, ...).
+    public var attributeOIDs: [String] {
+        (try? withName { name in
+            (0..<X509_NAME_entry_count(name)).compactMap { i -> String? in
+                guard let e = X509_NAME_get_entry(name, i), let o = X509_NAME_ENTRY_get_object(e) else { return nil }
+                return oidString(o)
+            }
+        }) ?? []
+    }
+
     public var isEmpty: Bool {
         (try? withName { X509_NAME_entry_count($0) == 0 }) ?? true
     }

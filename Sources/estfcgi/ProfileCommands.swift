@@ -26,6 +26,9 @@ struct ProfileSettings: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Revoke the replaced certificate (superseded) on re-enrollment.") var revokeOnReenroll: Bool?
     @Option(help: ArgumentHelp("Enable serverkeygen with this key type (\(KeyType.names)), or 'none'.", valueName: "KEYTYPE")) var serverkeygen: String?
     @Option(help: ArgumentHelp("What /cacerts returns (default: the issuer and its chain).", valueName: "CA,...")) var cacerts: String?
+    @Flag(inversion: .prefixedNo, help: "Always encrypt server-generated keys (to the client's TLS certificate when the CSR names no recipient).") var serverkeygenEncrypt: Bool?
+    @Option(help: ArgumentHelp("What /csrattrs asks for: challengePassword, serialNumber, macAddress, a key type, a signature algorithm (ecdsa-with-SHA384, ...), san, san-dns, san-ip, san-email, san-uri, or OIDs; '' for nothing.", valueName: "ITEM,...")) var csrattrs: String?
+    @Flag(inversion: .prefixedNo, help: "Refuse (400) enroll and serverkeygen CSRs that lack what /csrattrs asks for.") var enforceCsrattrs: Bool?
 
     func apply(to p: inout Profile) throws {
         if let issuer { p.issuer = issuer }
@@ -40,6 +43,9 @@ struct ProfileSettings: ParsableArguments {
         if let revokeOnReenroll { p.revokeOnReenroll = revokeOnReenroll }
         if let serverkeygen { p.serverKeygen = serverkeygen == "none" ? nil : serverkeygen }
         if let c = list(cacerts) { p.cacerts = c }
+        if let serverkeygenEncrypt { p.serverKeygenEncrypt = serverkeygenEncrypt }
+        if let c = list(csrattrs) { p.csrAttrs = c }
+        if let enforceCsrattrs { p.enforceCsrAttrs = enforceCsrattrs }
     }
 }
 

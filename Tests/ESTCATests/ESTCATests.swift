@@ -164,3 +164,97 @@ final class EnrollmentTests: XCTestCase {
         XCTAssertNil(Serial.normalize(""))
     }
 }
+
+final class ServerKeyGenTests: XCTestCase {
+    func testPlainAndEncryptedKeys() throws {
+        let f = try Fixture()
+        var p = try f.ca.requireProfile(nil)
+        let boot = try f.bootstrap()
+        let (template, _) = try f.csr("skg", extensions: [("subjectAltName", "DNS:skg.example")])
+        XCTAssertThrowsError(try f.ca.serverKeyGen(csr: template, profile: nil, client: boot)) {
+            XCTAssertEqual($0 as? CAError, .forbidden("server key generation not enabled for this profile"))
+        }
+        p.serverKeygen = "rsa-2048"
+        try f.store.saveProfile(p, replace: true)
+        let plain = try f.ca.serverKeyGen(csr: template, profile: nil, client: boot)
+        guard case .pkcs8(let der) = plain.key else { return XCTFail("expected a clear key") }
+        XCTAssertTrue(try PrivateKey(der: der).matches(plain.certificate.publicKey))
+        XCTAssertEqual(plain.certificate.publicKey.algorithm, .rsa(bits: 2048))
+        XCTAssertEqual(plain.certificate.subjectAltNameDER, template.subjectAltNameDER)
+        XCTAssertNotNil(try f.store.issuedCertificate(fingerprint: plain.certificate.fingerprint.hexString), "recorded")
+
+        // An EC client that holds its key, and a profile that always encrypts.
+        let clientKey = try PrivateKey.generate(.ecP256)
+        let client = try f.ca.issue(csr: try CSRBuilder.make(subject: try DistinguishedName(parsing: "CN=client"), key: clientKey),
+                                    profile: try f.ca.requireProfile("factory"), requester: "t").0
+        p.serverKeygenEncrypt = true
+        try f.store.saveProfile(p, replace: true)
+        let sealed = try f.ca.serverKeyGen(csr: template, profile: nil, client: client)
+        guard case .encrypted(let env, let recipient) = sealed.key else { return XCTFail("expected an encrypted key") }
+        XCTAssertEqual(recipient, "CN=client")
+        let root = try XCTUnwrap(f.store.ca(named: "root")).certificate
+        let (type, package) = try ServerKeyEnvelope.open(env, recipient: client, key: clientKey, anchors: [root])
+        XCTAssertEqual(type, ServerKeyEnvelope.asymmetricKeyPackageOID)
+        let inner = try XCTUnwrap(DER.elements(package)?.first?.content)
+        XCTAssertTrue(try PrivateKey(der: inner).matches(sealed.certificate.publicKey))
+        XCTAssertThrowsError(try ServerKeyEnvelope.open(env, recipient: client, key: try PrivateKey.generate(.ecP256), anchors: [root]),
+                             "another key cannot open it")
+    }
+
+    func testUndeliverableKeyIssuesNothingAndSKILookup() throws {
+        let f = try Fixture()
+        var p = try f.ca.requireProfile(nil)
+        p.serverKeygen = "ec-p256"
+        try f.store.saveProfile(p, replace: true)
+        let boot = try f.bootstrap()
+        let key = try PrivateKey.generate(.ecP256)
+        let before = try f.store.listIssued(profile: nil, defaultProfile: true, status: nil, expiringWithinDays: nil).count
+        // CSRBuilder cannot add attributes; the integration suite covers the attribute path
+        // with real CSRs. Here: an Ed25519 client cannot be encrypted to, and nothing is issued.
+        let edKey = try PrivateKey.generate(.ed25519)
+        let edClient = try f.ca.issue(csr: try CSRBuilder.make(subject: try DistinguishedName(parsing: "CN=ed"), key: edKey),
+                                      profile: try f.ca.requireProfile("factory"), requester: "t").0
+        p.serverKeygenEncrypt = true
+        try f.store.saveProfile(p, replace: true)
+        let template = try CSRBuilder.make(subject: try DistinguishedName(parsing: "CN=x"), key: key)
+        XCTAssertThrowsError(try f.ca.serverKeyGen(csr: template, profile: nil, client: edClient)) {
+            guard case .badRequest(let why) = $0 as? CAError else { return XCTFail("\($0)") }
+            XCTAssertTrue(why.hasPrefix("cannot encrypt the key to CN=ed"), why)
+        }
+        XCTAssertEqual(try f.store.listIssued(profile: nil, defaultProfile: true, status: nil, expiringWithinDays: nil).count, before)
+        XCTAssertEqual(try f.store.certificate(keyIdentifier: try XCTUnwrap(boot.subjectKeyIdentifier))?.der, boot.der)
+        XCTAssertNil(try f.store.certificate(keyIdentifier: Data(repeating: 7, count: 20)))
+    }
+}
+
+final class CSRAttributesTests: XCTestCase {
+    func testEncodingFollowsRFC7030Example() throws {
+        XCTAssertNil(try CSRAttributes.encode([]))
+        let der = try XCTUnwrap(CSRAttributes.encode(["challengePassword", "ec-p384", "san-dns", "ecdsa-with-SHA384"]))
+        let items = try XCTUnwrap(DER.elements(try XCTUnwrap(DER.elements(der)?.first).content))
+        XCTAssertEqual(items.count, 4)
+        XCTAssertEqual(DER.oidString(items[0].encoded), "1.2.840.113549.1.9.7")
+        // Attribute { id-ecPublicKey, SET { secp384r1 } }
+        let ec = try XCTUnwrap(DER.elements(items[1].content))
+        XCTAssertEqual(DER.oidString(ec[0].encoded), "1.2.840.10045.2.1")
+        XCTAssertEqual(ec[1].tag, 0x31)
+        XCTAssertEqual(DER.oidString(try XCTUnwrap(DER.elements(ec[1].content)?.first).encoded), "1.3.132.0.34")
+        XCTAssertEqual(DER.oidString(items[2].encoded), "1.2.840.10045.4.3.3")
+        let ext = try XCTUnwrap(DER.elements(items[3].content))
+        XCTAssertEqual(DER.oidString(ext[0].encoded), "1.2.840.113549.1.9.14")
+        XCTAssertThrowsError(try CSRAttributes.validate(["nonsense"]))
+    }
+
+    func testEnforcement() throws {
+        let p384 = try PrivateKey.generate(.ecP384)
+        let ok = try CSRBuilder.make(subject: try DistinguishedName(parsing: "CN=d,serialNumber=42"), key: p384,
+                                     extensions: [("subjectAltName", "DNS:d.example")])
+        XCTAssertNoThrow(try CSRAttributes.enforce(["ec-p384", "ecdsa-with-SHA384", "san-dns", "serialNumber"], on: ok, checkKey: true))
+        XCTAssertThrowsError(try CSRAttributes.enforce(["san-ip"], on: ok, checkKey: true))
+        XCTAssertThrowsError(try CSRAttributes.enforce(["challengePassword"], on: ok, checkKey: true)) {
+            XCTAssertEqual($0 as? CAError, .badRequest("CSR lacks challengePassword, required by this profile (csrattrs)"))
+        }
+        XCTAssertThrowsError(try CSRAttributes.enforce(["ec-p256"], on: ok, checkKey: true))
+        XCTAssertNoThrow(try CSRAttributes.enforce(["ec-p256"], on: ok, checkKey: false), "serverkeygen ignores the CSR key")
+    }
+}

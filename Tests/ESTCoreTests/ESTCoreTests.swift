@@ -42,6 +42,18 @@ final class FakeAuthority: EnrollmentAuthority {
         try enroll(csr: csr, profile: profile, client: client)
     }
 
+    var csrAttrs: Data? = nil
+    func csrAttributes(profile: String?) throws -> Data? { csrAttrs }
+
+    func serverKeyGen(csr: CertificateSigningRequest, profile: String?, client: Certificate?) throws -> ServerGeneratedKey {
+        let key = try PrivateKey.generate(.ecP256)
+        let cert = try CertificateSigner.sign(CertificateTemplate(
+            subject: csr.subject, publicKey: key.publicKey, serial: try CertificateTemplate.randomSerial(),
+            notBefore: Date(), notAfter: Date() + 3600, isCA: false, keyUsage: ["digitalSignature"]),
+            issuer: caCert, issuerKey: caKey)
+        return ServerGeneratedKey(key: .pkcs8(try key.pkcs8DER()), certificate: cert, keyType: .ecP256)
+    }
+
     func audit(_ event: AuditEvent) { audits.append(event) }
 }
 
@@ -155,5 +167,37 @@ final class ServiceTests: XCTestCase {
             if expected == 500 { XCTAssertEqual(body, "internal error\n") } else { XCTAssertEqual(body, error.reason + "\n") }
             XCTAssertEqual(fake.audits.last?.reason, error.reason, "the audit keeps the real reason")
         }
+    }
+
+    func testCSRAttrsAnswers204WhenEmptyAnd200WithBase64() throws {
+        var out = service.handle(request("GET", "/.well-known/est/csrattrs", cert: false))
+        XCTAssertEqual(out.response.status, 204)
+        XCTAssertTrue(out.response.body.isEmpty)
+        fake.csrAttrs = DER.sequence([try DER.oid("1.2.840.113549.1.9.7")])
+        out = service.handle(request("GET", "/.well-known/est/csrattrs", cert: false))
+        XCTAssertEqual(out.response.status, 200)
+        XCTAssertEqual(out.response.header("Content-Type"), "application/csrattrs")
+        XCTAssertEqual(PEM.decodeBase64(out.response.body), fake.csrAttrs)
+    }
+
+    func testServerKeyGenMultipartShape() throws {
+        let out = service.handle(request("POST", "/.well-known/est/serverkeygen", body: csrDER))
+        XCTAssertEqual(out.response.status, 200)
+        let ctype = try XCTUnwrap(out.response.header("Content-Type"))
+        XCTAssertTrue(ctype.hasPrefix("multipart/mixed; boundary="))
+        XCTAssertNil(out.response.header("Content-Transfer-Encoding"), "RFC 2045 §6.4: not on the multipart entity")
+        let boundary = String(ctype.dropFirst("multipart/mixed; boundary=".count))
+        let body = String(decoding: out.response.body, as: UTF8.self)
+        XCTAssertTrue(body.hasPrefix("--\(boundary)\r\nContent-Type: application/pkcs8\r\nContent-Transfer-Encoding: base64\r\n\r\n"))
+        XCTAssertTrue(body.hasSuffix("\r\n--\(boundary)--\r\n"))
+        let parts = body.components(separatedBy: "\r\n--\(boundary)")
+        XCTAssertEqual(parts.count, 3, "two parts then the close delimiter")
+        for part in parts.dropLast() {
+            let partBody = try XCTUnwrap(part.components(separatedBy: "\r\n\r\n").last)
+            XCTAssertFalse(partBody.contains("\r"), "libest mis-reads CR inside a part")
+        }
+        XCTAssertTrue(parts[1].contains("Content-Type: application/pkcs7-mime; smime-type=certs-only"))
+        let certBody = try XCTUnwrap(parts[1].components(separatedBy: "\r\n\r\n").last)
+        XCTAssertEqual(try PKCS7CertsOnly.decode(Data(certBody.utf8)).first?.subject.string, "CN=new")
     }
 }

@@ -204,6 +204,137 @@ framing_checks() {
     "$STATUS:$(header Content-Length):$(grep -ci '^Transfer-Encoding' "$WORK/resp.headers")" "401:$(stat -c %s "$WORK/resp.body"):0"
 }
 
+
+HERE_IT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# skg_split NAME: splits the last answer into $WORK/NAME-1.der (key) and -2.der (cert PKCS#7).
+skg_split() {
+  python3 "$HERE_IT/split_multipart.py" "$WORK/resp.headers" "$WORK/resp.body" "$WORK/$1" > "$WORK/$1.types" 2>"$WORK/$1.err"
+}
+ski_of() { openssl x509 -in "$1" -noout -ext subjectKeyIdentifier | tail -1 | tr -d ' :\n'; }
+# open_sealed NAME CLIENT: decrypts $WORK/NAME-1.der with CLIENT's key, verifies the inner
+# SignedData against the root and writes the PrivateKeyInfo to $WORK/NAME.pk8.
+open_sealed() {
+  openssl cms -decrypt -binary -inform DER -in "$WORK/$1-1.der" -recip "$WORK/$2.pem" -inkey "$WORK/$2.key" \
+    -out "$WORK/$1.signed" 2>"$WORK/$1.err" &&
+  openssl cms -verify -binary -inform DER -in "$WORK/$1.signed" -CAfile "$WORK/root-only.pem" -purpose any \
+    -out "$WORK/$1.pkg" 2>>"$WORK/$1.err" &&
+  python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); n=d[1]; h=2+(n&0x7f if n&0x80 else 0); open(sys.argv[2],"wb").write(d[h:])' \
+    "$WORK/$1.pkg" "$WORK/$1.pk8"
+}
+# key_matches_cert NAME: the PKCS#8 key in $WORK/NAME.pk8 is the key of $WORK/NAME.pem.
+key_matches_cert() { cmp -s <(openssl pkey -inform DER -in "$WORK/$1.pk8" -pubout) <(openssl x509 -in "$WORK/$1.pem" -noout -pubkey); }
+
+scenario_serverkeygen() {
+  local t
+  for t in ec rsa; do
+    mkcsr "skg-$t" ec-P-256 "/CN=skg-$t/O=Example Devices" "DNS:skg-$t.example"
+    post "/.well-known/est/keygen-$t/serverkeygen" "$WORK/skg-$t.csr" boot boot
+    expect_eq "$SUITE: serverkeygen ($t) -> 200" "$STATUS" 200
+    expect_contains "$SUITE: serverkeygen ($t) is multipart/mixed" "$(header Content-Type)" "multipart/mixed; boundary="
+    check "$SUITE: serverkeygen ($t) parses as two base64 parts, CRLF delimiters, no CR in parts" skg_split "skg-$t"
+    expect_eq "$SUITE: serverkeygen ($t) parts: key, then certificate" "$(tr '\n' '|' < "$WORK/skg-$t.types")" \
+      "application/pkcs8|application/pkcs7-mime; smime-type=certs-only|"
+    openssl pkcs7 -inform DER -in "$WORK/skg-$t-2.der" -print_certs -out "$WORK/skg-$t.pem" 2>/dev/null
+    cp "$WORK/skg-$t-1.der" "$WORK/skg-$t.pk8"
+    check "$SUITE: serverkeygen ($t) key matches the certificate" key_matches_cert "skg-$t"
+    check "$SUITE: serverkeygen ($t) certificate chains to /cacerts" \
+      openssl verify -CAfile "$WORK/root-only.pem" -untrusted "$WORK/cacerts.pem" "$WORK/skg-$t.pem"
+    check "$SUITE: serverkeygen ($t) ignored the CSR's key" \
+      bash -c "! cmp -s <(openssl x509 -in '$WORK/skg-$t.pem' -noout -pubkey) <(openssl pkey -in '$WORK/skg-$t.key' -pubout)"
+    expect_contains "$SUITE: serverkeygen ($t) subject from the CSR" "$(openssl x509 -in "$WORK/skg-$t.pem" -noout -subject -ext subjectAltName)" "DNS:skg-$t.example"
+  done
+  expect_contains "$SUITE: keygen-ec made a P-256 key" "$(openssl pkey -inform DER -in "$WORK/skg-ec.pk8" -noout -text)" "NIST CURVE: P-256"
+  expect_contains "$SUITE: keygen-rsa made an RSA-2048 key" "$(openssl pkey -inform DER -in "$WORK/skg-rsa.pk8" -noout -text)" "(2048 bit"
+
+  # Encryption asked for in the CSR (AsymmetricDecryptKeyIdentifier = the EC client's SKI).
+  mkcsr skg-enc ec-P-256 "/CN=skg-enc/O=Example Devices"
+  python3 "$HERE_IT/csr_with_attrs.py" "$WORK/skg-enc.der" "$WORK/skg-enc.key" "$WORK/skg-enc-attr.der" \
+    "1.2.840.113549.1.9.16.2.54=0414$(ski_of "$WORK/boot.pem")"
+  post /.well-known/est/keygen-ec/serverkeygen "$WORK/skg-enc-attr.der" boot boot
+  expect_eq "$SUITE: serverkeygen encrypted to an EC client -> 200" "$STATUS" 200
+  skg_split skg-enc
+  expect_eq "$SUITE: encrypted key part type" "$(head -1 "$WORK/skg-enc.types")" "application/pkcs7-mime; smime-type=server-generated-key"
+  openssl pkcs7 -inform DER -in "$WORK/skg-enc-2.der" -print_certs -out "$WORK/skg-enc.pem" 2>/dev/null
+  check "$SUITE: EC client decrypts, inner SignedData verifies to the root" open_sealed skg-enc boot
+  check "$SUITE: decrypted key matches the certificate (EC client)" key_matches_cert skg-enc
+  expect_contains "$SUITE: inner content is an AsymmetricKeyPackage" \
+    "$(openssl cms -cmsout -print -inform DER -in "$WORK/skg-enc.signed" 2>/dev/null | grep -m1 eContentType)" "2.16.840.1.101.2.1.2.78.5"
+  check "$SUITE: the key is not in clear anywhere in the answer" \
+    bash -c "! grep -q 'application/pkcs8' '$WORK/resp.body'"
+
+  # Encryption required by the profile, to the RSA client's TLS certificate.
+  mkcsr skg-rsaenc ec-P-256 "/CN=skg-rsaenc/O=Example Devices"
+  post /.well-known/est/keygen-enc/serverkeygen "$WORK/skg-rsaenc.csr" boot-rsa boot-rsa
+  expect_eq "$SUITE: serverkeygen encrypted to an RSA client -> 200" "$STATUS" 200
+  skg_split skg-rsaenc
+  openssl pkcs7 -inform DER -in "$WORK/skg-rsaenc-2.der" -print_certs -out "$WORK/skg-rsaenc.pem" 2>/dev/null
+  check "$SUITE: RSA client decrypts, inner SignedData verifies to the root" open_sealed skg-rsaenc boot-rsa
+  check "$SUITE: decrypted key matches the certificate (RSA client)" key_matches_cert skg-rsaenc
+
+  local before; before=$(issued_count)
+  post /.well-known/est/serverkeygen "$WORK/skg-ec.csr" boot boot
+  expect_eq "$SUITE: serverkeygen not enabled -> 403" "$STATUS:$(cat "$WORK/resp.body")" "403:server key generation not enabled for this profile"
+  python3 "$HERE_IT/csr_with_attrs.py" "$WORK/skg-enc.der" "$WORK/skg-enc.key" "$WORK/skg-unknown.der" \
+    "1.2.840.113549.1.9.16.2.54=0414$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  post /.well-known/est/keygen-ec/serverkeygen "$WORK/skg-unknown.der" boot boot
+  expect_eq "$SUITE: serverkeygen to an unknown recipient -> 400" "$STATUS" 400
+  python3 "$HERE_IT/csr_with_attrs.py" "$WORK/skg-enc.der" "$WORK/skg-enc.key" "$WORK/skg-sym.der" \
+    "1.2.840.113549.1.9.16.2.37=04080102030405060708"
+  post /.well-known/est/keygen-ec/serverkeygen "$WORK/skg-sym.der" boot boot
+  expect_eq "$SUITE: symmetric DecryptKeyIdentifier refused -> 400" "$STATUS" 400
+  expect_contains "$SUITE: ... with a reason" "$(cat "$WORK/resp.body")" "DecryptKeyIdentifier"
+  post /.well-known/est/keygen-ec/serverkeygen "$WORK/skg-ec.csr" "" ""
+  expect_eq "$SUITE: serverkeygen without client certificate -> 401" "$STATUS" 401
+  post /.well-known/est/keygen-ec/serverkeygen "$WORK/skg-ec.csr" rogue rogue
+  expect_eq "$SUITE: serverkeygen with an untrusted certificate -> 403" "$STATUS" 403
+  expect_eq "$SUITE: refused serverkeygen issued nothing" "$(issued_count)" "$before"
+}
+
+scenario_csrattrs() {
+  est GET /.well-known/est/csrattrs
+  expect_eq "$SUITE: csrattrs with nothing configured -> 204, empty" "$STATUS:$(stat -c %s "$WORK/resp.body")" "204:0"
+  est GET /.well-known/est/attrs/csrattrs
+  expect_eq "$SUITE: csrattrs -> 200" "$STATUS" 200
+  expect_eq "$SUITE: csrattrs media type" "$(header Content-Type)" "application/csrattrs"
+  local parsed; parsed=$(base64 -d < "$WORK/resp.body" | openssl asn1parse -inform DER 2>&1)
+  local want
+  for want in challengePassword 1.3.6.1.1.1.1.22 id-ecPublicKey secp384r1 ecdsa-with-SHA384 "Extension Request" "X509v3 Subject Alternative Name"; do
+    expect_contains "$SUITE: csrattrs holds $want" "$parsed" "$want"
+  done
+  expect_eq "$SUITE: csrattrs is one SEQUENCE of 5 items" "$(printf '%s\n' "$parsed" | grep -c ':d=1 ')" 5
+
+  local good=1304$(printf pass | od -An -tx1 | tr -d ' \n')   # PrintableString "pass"
+  local mac=1611$(printf '00:11:22:33:44:55' | od -An -tx1 | tr -d ' \n')
+  local before; before=$(issued_count)
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -sha384 -subj "/CN=attrs-ok" \
+    -addext "subjectAltName=DNS:attrs-ok.example" -keyout "$WORK/attrs.key" -outform DER -out "$WORK/attrs.der" 2>/dev/null
+  python3 "$HERE_IT/csr_with_attrs.py" "$WORK/attrs.der" "$WORK/attrs.key" "$WORK/attrs-ok.der" --digest sha384 \
+    "1.2.840.113549.1.9.7=$good" "1.3.6.1.1.1.1.22=$mac"
+  python3 "$HERE_IT/csr_with_attrs.py" "$WORK/attrs.der" "$WORK/attrs.key" "$WORK/attrs-nopw.der" --digest sha384 "1.3.6.1.1.1.1.22=$mac"
+  python3 "$HERE_IT/csr_with_attrs.py" "$WORK/attrs.der" "$WORK/attrs.key" "$WORK/attrs-sha256.der" --digest sha256 \
+    "1.2.840.113549.1.9.7=$good" "1.3.6.1.1.1.1.22=$mac"
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -sha384 -subj "/CN=attrs-p256" \
+    -addext "subjectAltName=DNS:attrs-p256.example" -keyout "$WORK/attrs256.key" -outform DER -out "$WORK/attrs256.der" 2>/dev/null
+  python3 "$HERE_IT/csr_with_attrs.py" "$WORK/attrs256.der" "$WORK/attrs256.key" "$WORK/attrs-p256.der" --digest sha384 \
+    "1.2.840.113549.1.9.7=$good" "1.3.6.1.1.1.1.22=$mac"
+
+  post /.well-known/est/attrs/simpleenroll "$WORK/attrs-nopw.der" boot boot
+  expect_eq "$SUITE: enforced csrattrs, challengePassword missing -> 400" "$STATUS:$(cat "$WORK/resp.body")" \
+    "400:CSR lacks challengePassword, required by this profile (csrattrs)"
+  post /.well-known/est/attrs/simpleenroll "$WORK/attrs-p256.der" boot boot
+  expect_eq "$SUITE: enforced csrattrs, other key type -> 400" "$STATUS:$(cat "$WORK/resp.body")" "400:CSR key must be ec-p384 (csrattrs)"
+  post /.well-known/est/attrs/simpleenroll "$WORK/attrs-sha256.der" boot boot
+  expect_eq "$SUITE: enforced csrattrs, other signature algorithm -> 400" "$STATUS" 400
+  expect_eq "$SUITE: refused csrattrs CSRs issued nothing" "$(issued_count)" "$before"
+  post /.well-known/est/attrs/simpleenroll "$WORK/attrs-ok.der" boot boot
+  expect_eq "$SUITE: enforced csrattrs, compliant CSR -> 200" "$STATUS" 200
+
+  "$ESTFCGI" profile update --aps attrs --no-enforce-csrattrs >/dev/null
+  post /.well-known/est/attrs/simpleenroll "$WORK/attrs-p256.der" boot boot
+  expect_eq "$SUITE: csrattrs not enforced, same CSR -> 200" "$STATUS" 200
+  "$ESTFCGI" profile update --aps attrs --enforce-csrattrs >/dev/null
+}
+
 run_scenarios() {
   openssl x509 -in "$WORK/cacerts.pem" >/dev/null 2>&1 || true
   "$ESTFCGI" ca export --name root > "$WORK/root-only.pem"
@@ -211,5 +342,7 @@ run_scenarios() {
   scenario_enroll_encodings
   scenario_reenroll
   scenario_refusals
+  scenario_serverkeygen
+  scenario_csrattrs
   framing_checks "$SUITE"
 }

@@ -1,0 +1,79 @@
+import COpenSSL
+import Foundation
+
+/// Minimal DER (X.690) building and reading for the few structures OpenSSL has no
+/// type for: CsrAttrs (RFC 7030 §4.5.2) and AsymmetricKeyPackage (RFC 5958 §2).
+public enum DER {
+    public static func tlv(_ tag: UInt8, _ content: Data) -> Data {
+        var out = Data([tag])
+        let n = content.count
+        if n < 0x80 {
+            out.append(UInt8(n))
+        } else {
+            var len = [UInt8]()
+            var v = n
+            while v > 0 { len.insert(UInt8(v & 0xff), at: 0); v >>= 8 }
+            out.append(0x80 | UInt8(len.count))
+            out.append(contentsOf: len)
+        }
+        return out + content
+    }
+
+    public static func sequence(_ items: [Data]) -> Data { tlv(0x30, items.reduce(Data(), +)) }
+    public static func set(_ items: [Data]) -> Data { tlv(0x31, items.reduce(Data(), +)) }
+    public static func octetString(_ d: Data) -> Data { tlv(0x04, d) }
+
+    public static func integer(_ value: Int) -> Data {
+        var bytes = [UInt8]()
+        var v = value
+        repeat { bytes.insert(UInt8(v & 0xff), at: 0); v >>= 8 } while v > 0
+        if bytes[0] & 0x80 != 0 { bytes.insert(0, at: 0) }
+        return tlv(0x02, Data(bytes))
+    }
+
+    /// An OBJECT IDENTIFIER from its dotted form.
+    public static func oid(_ dotted: String) throws -> Data {
+        guard let obj = OBJ_txt2obj(dotted, 1) else { throw OpenSSLError("OID \(dotted)") }
+        defer { ASN1_OBJECT_free(obj) }
+        return try derEncode("i2d_ASN1_OBJECT") { i2d_ASN1_OBJECT(obj, $0) }
+    }
+
+    /// The dotted form of an encoded OBJECT IDENTIFIER (full TLV).
+    public static func oidString(_ der: Data) -> String? {
+        guard let obj = derDecode(der, { p, n in d2i_ASN1_OBJECT(nil, p, n) }) else { return nil }
+        defer { ASN1_OBJECT_free(obj) }
+        return ESTOpenSSL.oidString(obj)
+    }
+
+    /// One element: its tag, its content, and the full encoding.
+    public struct Element {
+        public let tag: UInt8
+        public let content: Data
+        public let encoded: Data
+    }
+
+    /// Splits `data` into consecutive elements; nil on malformed input. Definite lengths only.
+    public static func elements(_ data: Data) -> [Element]? {
+        let b = [UInt8](data)
+        var i = 0
+        var out: [Element] = []
+        while i < b.count {
+            guard i + 2 <= b.count else { return nil }
+            let tag = b[i]
+            var len = Int(b[i + 1])
+            var header = 2
+            if len & 0x80 != 0 {
+                let n = len & 0x7f
+                guard n >= 1, n <= 4, i + 2 + n <= b.count else { return nil }
+                len = 0
+                for k in 0..<n { len = (len << 8) | Int(b[i + 2 + k]) }
+                header += n
+            }
+            guard i + header + len <= b.count else { return nil }
+            out.append(Element(tag: tag, content: Data(b[(i + header)..<(i + header + len)]),
+                               encoded: Data(b[i..<(i + header + len)])))
+            i += header + len
+        }
+        return out
+    }
+}
