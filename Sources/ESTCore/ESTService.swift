@@ -95,7 +95,7 @@ public final class ESTService {
             let certs = try authority.caCertificates(profile: route.label)
             return (Self.certsOnly(certs, mediaType: "application/pkcs7-mime"), nil, "served \(certs.count) certificates")
         case .simpleenroll, .simplereenroll:
-            let csr = try readCSR(request, client: client, profile: route.label)
+            let csr = try readCSR(request, client: client)
             let cert = op == .simpleenroll
                 ? try authority.enroll(csr: csr, profile: route.label, client: client)
                 : try authority.reenroll(csr: csr, profile: route.label, client: client)
@@ -113,7 +113,7 @@ public final class ESTService {
                 ("Content-Transfer-Encoding", "base64"),
             ], body: Data(der.base64Wrapped().utf8)), nil, "served CSR attributes")
         case .serverkeygen:
-            let csr = try readCSR(request, client: client, profile: route.label)
+            let csr = try readCSR(request, client: client)
             let result = try authority.serverKeyGen(csr: csr, profile: route.label, client: client)
             return (try Self.serverKeyGenResponse(result), result.certificate.serialHex,
                     "issued \(result.certificate.subject) with a server-generated \(result.keyType.rawValue) key"
@@ -124,9 +124,8 @@ public final class ESTService {
     }
 
     /// The body checks common to every CSR-carrying operation (RFC 7030 §4.2.1, RFC 8951 §3).
-    private func readCSR(_ request: ESTRequest, client: Certificate?, profile: String?) throws -> CertificateSigningRequest {
-        // 404 for an unknown profile before anything about the request itself.
-        _ = try authority.caCertificates(profile: profile)
+    /// An unknown profile is the authority's 404, decided after these checks of the request's shape.
+    private func readCSR(_ request: ESTRequest, client: Certificate?) throws -> CertificateSigningRequest {
         if request.bodyTruncated || request.body.count > Self.maxBodyBytes {
             throw Refusal(status: 413, reason: "request body over \(Self.maxBodyBytes) bytes")
         }

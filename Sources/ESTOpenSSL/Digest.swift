@@ -3,24 +3,16 @@ import Foundation
 
 public enum Digest {
     /// SHA-256 of `data`.
-    public static func sha256(_ data: Data) -> Data {
-        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var len: UInt32 = 0
-        let ok = data.withUnsafeBytes { buf in
-            EVP_Digest(buf.baseAddress, buf.count, &out, &len, EVP_sha256(), nil)
-        }
-        precondition(ok == 1, "EVP_Digest(SHA-256) cannot fail on valid input")
-        return Data(out.prefix(Int(len)))
-    }
+    public static func sha256(_ data: Data) -> Data { digest(data, EVP_sha256()) }
 
     /// SHA-1 of `data` (RFC 5280 §4.2.1.2 key identifiers, not signatures).
-    public static func sha1(_ data: Data) -> Data {
+    public static func sha1(_ data: Data) -> Data { digest(data, EVP_sha1()) }
+
+    private static func digest(_ data: Data, _ md: OpaquePointer?) -> Data {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var len: UInt32 = 0
-        let ok = data.withUnsafeBytes { buf in
-            EVP_Digest(buf.baseAddress, buf.count, &out, &len, EVP_sha1(), nil)
-        }
-        precondition(ok == 1, "EVP_Digest(SHA-1) cannot fail on valid input")
+        let ok = data.withUnsafeBytes { buf in EVP_Digest(buf.baseAddress, buf.count, &out, &len, md, nil) }
+        precondition(ok == 1, "EVP_Digest cannot fail on valid input")
         return Data(out.prefix(Int(len)))
     }
 }

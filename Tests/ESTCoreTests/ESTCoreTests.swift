@@ -33,6 +33,7 @@ final class FakeAuthority: EnrollmentAuthority {
     }
 
     func enroll(csr: CertificateSigningRequest, profile: String?, client: Certificate?) throws -> Certificate {
+        _ = try caCertificates(profile: profile)  // unknown profile -> notFound, like the real one
         if let refuse { throw refuse }
         enrolled.append((profile, client?.subject.string))
         return try sign(csr)

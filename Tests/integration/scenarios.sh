@@ -199,6 +199,9 @@ framing_checks() {
   post /.well-known/est/simpleenroll "$WORK/cl-$label.csr" boot boot
   expect_eq "$label: enroll answer keeps Content-Length" \
     "$STATUS:$(header Content-Length):$(grep -ci '^Transfer-Encoding' "$WORK/resp.headers")" "200:$(stat -c %s "$WORK/resp.body"):0"
+  check "$label: enroll answer under libest's 4 KiB limit" test "$(stat -c %s "$WORK/resp.body")" -lt 4096
+  est GET /.well-known/est/cacerts --tls-max 1.2
+  expect_eq "$label: a TLS 1.2-only client (libest) is served" "$STATUS" 200
   post /.well-known/est/simpleenroll "$WORK/cl-$label.csr" "" ""
   expect_eq "$label: error answer keeps Content-Length" \
     "$STATUS:$(header Content-Length):$(grep -ci '^Transfer-Encoding' "$WORK/resp.headers")" "401:$(stat -c %s "$WORK/resp.body"):0"
