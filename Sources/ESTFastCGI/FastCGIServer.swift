@@ -185,7 +185,8 @@ final class Worker: @unchecked Sendable {
     private func put(_ s: String, _ stream: UnsafeMutablePointer<FCGX_Stream>?) {
         var bytes = Array(s.utf8)
         bytes.withUnsafeMutableBufferPointer { buf in
-            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) {
+            guard let base = buf.baseAddress, buf.count > 0 else { return }
+            base.withMemoryRebound(to: CChar.self, capacity: buf.count) {
                 _ = FCGX_PutStr($0, Int32(buf.count), stream)
             }
         }
