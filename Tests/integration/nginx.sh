@@ -84,6 +84,10 @@ suite_nginx() {
     "$(grep -c ' op=' "$WORK/nginx/estfcgi.log")" \
     "$(($(sqlite3 "$ESTFCGI_DB" 'SELECT count(*) FROM audit WHERE status IS NOT NULL') - audited_before))"
 
+  # While the responder holds the store open, SQLite's side files exist: private too.
+  expect_eq "nginx: store -wal and -shm files are 0600 while serving" \
+    "$(stat -c %a "$ESTFCGI_DB-wal" "$ESTFCGI_DB-shm" 2>&1 | tr '\n' ' ')" "600 600 "
+
   # SIGTERM: in-flight work finishes, exit status 0.
   kill -TERM "$ESTFCGI_PID"
   local rc=0; wait "$ESTFCGI_PID" || rc=$?
