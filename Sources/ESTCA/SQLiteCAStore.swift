@@ -35,7 +35,8 @@ public final class SQLiteCAStore: CAStore {
         catch let e as SQLiteError { throw CAError.internalFailure(e.description) }
     }
 
-    func read<T>(_ body: () throws -> T) throws -> T {
+    /// Runs one autocommit statement (or a read), mapping SQLite failures to CAError.
+    func single<T>(_ body: () throws -> T) throws -> T {
         do { return try body() }
         catch let e as SQLiteError { throw CAError.internalFailure(e.description) }
     }
@@ -51,15 +52,11 @@ public final class SQLiteCAStore: CAStore {
     }
 
     public func ca(named name: String) throws -> CARecord? {
-        try read { try db.query("SELECT \(Self.caColumns) FROM cas WHERE name = ?", [name]).first.map(caRecord) }
-    }
-
-    func ca(id: Int64) throws -> CARecord? {
-        try read { try db.query("SELECT \(Self.caColumns) FROM cas WHERE id = ?", [id]).first.map(caRecord) }
+        try single { try db.query("SELECT \(Self.caColumns) FROM cas WHERE name = ?", [name]).first.map(caRecord) }
     }
 
     public func allCAs() throws -> [CARecord] {
-        try read { try db.query("SELECT \(Self.caColumns) FROM cas ORDER BY id").map(caRecord) }
+        try single { try db.query("SELECT \(Self.caColumns) FROM cas ORDER BY id").map(caRecord) }
     }
 
     public func signingKey(for ca: CARecord) throws -> PrivateKey {
@@ -134,14 +131,14 @@ public final class SQLiteCAStore: CAStore {
     }
 
     public func profile(label: String?) throws -> Profile? {
-        try read {
+        try single {
             try db.query("SELECT \(Self.profileColumns) FROM profiles p JOIN cas c ON c.id = p.issuer_ca_id WHERE p.label IS ?",
                          [label]).first.map(profileRecord)
         }
     }
 
     public func allProfiles() throws -> [Profile] {
-        try read {
+        try single {
             try db.query("SELECT \(Self.profileColumns) FROM profiles p JOIN cas c ON c.id = p.issuer_ca_id ORDER BY p.label IS NOT NULL, p.label")
                 .map(profileRecord)
         }
@@ -213,14 +210,14 @@ public final class SQLiteCAStore: CAStore {
     }
 
     public func issuedCertificate(fingerprint: String) throws -> IssuedCertificate? {
-        try read {
+        try single {
             try db.query("SELECT \(Self.certColumns) FROM \(Self.certFrom) WHERE x.fingerprint = ?", [fingerprint])
                 .first.map(issuedRecord)
         }
     }
 
     public func issuedCertificates(serial: String) throws -> [IssuedCertificate] {
-        try read {
+        try single {
             try db.query("SELECT \(Self.certColumns) FROM \(Self.certFrom) WHERE x.serial = ? ORDER BY x.id", [serial])
                 .map(issuedRecord)
         }
@@ -246,7 +243,7 @@ public final class SQLiteCAStore: CAStore {
             params += [nowString, Timestamp.string(now.addingTimeInterval(Double(days) * 86400))]
         }
         sql += " ORDER BY x.id"
-        return try read { try db.query(sql, params).map(issuedRecord) }
+        return try single { try db.query(sql, params).map(issuedRecord) }
     }
 
     public func recordIssued(_ certificate: Certificate, issuer: CARecord, profile: String?, requester: String?,
@@ -298,7 +295,7 @@ public final class SQLiteCAStore: CAStore {
 
     public func certificate(keyIdentifier ski: Data) throws -> Certificate? {
         let hex = ski.hexString
-        if let row = try read({ try db.query("SELECT der FROM certificates WHERE ski = ? ORDER BY id DESC LIMIT 1", [hex]).first }),
+        if let row = try single({ try db.query("SELECT der FROM certificates WHERE ski = ? ORDER BY id DESC LIMIT 1", [hex]).first }),
            let der = row.data("der") {
             return try Certificate(der: der)
         }
@@ -312,7 +309,7 @@ public final class SQLiteCAStore: CAStore {
     // MARK: - Audit
 
     public func recordAudit(_ e: AuditEvent) throws {
-        try read {
+        try single {
             try db.execute("""
                 INSERT INTO audit (time, operation, profile, client, status, outcome, reason, serial)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -321,7 +318,7 @@ public final class SQLiteCAStore: CAStore {
     }
 
     public func auditRows(limit: Int) throws -> [Row] {
-        try read {
+        try single {
             try db.query("SELECT * FROM (SELECT id, time, operation, profile, client, status, outcome, reason, serial FROM audit ORDER BY id DESC LIMIT ?) ORDER BY id",
                          [limit])
         }

@@ -68,7 +68,6 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
 
     /// OpenSSL's text for the subjectAltName (`DNS:a, IP Address:1.2.3.4`), "" when absent.
     public var subjectAltNameText: String { extensionText(NID_subject_alt_name) }
-    public var extendedKeyUsageText: String { extensionText(NID_ext_key_usage) }
     public var keyUsageText: String { extensionText(NID_key_usage) }
 
     /// True when `issuer`'s key verifies this certificate's signature.
