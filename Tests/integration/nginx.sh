@@ -84,6 +84,20 @@ suite_nginx() {
     "$(grep -c ' op=' "$WORK/nginx/estfcgi.log")" \
     "$(($(sqlite3 "$ESTFCGI_DB" 'SELECT count(*) FROM audit WHERE status IS NOT NULL') - audited_before))"
 
+  # 24 enrollments at once across the responder's worker threads: all answered, all recorded.
+  BASE=https://127.0.0.1:$NGINX_PORT
+  mkcsr dev-par ec-P-256 "/CN=dev-par/O=Example Devices"
+  local before_par i pids=(); before_par=$(issued_count)
+  for i in $(seq 24); do
+    curl -sS --max-time 30 -o /dev/null -w '%{http_code}\n' --cacert "$WORK/tls-ca.pem" --cert "$WORK/boot.pem" \
+      --key "$WORK/boot.key" -H 'Content-Type: application/pkcs10' --data-binary "@$WORK/dev-par.csr" \
+      "$BASE/.well-known/est/simpleenroll" >> "$WORK/par.codes" &
+    pids+=($!)
+  done
+  wait "${pids[@]}"  # not a bare wait: the responder is a child too
+  expect_eq "nginx: 24 concurrent enrollments all answered 200" "$(sort "$WORK/par.codes" | uniq -c | tr -s ' ')" " 24 200"
+  expect_eq "nginx: ... and all 24 recorded" "$(issued_count)" $((before_par + 24))
+
   # While the responder holds the store open, SQLite's side files exist: private too.
   expect_eq "nginx: store -wal and -shm files are 0600 while serving" \
     "$(stat -c %a "$ESTFCGI_DB-wal" "$ESTFCGI_DB-shm" 2>&1 | tr '\n' ' ')" "600 600 "
