@@ -22,17 +22,31 @@ public final class CertificateAuthority: EnrollmentAuthority {
     /// Signs `csr` under `profile` and records the certificate before returning it.
     public func issue(csr: CertificateSigningRequest, profile: Profile, requester: String?,
                       replacing: IssuedCertificate? = nil) throws -> (Certificate, IssuedCertificate) {
+        let (san, key) = try checkRequest(csr, profile: profile, usesItsKey: true)
+        guard let publicKey = key else { throw CAError.badRequest("CSR has no usable public key") }
+        return try sign(subject: csr.subject, subjectAltNameDER: san, publicKey: publicKey, profile: profile,
+                        requester: requester, replacing: replacing)
+    }
+
+    /// The checks every CSR passes, whether its key is certified (enroll) or it is only a
+    /// template (serverkeygen, RFC 7030 §4.4.1). Returns the requested subjectAltName and,
+    /// when the CSR's own key is to be certified, that key after the key policy accepted it.
+    func checkRequest(_ csr: CertificateSigningRequest, profile: Profile, usesItsKey: Bool) throws
+        -> (subjectAltNameDER: Data?, publicKey: PublicKey?) {
         // RFC 7030 §4.2.1 / RFC 2986: the request proves possession of its key.
         guard csr.signatureIsValid else { throw CAError.badRequest("CSR signature does not verify") }
-        guard let publicKey = csr.publicKey else { throw CAError.badRequest("CSR has no usable public key") }
-        try IssuancePolicy.checkKey(publicKey.algorithm, allowed: profile.keyTypes)
-        if profile.enforceCsrAttrs { try CSRAttributes.enforce(profile.csrAttrs, on: csr, checkKey: true) }
+        var publicKey: PublicKey? = nil
+        if usesItsKey {
+            guard let key = csr.publicKey else { throw CAError.badRequest("CSR has no usable public key") }
+            try IssuancePolicy.checkKey(key.algorithm, allowed: profile.keyTypes)
+            publicKey = key
+        }
+        if profile.enforceCsrAttrs { try CSRAttributes.enforce(profile.csrAttrs, on: csr, checkKey: usesItsKey) }
         let san = csr.subjectAltNameDER
         guard !csr.subject.isEmpty || san != nil else {
             throw CAError.badRequest("CSR has neither a subject nor a subjectAltName")
         }
-        return try sign(subject: csr.subject, subjectAltNameDER: san, publicKey: publicKey, profile: profile,
-                        requester: requester, replacing: replacing)
+        return (san, publicKey)
     }
 
     func sign(subject: DistinguishedName, subjectAltNameDER: Data?, publicKey: PublicKey, profile: Profile,
@@ -151,7 +165,7 @@ public final class CertificateAuthority: EnrollmentAuthority {
         guard let typeName = profile.serverKeygen, let keyType = KeyType(rawValue: typeName) else {
             throw CAError.forbidden("server key generation not enabled for this profile")
         }
-        guard csr.signatureIsValid else { throw CAError.badRequest("CSR signature does not verify") }
+        let san = try checkRequest(csr, profile: profile, usesItsKey: false).subjectAltNameDER
         let attributes = Set(csr.attributeOIDs)
         if attributes.contains(Self.decryptKeyIdentifierOID) {
             throw CAError.badRequest("symmetric DecryptKeyIdentifier (RFC 7030 §4.4.1.1) is not supported: no shared keys are configured")
@@ -170,12 +184,6 @@ public final class CertificateAuthority: EnrollmentAuthority {
         } else if profile.serverKeygenEncrypt {
             recipient = client
         }
-        if profile.enforceCsrAttrs { try CSRAttributes.enforce(profile.csrAttrs, on: csr, checkKey: false) }
-        let san = csr.subjectAltNameDER
-        guard !csr.subject.isEmpty || san != nil else {
-            throw CAError.badRequest("CSR has neither a subject nor a subjectAltName")
-        }
-
         let key = try PrivateKey.generate(keyType)
         // The key part is ready before anything is issued, so a key that cannot be
         // delivered (e.g. no way to encrypt to the recipient) never leaves a record behind.

@@ -339,7 +339,6 @@ scenario_csrattrs() {
 }
 
 run_scenarios() {
-  openssl x509 -in "$WORK/cacerts.pem" >/dev/null 2>&1 || true
   "$ESTFCGI" ca export --name root > "$WORK/root-only.pem"
   scenario_cacerts
   scenario_enroll_encodings
