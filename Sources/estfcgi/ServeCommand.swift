@@ -16,7 +16,7 @@ struct Serve: ParsableCommand {
     @Option(help: ArgumentHelp("TCP address to listen on, e.g. 127.0.0.1:9000.", valueName: "HOST:PORT")) var listen: String?
     @Option(help: "Concurrent request loops, each with its own store connection.") var workers: Int = 2
     @Option(help: ArgumentHelp("Mode of the unix socket (octal); whoever can write to it can claim any client certificate.", valueName: "MODE")) var socketMode: String = "660"
-    @Flag(help: "Also send each request's log line to the web server's error log (FastCGI stderr).") var logToWebServer = false
+    @Flag(name: .customLong("log-to-webserver"), help: "Also send each request's log line to the web server's error log (FastCGI stderr).") var logToWebServer = false
 
     func validate() throws {
         guard socket == nil || listen == nil else { throw ValidationError("give at most one of --socket and --listen") }

@@ -45,7 +45,7 @@ http {
     }
 }
 CONF
-  "$ESTFCGI" serve --listen "127.0.0.1:$FCGI_PORT" --workers 2 2> "$dir/estfcgi.log" &
+  "$ESTFCGI" serve --listen "127.0.0.1:$FCGI_PORT" --workers 2 --log-to-webserver 2> "$dir/estfcgi.log" &
   ESTFCGI_PID=$!
   nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
   wait_port "$FCGI_PORT" && wait_port "$NGINX_PORT"
@@ -97,6 +97,9 @@ suite_nginx() {
   wait "${pids[@]}"  # not a bare wait: the responder is a child too
   expect_eq "nginx: 24 concurrent enrollments all answered 200" "$(sort "$WORK/par.codes" | uniq -c | tr -s ' ')" " 24 200"
   expect_eq "nginx: ... and all 24 recorded" "$(issued_count)" $((before_par + 24))
+
+  expect_contains "nginx: --log-to-webserver puts the log line in nginx's error log" \
+    "$(grep 'FastCGI sent in stderr' "$WORK/nginx/error.log" | tail -1)" 'op=simpleenroll profile=- client="O=Example Devices,CN=boot-0001" status=200'
 
   # While the responder holds the store open, SQLite's side files exist: private too.
   expect_eq "nginx: store -wal and -shm files are 0600 while serving" \
