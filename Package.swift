@@ -1,12 +1,15 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers (each depends only on the ones above it in this list):
-//   1. C bindings:        COpenSSL, CSQLite, CFastCGI (Debian -dev packages)
-//   2. safe wrappers:     ESTOpenSSL (keys, certs, CSRs, PKCS#7/CMS, chains), ESTSQLite
-//   3. CA store + policy: ESTCA
-//   4. EST protocol core: ESTCore (pure request -> response)
-//   5. FastCGI adapter:   ESTFastCGI, and the `estfcgi` command
+// Layers; each target imports only targets of lower layers (and the C modules only
+// as `internal import`, so no C type can appear in a public signature):
+//   1. C bindings:      COpenSSL, CSQLite, CFastCGI (Debian -dev packages)
+//   2. safe wrappers:   ESTOpenSSL (keys, certs, CSRs, PKCS#7/CMS, chains), ESTSQLite
+//   3. EST protocol:    ESTCore (pure request -> response; owns the EnrollmentAuthority
+//                       interface, as globalsign/est's `est` package owns `CA`)
+//   4. CA:              ESTCA (model, policy, the CAStore protocol, administration;
+//                       implements EnrollmentAuthority), ESTSQLiteStore (CAStore in SQLite)
+//   5. adapter:         ESTFastCGI, and the `estfcgi` command
 let package = Package(
     name: "estfcgi",
     platforms: [.macOS(.v13)],
@@ -25,17 +28,20 @@ let package = Package(
 
         .target(name: "ESTOpenSSL", dependencies: ["COpenSSL"]),
         .target(name: "ESTSQLite", dependencies: ["CSQLite"]),
-        .target(name: "ESTCA", dependencies: ["ESTOpenSSL", "ESTSQLite"]),
-        .target(name: "ESTCore", dependencies: ["ESTCA", "ESTOpenSSL"]),
+        .target(name: "ESTCore", dependencies: ["ESTOpenSSL"]),
+        .target(name: "ESTCA", dependencies: ["ESTCore", "ESTOpenSSL"]),
+        .target(name: "ESTSQLiteStore", dependencies: ["ESTCA", "ESTCore", "ESTSQLite"]),
         .target(name: "ESTFastCGI", dependencies: ["CFastCGI", "ESTCore"]),
         .executableTarget(name: "estfcgi", dependencies: [
-            "ESTFastCGI", "ESTCore", "ESTCA", "ESTOpenSSL",
+            "ESTFastCGI", "ESTCore", "ESTCA", "ESTSQLiteStore", "ESTOpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "ESTOpenSSLTests", dependencies: ["ESTOpenSSL"]),
         .testTarget(name: "ESTSQLiteTests", dependencies: ["ESTSQLite"]),
-        .testTarget(name: "ESTCATests", dependencies: ["ESTCA"]),
-        .testTarget(name: "ESTCoreTests", dependencies: ["ESTCore", "ESTCA"]),
+        .testTarget(name: "ESTCoreTests", dependencies: ["ESTCore"]),
+        .testTarget(name: "ESTCATests", dependencies: ["ESTCA", "ESTSQLiteStore"]),
+        .testTarget(name: "ESTSQLiteStoreTests", dependencies: ["ESTSQLiteStore", "ESTCA"]),
+        .testTarget(name: "ESTFastCGITests", dependencies: ["ESTFastCGI"]),
     ]
 )

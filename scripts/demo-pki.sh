@@ -19,15 +19,15 @@ pki_setup() {
   $e ca create --name root --subject 'CN=estfcgi Demo Root,O=estfcgi demo' --key ec-p384 --days 3650 >/dev/null
   $e ca create --name issuing --issuer root --subject 'CN=estfcgi Demo Issuing CA,O=estfcgi demo' --path-len 0 --days 1825 >/dev/null
   $e ca create --name factory --subject 'CN=Example Factory Bootstrap CA,O=Example Devices' --days 3650 >/dev/null
-  $e profile create --aps factory --issuer factory --validity-days 3650 >/dev/null
+  $e profile create --profile factory --issuer factory --validity-days 3650 >/dev/null
   $e profile create --default --issuer issuing --trust factory >/dev/null
-  $e profile create --aps iot --issuer issuing --trust factory --key-types ec --revoke-on-reenroll \
+  $e profile create --profile iot --issuer issuing --trust factory --key-types ec --revoke-on-reenroll \
      --validity-days 30 --cacerts issuing,root --eku clientAuth,serverAuth >/dev/null
-  $e profile create --aps strict --issuer issuing --trust factory --reenroll-window-days 7 >/dev/null
-  $e profile create --aps keygen-ec --issuer issuing --trust factory --serverkeygen ec-p256 >/dev/null
-  $e profile create --aps keygen-rsa --issuer issuing --trust factory --serverkeygen rsa-2048 >/dev/null
-  $e profile create --aps keygen-enc --issuer issuing --trust factory --serverkeygen ec-p384 --serverkeygen-encrypt >/dev/null
-  $e profile create --aps attrs --issuer issuing --trust factory --enforce-csrattrs \
+  $e profile create --profile strict --issuer issuing --trust factory --reenroll-window-days 7 >/dev/null
+  $e profile create --profile keygen-ec --issuer issuing --trust factory --serverkeygen ec-p256 >/dev/null
+  $e profile create --profile keygen-rsa --issuer issuing --trust factory --serverkeygen rsa-2048 >/dev/null
+  $e profile create --profile keygen-enc --issuer issuing --trust factory --serverkeygen ec-p384 --serverkeygen-encrypt >/dev/null
+  $e profile create --profile attrs --issuer issuing --trust factory --enforce-csrattrs \
      --csrattrs challengePassword,macAddress,ec-p384,ecdsa-with-SHA384,san-dns >/dev/null
 
   # The web server's own TLS certificate (operators bring theirs).

@@ -1,4 +1,4 @@
-import CFastCGI
+internal import CFastCGI
 import ESTCore
 import Foundation
 
@@ -22,8 +22,9 @@ public final class FastCGIServer: @unchecked Sendable {
         self.makeService = makeService
     }
 
-    /// A listening socket: `spec` is a unix socket path or `host:port`.
-    public static func openSocket(_ spec: String, unixMode: mode_t) throws -> Int32 {
+    /// A listening socket: `spec` is a unix socket path or `host:port`. A unix socket gets
+    /// `unixMode`, or the call fails: the socket is the trust boundary.
+    public static func openSocket(_ spec: String, unixMode: UInt32) throws -> Int32 {
         // libfcgi's rule: a spec with a ':' is host:port, anything else a unix socket path.
         let isUnix = !spec.contains(":")
         if isUnix {
@@ -37,7 +38,11 @@ public final class FastCGIServer: @unchecked Sendable {
         if isUnix {
             // The socket is the trust boundary: whoever can write to it can claim any client
             // certificate. Restrict it to the web server's group.
-            chmod(spec, unixMode)
+            guard chmod(spec, mode_t(unixMode)) == 0 else {
+                let why = String(cString: strerror(errno))
+                close(fd)
+                throw ServeError("cannot set mode \(String(unixMode, radix: 8)) on \(spec): \(why)")
+            }
         }
         return fd
     }
@@ -92,103 +97,5 @@ public final class FastCGIServer: @unchecked Sendable {
     func log(_ line: String) {
         let text = line + "\n"
         text.withCString { _ = write(2, $0, strlen($0)) }
-    }
-}
-
-public struct ServeError: Error, CustomStringConvertible {
-    public let description: String
-    init(_ d: String) { description = d }
-}
-
-/// One request loop on its own thread, with its own FCGX_Request and service.
-final class Worker: @unchecked Sendable {
-    let server: FastCGIServer
-    let service: ESTService
-
-    init(server: FastCGIServer, service: ESTService) {
-        self.server = server
-        self.service = service
-    }
-
-    func loop() {
-        guard let req = estfcgi_request_new() else { return }
-        defer { estfcgi_request_free(req) }
-        guard FCGX_InitRequest(req, server.listenFD, 0) == 0 else { return }
-        while FCGX_Accept_r(req) >= 0 {
-            handle(req)
-            FCGX_Finish_r(req)
-        }
-        FCGX_Free(req, 1)
-    }
-
-    private func handle(_ req: UnsafeMutablePointer<FCGX_Request>) {
-        let params = readParams(req.pointee.envp)
-        let (body, truncated) = readBody(req.pointee.in, declaredLength: params["CONTENT_LENGTH"])
-        let outcome = service.handle(ESTRequest(params: params, body: body, bodyTruncated: truncated))
-        write(outcome.response, to: req.pointee.out)
-        server.log(outcome.logLine)
-        if server.options.logToWebServer { put(outcome.logLine + "\n", req.pointee.err) }
-    }
-
-    private func readParams(_ envp: FCGX_ParamArray?) -> [String: String] {
-        var params: [String: String] = [:]
-        guard var p = envp else { return params }
-        while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") {
-                let key = String(s[..<eq])
-                // libfcgi answers the first of duplicated names; keep the same rule.
-                if params[key] == nil { params[key] = String(s[s.index(after: eq)...]) }
-            }
-            p += 1
-        }
-        return params
-    }
-
-    /// Reads at most the cap plus one byte, so an oversized body is detected without
-    /// holding it; with no CONTENT_LENGTH (chunked upload via Apache) reads to EOF.
-    private func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>?, declaredLength: String?) -> (Data, Bool) {
-        let cap = ESTService.maxBodyBytes
-        let declared = declaredLength.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        if let declared, declared > cap { return (Data(), true) }
-        let want = min(declared ?? (cap + 1), cap + 1)
-        guard want > 0, let stream else { return (Data(), false) }
-        var buffer = [UInt8](repeating: 0, count: want)
-        var got = 0
-        while got < want {
-            let n = buffer.withUnsafeMutableBufferPointer { buf in
-                buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: want) {
-                    FCGX_GetStr($0 + got, Int32(want - got), stream)
-                }
-            }
-            if n <= 0 { break }
-            got += Int(n)
-        }
-        return (Data(buffer.prefix(got)), got > cap)
-    }
-
-    /// CGI response: `Status:` line, headers, Content-Length, blank line, body.
-    private func write(_ r: ESTResponse, to stream: UnsafeMutablePointer<FCGX_Stream>?) {
-        var head = "Status: \(r.status) \(ESTResponse.reasonPhrase(r.status))\r\n"
-        for (name, value) in r.headers { head += "\(name): \(value)\r\n" }
-        // RFC 9110 §8.6: no Content-Length on 204; every other answer carries one.
-        if r.status != 204 { head += "Content-Length: \(r.body.count)\r\n" }
-        head += "\r\n"
-        put(head, stream)
-        r.body.withUnsafeBytes { buf in
-            if let base = buf.baseAddress, buf.count > 0 {
-                _ = FCGX_PutStr(base.assumingMemoryBound(to: CChar.self), Int32(buf.count), stream)
-            }
-        }
-    }
-
-    private func put(_ s: String, _ stream: UnsafeMutablePointer<FCGX_Stream>?) {
-        var bytes = Array(s.utf8)
-        bytes.withUnsafeMutableBufferPointer { buf in
-            guard let base = buf.baseAddress, buf.count > 0 else { return }
-            base.withMemoryRebound(to: CChar.self, capacity: buf.count) {
-                _ = FCGX_PutStr($0, Int32(buf.count), stream)
-            }
-        }
     }
 }

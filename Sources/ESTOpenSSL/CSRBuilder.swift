@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 import Foundation
 
 /// Builds PKCS#10 requests (RFC 2986): what a device does; used by tests and the demo.
@@ -8,7 +8,17 @@ public enum CSRBuilder {
     public static func make(subject: DistinguishedName, key: PrivateKey, extensions: [(String, String)] = []) throws
         -> CertificateSigningRequest {
         guard let req = X509_REQ_new() else { throw OpenSSLError("X509_REQ_new") }
-        let csr = CertificateSigningRequest(owning: req)
+        do {
+            try build(req, subject: subject, key: key, extensions: extensions)
+        } catch {
+            X509_REQ_free(req)
+            throw error
+        }
+        return try CertificateSigningRequest(owning: req)
+    }
+
+    private static func build(_ req: OpaquePointer, subject: DistinguishedName, key: PrivateKey,
+                              extensions: [(String, String)]) throws {
         guard X509_REQ_set_version(req, 0) == 1 else { throw OpenSSLError("X509_REQ_set_version") }
         try subject.withName { name in
             guard X509_REQ_set_subject_name(req, name) == 1 else { throw OpenSSLError("X509_REQ_set_subject_name") }
@@ -30,6 +40,5 @@ public enum CSRBuilder {
             guard X509_REQ_add_extensions(req, stack) == 1 else { throw OpenSSLError("X509_REQ_add_extensions") }
         }
         guard X509_REQ_sign(req, key.pkey, key.algorithm.signingDigest) > 0 else { throw OpenSSLError("sign CSR") }
-        return csr
     }
 }

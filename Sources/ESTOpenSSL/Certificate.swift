@@ -1,25 +1,92 @@
-import COpenSSL
+internal import COpenSSL
 import Foundation
 
-/// An X.509 certificate (RFC 5280). Immutable once parsed or built.
-public final class Certificate: @unchecked Sendable, CustomStringConvertible {
+/// An X.509 certificate (RFC 5280). Immutable; every field estfcgi uses is read once,
+/// when the certificate is parsed or built, so no getter can fail or fall back.
+public final class Certificate: @unchecked Sendable, Hashable, CustomStringConvertible {
     let x509: OpaquePointer
+    public let der: Data
+    public let subject: DistinguishedName
+    public let issuer: DistinguishedName
+    /// The serial as lowercase hex without leading zeros.
+    public let serialHex: String
+    public let notBefore: Date
+    public let notAfter: Date
+    public let publicKey: PublicKey
+    /// basicConstraints cA (RFC 5280 §4.2.1.9).
+    public let isCA: Bool
+    /// pathLenConstraint, nil when absent.
+    public let pathLength: Int?
+    /// keyUsage bits (RFC 5280 §4.2.1.3), nil when the extension is absent.
+    public let keyUsage: KeyUsage?
+    public let subjectKeyIdentifier: Data?
+    public let authorityKeyIdentifier: Data?
+    /// SHA-256 over the DER.
+    public let fingerprint: Data
+    /// The DER of the subjectAltName extension value (the GeneralNames), nil when absent.
+    public let subjectAltNameDER: Data?
+    /// OpenSSL's text for the subjectAltName (`DNS:a, IP Address:1.2.3.4`), "" when absent.
+    public let subjectAltNameText: String
 
-    /// Takes ownership of `x509`.
-    init(owning x509: OpaquePointer) { self.x509 = x509 }
+    /// Takes ownership of `x509`, also when reading it fails.
+    init(owning x509: OpaquePointer) throws {
+        self.x509 = x509
+        do {
+            der = try DERBridge.encode("i2d_X509") { i2d_X509(x509, $0) }
+            guard let s = X509_get_subject_name(x509), let i = X509_get_issuer_name(x509) else {
+                throw OpenSSLError("certificate names")
+            }
+            subject = try DistinguishedName(reading: s)
+            issuer = try DistinguishedName(reading: i)
+            guard let bn = ASN1_INTEGER_to_BN(X509_get_serialNumber(x509), nil) else { throw OpenSSLError("serial") }
+            defer { BN_free(bn) }
+            serialHex = try Certificate.hex(bn)
+            notBefore = try Certificate.date(X509_getm_notBefore(x509))
+            notAfter = try Certificate.date(X509_getm_notAfter(x509))
+            guard let key = X509_get_pubkey(x509) else {
+                throw OpenSSLError("certificate public key", detail: "the key cannot be decoded")
+            }
+            publicKey = try PublicKey(owning: key)
+            isCA = X509_check_ca(x509) == 1
+            let pathLen = X509_get_pathlen(x509)
+            pathLength = pathLen < 0 ? nil : Int(pathLen)
+            let ku = X509_get_key_usage(x509)  // computes the cached extension flags
+            keyUsage = ku == UInt32.max ? nil : KeyUsage(rawValue: ku)
+            subjectKeyIdentifier = X509_get0_subject_key_id(x509).map(asn1Bytes)
+            authorityKeyIdentifier = X509_get0_authority_key_id(x509).map(asn1Bytes)
+            fingerprint = Digest.sha256(der)
+            let sanIndex = X509_get_ext_by_NID(x509, NID_subject_alt_name, -1)
+            if sanIndex >= 0 {
+                guard let ext = X509_get_ext(x509, sanIndex), let data = X509_EXTENSION_get_data(ext) else {
+                    throw OpenSSLError("subjectAltName")
+                }
+                subjectAltNameDER = asn1Bytes(UnsafePointer(data))
+                let bio = try MemoryBIO()
+                guard X509V3_EXT_print(bio.bio, ext, 0, 0) == 1 else { throw OpenSSLError("print subjectAltName") }
+                subjectAltNameText = bio.string
+            } else {
+                subjectAltNameDER = nil
+                subjectAltNameText = ""
+            }
+            OpenSSLError.drainQueue()
+        } catch {
+            X509_free(x509)
+            throw error
+        }
+    }
 
     deinit { X509_free(x509) }
 
     public convenience init(der: Data) throws {
-        guard let x = derDecode(der, { p, n in d2i_X509(nil, p, n) }) else {
+        guard let x = DERBridge.decode(der, { p, n in d2i_X509(nil, p, n) }) else {
             throw OpenSSLError("parse certificate", detail: "not a DER X.509 certificate")
         }
-        self.init(owning: x)
+        try self.init(owning: x)
     }
 
     /// The first certificate of a PEM text.
     public convenience init(pem: String) throws {
-        guard let der = PEM.blocks(in: pem, labels: ["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"]).first else {
+        guard let der = PEM.blocks(in: pem, labels: PEM.certificateLabels).first else {
             throw OpenSSLError("parse certificate", detail: "no PEM CERTIFICATE block")
         }
         try self.init(der: der)
@@ -27,54 +94,15 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
 
     /// Every certificate of a PEM text, in order.
     public static func all(fromPEM pem: String) throws -> [Certificate] {
-        try PEM.blocks(in: pem, labels: ["CERTIFICATE", "X509 CERTIFICATE"]).map { try Certificate(der: $0) }
+        try PEM.blocks(in: pem, labels: PEM.certificateLabels).map { try Certificate(der: $0) }
     }
 
-    public var der: Data { (try? derEncode("i2d_X509") { i2d_X509(x509, $0) }) ?? Data() }
     public var pem: String { PEM.encode(der, label: "CERTIFICATE") }
-
-    public var subject: DistinguishedName { DistinguishedName(copying: X509_get_subject_name(x509)) }
-    public var issuer: DistinguishedName { DistinguishedName(copying: X509_get_issuer_name(x509)) }
-
-    /// The serial as lowercase hex without leading zeros.
-    public var serialHex: String {
-        guard let bn = ASN1_INTEGER_to_BN(X509_get_serialNumber(x509), nil) else { return "" }
-        defer { BN_free(bn) }
-        return bignumHex(bn)
-    }
-
-    public var notBefore: Date { asn1TimeToDate(X509_getm_notBefore(x509)) }
-    public var notAfter: Date { asn1TimeToDate(X509_getm_notAfter(x509)) }
-
-    public var publicKey: PublicKey { PublicKey(owning: X509_get_pubkey(x509)) }
-
-    /// basicConstraints cA (RFC 5280 §4.2.1.9).
-    public var isCA: Bool { X509_check_ca(x509) == 1 }
-
-    /// pathLenConstraint, nil when absent.
-    public var pathLength: Int? {
-        let n = X509_get_pathlen(x509)
-        return n < 0 ? nil : Int(n)
-    }
-
-    public var subjectKeyIdentifier: Data? { octets(X509_get0_subject_key_id(x509)) }
-    public var authorityKeyIdentifier: Data? { octets(X509_get0_authority_key_id(x509)) }
-
-    /// SHA-256 over the DER.
-    public var fingerprint: Data { Digest.sha256(der) }
-
-    /// The DER of the subjectAltName extension value (the GeneralNames), nil when absent.
-    public var subjectAltNameDER: Data? { extensionValue(NID_subject_alt_name) }
-
-    /// OpenSSL's text for the subjectAltName (`DNS:a, IP Address:1.2.3.4`), "" when absent.
-    public var subjectAltNameText: String { extensionText(NID_subject_alt_name) }
-    public var keyUsageText: String { extensionText(NID_key_usage) }
 
     /// True when `issuer`'s key verifies this certificate's signature.
     public func isSigned(by issuer: Certificate) -> Bool {
-        guard let key = X509_get0_pubkey(issuer.x509) else { return false }
-        let ok = X509_verify(x509, key) == 1
-        _ = OpenSSLError.drainQueue()
+        let ok = X509_verify(x509, issuer.publicKey.pkey) == 1
+        OpenSSLError.drainQueue()
         return ok
     }
 
@@ -82,47 +110,28 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
 
     public var description: String { "\(subject) (serial \(serialHex))" }
 
-    // MARK: - helpers
+    public static func == (a: Certificate, b: Certificate) -> Bool { a.der == b.der }
+    public func hash(into h: inout Hasher) { h.combine(fingerprint) }
 
-    private func extension_(_ nid: Int32) -> OpaquePointer? {
-        let idx = X509_get_ext_by_NID(x509, nid, -1)
-        return idx < 0 ? nil : X509_get_ext(x509, idx)
+    // MARK: - reading ASN.1 values
+
+    private static func date(_ t: UnsafePointer<ASN1_TIME>?) throws -> Date {
+        var parts = tm()
+        guard let t, ASN1_TIME_to_tm(t, &parts) == 1 else { throw OpenSSLError("certificate validity time") }
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
     }
 
-    private func extensionValue(_ nid: Int32) -> Data? {
-        guard let ext = extension_(nid), let data = X509_EXTENSION_get_data(ext) else { return nil }
-        return asn1StringBytes(UnsafePointer(data))
-    }
-
-    private func extensionText(_ nid: Int32) -> String {
-        guard let ext = extension_(nid), let bio = try? MemoryBIO() else { return "" }
-        guard X509V3_EXT_print(bio.bio, ext, 0, 0) == 1 else { return "" }
-        return bio.string
+    private static func hex(_ bn: OpaquePointer) throws -> String {
+        guard let hex = BN_bn2hex(bn) else { throw OpenSSLError("BN_bn2hex") }
+        defer { estfcgi_OPENSSL_free(hex) }
+        var s = Substring(String(cString: hex).lowercased())
+        while s.hasPrefix("0") && s.count > 1 { s = s.dropFirst() }
+        return String(s)
     }
 }
 
-func octets(_ s: UnsafePointer<ASN1_OCTET_STRING>?) -> Data? {
-    guard let s else { return nil }
-    return asn1StringBytes(s)
-}
-
-func asn1StringBytes(_ s: UnsafePointer<ASN1_STRING>) -> Data {
+func asn1Bytes(_ s: UnsafePointer<ASN1_STRING>) -> Data {
     let n = ASN1_STRING_length(s)
     guard n > 0, let p = ASN1_STRING_get0_data(s) else { return Data() }
     return Data(bytes: p, count: Int(n))
-}
-
-func asn1TimeToDate(_ t: UnsafePointer<ASN1_TIME>?) -> Date {
-    guard let t else { return Date(timeIntervalSince1970: 0) }
-    var parts = tm()
-    guard ASN1_TIME_to_tm(t, &parts) == 1 else { return Date(timeIntervalSince1970: 0) }
-    return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
-}
-
-func bignumHex(_ bn: OpaquePointer) -> String {
-    guard let hex = BN_bn2hex(bn) else { return "" }
-    defer { estfcgi_OPENSSL_free(hex) }
-    var s = String(cString: hex).lowercased()
-    while s.hasPrefix("0") && s.count > 1 { s.removeFirst() }
-    return s
 }

@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 import Foundation
 
 /// RFC 5280 §6 path validation by OpenSSL against an explicit set of trust anchors.

@@ -1,4 +1,3 @@
-import COpenSSL
 import Foundation
 
 /// Minimal DER (X.690) building and reading for the few structures OpenSSL has no
@@ -21,9 +20,10 @@ public enum DER {
 
     public static func sequence(_ items: [Data]) -> Data { tlv(0x30, items.reduce(Data(), +)) }
     public static func set(_ items: [Data]) -> Data { tlv(0x31, items.reduce(Data(), +)) }
-    public static func octetString(_ d: Data) -> Data { tlv(0x04, d) }
 
+    /// A non-negative INTEGER.
     public static func integer(_ value: Int) -> Data {
+        precondition(value >= 0, "DER.integer encodes non-negative values")
         var bytes = [UInt8]()
         var v = value
         repeat { bytes.insert(UInt8(v & 0xff), at: 0); v >>= 8 } while v > 0
@@ -31,22 +31,8 @@ public enum DER {
         return tlv(0x02, Data(bytes))
     }
 
-    /// An OBJECT IDENTIFIER from its dotted form.
-    public static func oid(_ dotted: String) throws -> Data {
-        guard let obj = OBJ_txt2obj(dotted, 1) else { throw OpenSSLError("OID \(dotted)") }
-        defer { ASN1_OBJECT_free(obj) }
-        return try derEncode("i2d_ASN1_OBJECT") { i2d_ASN1_OBJECT(obj, $0) }
-    }
-
-    /// The dotted form of an encoded OBJECT IDENTIFIER (full TLV).
-    public static func oidString(_ der: Data) -> String? {
-        guard let obj = derDecode(der, { p, n in d2i_ASN1_OBJECT(nil, p, n) }) else { return nil }
-        defer { ASN1_OBJECT_free(obj) }
-        return ESTOpenSSL.oidString(obj)
-    }
-
     /// One element: its tag, its content, and the full encoding.
-    public struct Element {
+    public struct Element: Sendable {
         public let tag: UInt8
         public let content: Data
         public let encoded: Data
@@ -75,5 +61,10 @@ public enum DER {
             i += header + len
         }
         return out
+    }
+
+    /// The OID of an encoded OBJECT IDENTIFIER element, nil when it is not one.
+    public static func oid(_ element: Element) -> OID? {
+        element.tag == 0x06 ? OID(derContent: element.content) : nil
     }
 }

@@ -1,12 +1,26 @@
-import COpenSSL
+internal import COpenSSL
 import Foundation
 
 /// An X.501 Name, kept as its DER so that comparisons are exact (RFC 7030 §4.2.2
-/// compares the re-enrollment Subject with the certificate's, byte for byte).
-public struct DistinguishedName: Equatable, Hashable, Sendable, CustomStringConvertible {
+/// compares the re-enrollment Subject with the certificate's, byte for byte). Its text
+/// and attributes are read once, when it is made.
+public struct DistinguishedName: Hashable, Sendable, CustomStringConvertible {
     public let der: Data
+    /// RFC 2253 text (`CN=...,O=...`).
+    public let string: String
+    /// The attribute types in DER order (2.5.4.3 commonName, 2.5.4.5 serialNumber, ...).
+    public let attributeOIDs: [OID]
+    /// The value of the first commonName, if any.
+    public let commonName: String?
 
-    public init(der: Data) { self.der = der }
+    /// Parses the DER of a Name; it must fill `der` exactly.
+    public init(der: Data) throws {
+        guard let name = DERBridge.decode(der, { p, n in d2i_X509_NAME(nil, p, n) }) else {
+            throw OpenSSLError("parse name", detail: "not a DER Name")
+        }
+        defer { X509_NAME_free(name) }
+        try self.init(reading: name)
+    }
 
     /// Parses an RFC 4514 string such as `CN=Device 1,O=Example,C=DE` (most specific RDN
     /// first; `\,` escapes a comma). Attribute names are OpenSSL short or long names or OIDs.
@@ -34,61 +48,55 @@ public struct DistinguishedName: Equatable, Hashable, Sendable, CustomStringConv
             guard !key.isEmpty, !value.isEmpty else {
                 throw OpenSSLError("parse subject", detail: "'\(trimmed)' has an empty attribute or value")
             }
-            let ok = X509_NAME_add_entry_by_txt(name, key, MBSTRING_UTF8, value, -1, -1, 0)
-            guard ok == 1 else { throw OpenSSLError("parse subject", detail: "unknown attribute '\(key)'") }
+            guard X509_NAME_add_entry_by_txt(name, key, MBSTRING_UTF8, value, -1, -1, 0) == 1 else {
+                throw OpenSSLError("parse subject", detail: "unknown attribute '\(key)'")
+            }
         }
-        der = try derEncode("i2d_X509_NAME") { i2d_X509_NAME(name, $0) }
+        try self.init(reading: name)
     }
 
-    /// Borrow-copies an X509_NAME.
-    init(copying name: OpaquePointer) {
-        der = (try? derEncode("i2d_X509_NAME") { i2d_X509_NAME(name, $0) }) ?? Data()
+    /// Copies a borrowed X509_NAME.
+    init(reading name: OpaquePointer) throws {
+        der = try DERBridge.encode("i2d_X509_NAME") { i2d_X509_NAME(name, $0) }
+        let bio = try MemoryBIO()
+        guard X509_NAME_print_ex(bio.bio, name, 0, estfcgi_XN_FLAG_RFC2253()) >= 0 else {
+            throw OpenSSLError("print name")
+        }
+        string = bio.string
+        var oids: [OID] = []
+        for i in 0..<X509_NAME_entry_count(name) {
+            guard let entry = X509_NAME_get_entry(name, i), let object = X509_NAME_ENTRY_get_object(entry),
+                  let oid = OID(objectText: object) else { throw OpenSSLError("name attribute type") }
+            oids.append(oid)
+        }
+        attributeOIDs = oids
+        let idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1)
+        if idx >= 0 {
+            guard let entry = X509_NAME_get_entry(name, idx), let asn1 = X509_NAME_ENTRY_get_data(entry) else {
+                throw OpenSSLError("commonName")
+            }
+            var out: UnsafeMutablePointer<UInt8>?
+            let n = ASN1_STRING_to_UTF8(&out, asn1)
+            guard n >= 0, let o = out else { throw OpenSSLError("commonName", detail: "not convertible to UTF-8") }
+            defer { estfcgi_OPENSSL_free(o) }
+            commonName = String(decoding: UnsafeBufferPointer(start: o, count: Int(n)), as: UTF8.self)
+        } else {
+            commonName = nil
+        }
     }
 
+    /// Lends the Name to OpenSSL as an X509_NAME for the duration of `body`.
     func withName<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
-        guard let name = derDecode(der, { p, n in d2i_X509_NAME(nil, p, n) }) else {
+        guard let name = DERBridge.decode(der, { p, n in d2i_X509_NAME(nil, p, n) }) else {
             throw OpenSSLError("decode X509_NAME")
         }
         defer { X509_NAME_free(name) }
         return try body(name)
     }
 
-    /// RFC 2253 text (`CN=...,O=...`).
-    public var string: String {
-        (try? withName { name -> String in
-            guard let bio = try? MemoryBIO() else { return "" }
-            X509_NAME_print_ex(bio.bio, name, 0, estfcgi_XN_FLAG_RFC2253())
-            return bio.string
-        }) ?? ""
-    }
-
+    public var isEmpty: Bool { attributeOIDs.isEmpty }
     public var description: String { string }
 
-    /// The value of the first commonName, if any.
-    public var commonName: String? {
-        try? withName { name -> String? in
-            let idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1)
-            guard idx >= 0, let entry = X509_NAME_get_entry(name, idx),
-                  let asn1 = X509_NAME_ENTRY_get_data(entry) else { return nil }
-            var out: UnsafeMutablePointer<UInt8>?
-            let n = ASN1_STRING_to_UTF8(&out, asn1)
-            guard n >= 0, let o = out else { return nil }
-            defer { estfcgi_OPENSSL_free(o) }
-            return String(decoding: UnsafeBufferPointer(start: o, count: Int(n)), as: UTF8.self)
-        }
-    }
-
-    /// Dotted OIDs of the attributes in the name (2.5.4.3 commonName, 2.5.4.5 serialNumber, ...).
-    public var attributeOIDs: [String] {
-        (try? withName { name in
-            (0..<X509_NAME_entry_count(name)).compactMap { i -> String? in
-                guard let e = X509_NAME_get_entry(name, i), let o = X509_NAME_ENTRY_get_object(e) else { return nil }
-                return oidString(o)
-            }
-        }) ?? []
-    }
-
-    public var isEmpty: Bool {
-        (try? withName { X509_NAME_entry_count($0) == 0 }) ?? true
-    }
+    public static func == (a: Self, b: Self) -> Bool { a.der == b.der }
+    public func hash(into h: inout Hasher) { h.combine(der) }
 }

@@ -1,5 +1,3 @@
-import COpenSSL
-
 /// The key types estfcgi generates and names in profiles.
 public enum KeyType: String, CaseIterable, Sendable, Codable {
     case ecP256 = "ec-p256"
@@ -11,71 +9,27 @@ public enum KeyType: String, CaseIterable, Sendable, Codable {
     case ed25519 = "ed25519"
 
     public static var names: String { allCases.map(\.rawValue).joined(separator: "|") }
-}
 
-/// What a public key is, as read from a certificate or CSR.
-public enum KeyAlgorithm: Equatable, Sendable, CustomStringConvertible {
-    case rsa(bits: Int)
-    /// `curve` is OpenSSL's group name: prime256v1, secp384r1, secp521r1, ...
-    case ec(curve: String)
-    case ed25519
-    case other(String)
-
-    /// The profile name of this key (`ec-p256`, `rsa-3072`, ...), nil when estfcgi has none.
-    public var keyType: KeyType? {
+    /// The modulus size of an RSA type, nil for the others.
+    public var rsaBits: Int? {
         switch self {
-        case .rsa(let bits): return KeyType(rawValue: "rsa-\(bits)")
-        case .ec(let curve):
-            switch curve {
-            case "prime256v1", "P-256": return .ecP256
-            case "secp384r1", "P-384": return .ecP384
-            case "secp521r1", "P-521": return .ecP521
-            default: return nil
-            }
-        case .ed25519: return .ed25519
-        case .other: return nil
+        case .rsa2048: return 2048
+        case .rsa3072: return 3072
+        case .rsa4096: return 4096
+        case .ecP256, .ecP384, .ecP521, .ed25519: return nil
         }
     }
 
-    public var description: String {
+    /// The named curve of an EC type (RFC 5480 §2.1.1.1), nil for the others.
+    public var curve: OID? {
         switch self {
-        case .rsa(let bits): return "RSA \(bits)"
-        case .ec(let curve): return "EC \(curve)"
-        case .ed25519: return "Ed25519"
-        case .other(let name): return name
+        case .ecP256: return .secp256r1
+        case .ecP384: return .secp384r1
+        case .ecP521: return .secp521r1
+        case .rsa2048, .rsa3072, .rsa4096, .ed25519: return nil
         }
     }
 
-    public var isRSA: Bool { if case .rsa = self { return true } else { return false } }
-
-    /// The signature digest used when this key signs: SHA-256 for RSA and P-256,
-    /// SHA-384 for P-384, SHA-512 for P-521, none for Ed25519 (RFC 8410 §6).
-    var signingDigest: OpaquePointer? {
-        switch self {
-        case .ec(let curve) where curve == "secp384r1": return EVP_sha384()
-        case .ec(let curve) where curve == "secp521r1": return EVP_sha512()
-        case .ed25519: return nil
-        default: return EVP_sha256()
-        }
-    }
-}
-
-/// Reads the algorithm of an EVP_PKEY (borrowed).
-func keyAlgorithm(of pkey: OpaquePointer) -> KeyAlgorithm {
-    switch EVP_PKEY_get_base_id(pkey) {
-    case EVP_PKEY_RSA, EVP_PKEY_RSA_PSS:
-        return .rsa(bits: Int(EVP_PKEY_get_bits(pkey)))
-    case EVP_PKEY_EC:
-        var buf = [CChar](repeating: 0, count: 80)
-        var len = 0
-        guard EVP_PKEY_get_group_name(pkey, &buf, buf.count, &len) == 1 else { return .other("EC (unnamed curve)") }
-        return .ec(curve: String(decoding: buf.prefix(len).map { UInt8(bitPattern: $0) }, as: UTF8.self))
-    case EVP_PKEY_ED25519:
-        return .ed25519
-    case EVP_PKEY_DSA:
-        return .other("DSA \(EVP_PKEY_get_bits(pkey))")
-    default:
-        if let name = OBJ_nid2sn(EVP_PKEY_get_base_id(pkey)) { return .other(String(cString: name)) }
-        return .other("unknown key type")
-    }
+    public var isRSA: Bool { rsaBits != nil }
+    public var isEC: Bool { curve != nil }
 }

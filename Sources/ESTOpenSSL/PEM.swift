@@ -2,6 +2,9 @@ import Foundation
 
 /// PEM and liberal base64 handling (RFC 7468).
 public enum PEM {
+    /// The labels a certificate may carry (RFC 7468 §5.1, and OpenSSL's older names).
+    static let certificateLabels: Set<String> = ["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"]
+
     /// The DER bodies of every `-----BEGIN <label>-----` block in `text`, in order.
     /// `labels` restricts which labels count (nil: any).
     public static func blocks(in text: String, labels: Set<String>? = nil) -> [Data] {

@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 import Foundation
 
 /// Certs-only PKCS#7: a degenerate SignedData with no signers (RFC 5652 §5,
@@ -13,21 +13,21 @@ public enum PKCS7CertsOnly {
             // PKCS7_add_certificate takes its own reference.
             guard PKCS7_add_certificate(p7, c.x509) == 1 else { throw OpenSSLError("PKCS7_add_certificate") }
         }
-        return try derEncode("i2d_PKCS7") { i2d_PKCS7(p7, $0) }
+        return try DERBridge.encode("i2d_PKCS7") { i2d_PKCS7(p7, $0) }
     }
 
     /// The certificates of a certs-only PKCS#7 (DER, PEM or base64).
     public static func decode(_ data: Data) throws -> [Certificate] {
         guard let der = PEM.derFromAnyEncoding(data, labels: ["PKCS7"]),
-              let p7 = derDecode(der, { p, n in d2i_PKCS7(nil, p, n) }) else {
+              let p7 = DERBridge.decode(der, { p, n in d2i_PKCS7(nil, p, n) }) else {
             throw OpenSSLError("parse PKCS#7")
         }
         defer { PKCS7_free(p7) }
         guard let certs = estfcgi_pkcs7_certs(p7) else { return [] }
-        return (0..<estfcgi_sk_X509_num(certs)).compactMap { i in
-            guard let x = estfcgi_sk_X509_value(certs, i) else { return nil }
+        return try (0..<estfcgi_sk_X509_num(certs)).map { i in
+            guard let x = estfcgi_sk_X509_value(certs, i) else { throw OpenSSLError("PKCS#7 certificate \(i)") }
             X509_up_ref(x)
-            return Certificate(owning: x)
+            return try Certificate(owning: x)
         }
     }
 }

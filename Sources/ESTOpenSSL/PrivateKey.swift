@@ -1,11 +1,15 @@
-import COpenSSL
+internal import COpenSSL
 import Foundation
 
 /// A private key. The EVP_PKEY never leaves this layer.
 public final class PrivateKey: @unchecked Sendable {
     let pkey: OpaquePointer
+    public let algorithm: KeyAlgorithm
 
-    init(owning pkey: OpaquePointer) { self.pkey = pkey }
+    init(owning pkey: OpaquePointer) {
+        self.pkey = pkey
+        algorithm = KeyAlgorithm(of: pkey)
+    }
 
     deinit { EVP_PKEY_free(pkey) }
 
@@ -16,9 +20,7 @@ public final class PrivateKey: @unchecked Sendable {
         case .ecP256: made = estfcgi_ec_gen("P-256")
         case .ecP384: made = estfcgi_ec_gen("P-384")
         case .ecP521: made = estfcgi_ec_gen("P-521")
-        case .rsa2048: made = estfcgi_rsa_gen(2048)
-        case .rsa3072: made = estfcgi_rsa_gen(3072)
-        case .rsa4096: made = estfcgi_rsa_gen(4096)
+        case .rsa2048, .rsa3072, .rsa4096: made = estfcgi_rsa_gen(UInt32(type.rsaBits ?? 0))
         case .ed25519: made = estfcgi_ed25519_gen()
         }
         guard let key = made else { throw OpenSSLError("generate \(type.rawValue) key") }
@@ -34,24 +36,27 @@ public final class PrivateKey: @unchecked Sendable {
         let key = pass.withCString { p in
             PEM_read_bio_PrivateKey(bio.bio, nil, nil, UnsafeMutableRawPointer(mutating: p))
         }
-        guard let k = key else { throw OpenSSLError("read private key", detail: passphrase == nil ? "not a private key, or encrypted (a passphrase is needed)" : "not a private key, or wrong passphrase") }
-        _ = OpenSSLError.drainQueue()
+        guard let k = key else {
+            throw OpenSSLError("read private key", detail: passphrase == nil
+                ? "not a private key, or encrypted (a passphrase is needed)" : "not a private key, or wrong passphrase")
+        }
+        OpenSSLError.drainQueue()
         self.init(owning: k)
     }
 
     /// Reads an unencrypted DER private key (PKCS#8 PrivateKeyInfo or traditional).
     public convenience init(der: Data) throws {
-        guard let k = derDecode(der, { p, n in d2i_AutoPrivateKey(nil, p, n) }) else {
+        guard let k = DERBridge.decode(der, { p, n in d2i_AutoPrivateKey(nil, p, n) }) else {
             throw OpenSSLError("read DER private key")
         }
         self.init(owning: k)
     }
 
-    public var algorithm: KeyAlgorithm { keyAlgorithm(of: pkey) }
-
     public var publicKey: PublicKey {
-        EVP_PKEY_up_ref(pkey)
-        return PublicKey(owning: pkey)
+        get throws {
+            EVP_PKEY_up_ref(pkey)
+            return try PublicKey(owning: pkey)
+        }
     }
 
     /// Unencrypted PKCS#8 PrivateKeyInfo DER (RFC 5958), as serverkeygen's application/pkcs8.
@@ -61,15 +66,6 @@ public final class PrivateKey: @unchecked Sendable {
             throw OpenSSLError("encode PKCS#8")
         }
         return bio.data
-    }
-
-    /// Unencrypted PKCS#8 PEM ("PRIVATE KEY").
-    public func pkcs8PEM() throws -> String {
-        let bio = try MemoryBIO()
-        guard PEM_write_bio_PKCS8PrivateKey(bio.bio, pkey, nil, nil, 0, nil, nil) == 1 else {
-            throw OpenSSLError("encode PKCS#8 PEM")
-        }
-        return bio.string
     }
 
     /// Encrypted PKCS#8 PEM: PBES2 with PBKDF2 and AES-256-CBC under `passphrase`.

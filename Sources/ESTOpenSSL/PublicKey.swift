@@ -1,32 +1,30 @@
-import COpenSSL
+internal import COpenSSL
 import Foundation
 
-/// A public key read from a certificate or CSR.
+/// A public key read from a certificate or CSR, with what estfcgi asks of it read once.
 public final class PublicKey: @unchecked Sendable {
     let pkey: OpaquePointer
-
-    /// Takes ownership of one reference to `pkey`.
-    init(owning pkey: OpaquePointer) { self.pkey = pkey }
-
-    deinit { EVP_PKEY_free(pkey) }
-
-    public var algorithm: KeyAlgorithm { keyAlgorithm(of: pkey) }
-
+    public let algorithm: KeyAlgorithm
     /// SubjectPublicKeyInfo DER (RFC 5280 §4.1.2.7).
-    public var spkiDER: Data {
-        (try? derEncode("i2d_PUBKEY") { i2d_PUBKEY(pkey, $0) }) ?? Data()
-    }
-
-    public var pem: String { PEM.encode(spkiDER, label: "PUBLIC KEY") }
-
+    public let spkiDER: Data
     /// RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING contents.
-    public var keyIdentifier: Data {
+    public let keyIdentifier: Data
+
+    /// Takes ownership of one reference to `pkey` (also when it throws).
+    init(owning pkey: OpaquePointer) throws {
+        self.pkey = pkey
+        algorithm = KeyAlgorithm(of: pkey)
+        spkiDER = try DERBridge.encode("i2d_PUBKEY") { i2d_PUBKEY(pkey, $0) }
         var xp: OpaquePointer? = nil
-        guard X509_PUBKEY_set(&xp, pkey) == 1, let xpub = xp else { return Data() }
+        guard X509_PUBKEY_set(&xp, pkey) == 1, let xpub = xp else { throw OpenSSLError("X509_PUBKEY_set") }
         defer { X509_PUBKEY_free(xpub) }
         var key: UnsafePointer<UInt8>?
         var len: Int32 = 0
-        guard X509_PUBKEY_get0_param(nil, &key, &len, nil, xpub) == 1, let k = key else { return Data() }
-        return Digest.sha1(Data(bytes: k, count: Int(len)))
+        guard X509_PUBKEY_get0_param(nil, &key, &len, nil, xpub) == 1, let k = key else {
+            throw OpenSSLError("X509_PUBKEY_get0_param")
+        }
+        keyIdentifier = Digest.sha1(Data(bytes: k, count: Int(len)))
     }
+
+    deinit { EVP_PKEY_free(pkey) }
 }

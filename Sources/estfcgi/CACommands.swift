@@ -6,7 +6,7 @@ import Foundation
 struct CA: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ca", abstract: "Create, import, list and export CAs.",
-        subcommands: [Create.self, Import.self, List.self, Export.self])
+        subcommands: [Create.self, Import.self, List.self, Export.self, Disable.self, Enable.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a self-signed root, or an intermediate signed by --issuer.")
@@ -21,9 +21,8 @@ struct CA: ParsableCommand {
 
         func run() throws {
             guard let type = KeyType(rawValue: key) else { throw CAError.badRequest("--key must be one of \(KeyType.names)") }
-            let s = try store.open()
-            let ca = try s.createCA(name: name, subject: subject, keyType: type, days: days, issuer: issuer, pathLength: pathLen)
-            if output.json { try printJSON(caJSON(ca)) } else { print(try ca.certificate.pem, terminator: "") }
+            let ca = try store.administration().createCA(name: name, subject: subject, keyType: type, days: days, issuer: issuer, pathLength: pathLen)
+            if output.json { try printJSON(caJSON(ca)) } else { print(ca.certificate.pem, terminator: "") }
         }
     }
 
@@ -38,15 +37,13 @@ struct CA: ParsableCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let s = try store.open()
+            let admin = try store.administration()
             let certPEM = String(decoding: try readFile(cert, what: "--cert"), as: UTF8.self)
             let keyPEM = try key.map { String(decoding: try readFile($0, what: "--key"), as: UTF8.self) }
             let chainPEM = try chain.map { String(decoding: try readFile($0, what: "--chain"), as: UTF8.self) }
-            let inPass = try keyInPassphraseFile.map {
-                String(decoding: try readFile($0, what: "passphrase"), as: UTF8.self).trimmingCharacters(in: .newlines)
-            }
-            let ca = try s.importCA(name: name, certificatePEM: certPEM, keyPEM: keyPEM, keyPassphrase: inPass, chainPEM: chainPEM)
-            if output.json { try printJSON(caJSON(ca)) } else { print("imported CA '\(ca.name)' \(try ca.certificate.subject)") }
+            let inPass = try keyInPassphraseFile.map { try PassphraseFile.read($0) }
+            let ca = try admin.importCA(name: name, certificatePEM: certPEM, keyPEM: keyPEM, keyPassphrase: inPass, chainPEM: chainPEM)
+            if output.json { try printJSON(caJSON(ca)) } else { print("imported CA '\(ca.name)' \(ca.certificate.subject)") }
         }
     }
 
@@ -56,11 +53,11 @@ struct CA: ParsableCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let cas = try store.open().allCAs()
-            if output.json { try printJSON(try cas.map(caJSON)); return }
+            let cas = try store.openStore().allCAs()
+            if output.json { try printJSON(cas.map(caJSON)); return }
             for ca in cas {
-                let c = try ca.certificate
-                print([ca.name, ca.hasKey ? "issuer" : "trust-only", ca.status, Timestamp.string(c.notAfter),
+                let c = ca.certificate
+                print([ca.name, ca.hasKey ? "issuer" : "trust-only", ca.status.rawValue, Timestamp.string(c.notAfter),
                        c.subject.string].joined(separator: "\t"))
             }
         }
@@ -71,16 +68,45 @@ struct CA: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @Option var name: String
 
-        func run() throws { print(try store.open().exportPEM(name: name), terminator: "") }
+        func run() throws { print(try store.administration().exportPEM(name: name), terminator: "") }
+    }
+
+    struct Disable: SetsCAStatus {
+        static let configuration = CommandConfiguration(abstract: "Stop a CA from issuing (it stays trusted and listed).")
+        static let status = CAStatus.disabled
+        @OptionGroup var store: StoreOptions
+        @Option var name: String
+    }
+
+    struct Enable: SetsCAStatus {
+        static let configuration = CommandConfiguration(abstract: "Let a disabled CA issue again.")
+        static let status = CAStatus.active
+        @OptionGroup var store: StoreOptions
+        @Option var name: String
     }
 }
 
-func caJSON(_ ca: CARecord) throws -> [String: Any] {
-    let c = try ca.certificate
+/// `ca disable` and `ca enable`: one run for both.
+protocol SetsCAStatus: ParsableCommand {
+    static var status: CAStatus { get }
+    var store: StoreOptions { get }
+    var name: String { get }
+}
+
+extension SetsCAStatus {
+    func run() throws {
+        try store.administration().setStatus(Self.status, ofCA: name)
+        print("\(Self.status == .active ? "enabled" : "disabled") CA '\(name)'")
+    }
+}
+
+
+func caJSON(_ ca: CARecord) -> [String: Any] {
+    let c = ca.certificate
     return [
         "name": ca.name, "subject": c.subject.string, "issuer": c.issuer.string, "serial": c.serialHex,
         "not_before": Timestamp.string(c.notBefore), "not_after": Timestamp.string(c.notAfter),
-        "fingerprint": c.fingerprint.hexString, "status": ca.status, "has_key": ca.hasKey,
-        "path_len": nullable(c.pathLength), "chain_length": try ca.chain.count, "created_at": ca.createdAt,
+        "fingerprint": c.fingerprint.hexString, "status": ca.status.rawValue, "has_key": ca.hasKey,
+        "path_len": nullable(c.pathLength), "chain_length": ca.chain.count, "created_at": ca.createdAt,
     ]
 }

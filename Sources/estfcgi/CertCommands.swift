@@ -12,30 +12,22 @@ struct Cert: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Sign a CSR offline under a profile's policy (the same code as EST) and print the PEM.")
         @OptionGroup var store: StoreOptions
-        @Option(help: ArgumentHelp("Profile label.", valueName: "LABEL")) var profile: String?
-        @Flag(name: .customLong("default"), help: "Use the default profile.") var useDefault = false
+        @OptionGroup var selector: ProfileSelector
         @Option(help: ArgumentHelp("CSR file: PEM, DER or base64.", valueName: "FILE")) var csr: String
 
-        func validate() throws {
-            guard (profile != nil) != useDefault else { throw ValidationError("give exactly one of --profile LABEL or --default") }
-        }
-
         func run() throws {
-            let s = try store.open()
+            let ca = try store.authority()
             let request: CertificateSigningRequest
             do { request = try CertificateSigningRequest(anyEncoding: try readFile(csr, what: "--csr")) }
             catch let e as CAError { throw e }
             catch { throw CAError.badRequest("malformed CSR: \(error)") }
-            let ca = CertificateAuthority(store: s)
-            let p = try ca.requireProfile(profile)
+            let p = try ca.requireProfile(selector.label)
             do {
                 let (cert, record) = try ca.issue(csr: request, profile: p, requester: "admin")
-                ca.audit(AuditEvent(operation: "cert-issue", profile: p.label, client: "admin", status: nil,
-                                    outcome: "ok", reason: "issued \(cert.subject)", serial: record.serial))
+                ca.audit(.admin("cert-issue", profile: p.label, reason: "issued \(cert.subject)", serial: record.serial))
                 print(cert.pem, terminator: "")
             } catch let e as CAError {
-                ca.audit(AuditEvent(operation: "cert-issue", profile: p.label, client: "admin", status: nil,
-                                    outcome: "refused", reason: e.reason))
+                ca.audit(.admin("cert-issue", profile: p.label, outcome: .refused, reason: e.reason))
                 throw e
             }
         }
@@ -44,18 +36,25 @@ struct Cert: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List issued certificates.")
         @OptionGroup var store: StoreOptions
-        @Option(help: ArgumentHelp("Only this profile label.", valueName: "LABEL")) var profile: String?
+        @Option(name: [.customLong("profile"), .customLong("aps")], help: ArgumentHelp("Only this profile label.", valueName: "LABEL")) var profile: String?
         @Flag(name: .customLong("default"), help: "Only the default profile.") var onlyDefault = false
         @Option(help: "valid, revoked or expired.") var status: String?
         @Option(help: ArgumentHelp("Only valid certificates whose notAfter is within DAYS.", valueName: "DAYS")) var expiringWithin: Int?
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let certs = try store.open().listIssued(profile: profile, defaultProfile: onlyDefault, status: status,
-                                                    expiringWithinDays: expiringWithin)
-            if output.json { try printJSON(certs.map { certJSON($0, pem: false) }); return }
+            var filter = CertificateFilter(expiringWithinDays: expiringWithin)
+            if onlyDefault { filter.profile = .defaultProfile } else if let profile { filter.profile = .label(profile) }
+            if let status {
+                guard let s = CertificateStatus(rawValue: status) else { throw CAError.badRequest("status must be valid, revoked or expired") }
+                filter.status = s
+            }
+            let now = Date()
+            let certs = try store.openStore().issuedCertificates(matching: filter, now: now)
+            if output.json { try printJSON(certs.map { certJSON($0, pem: false, now: now) }); return }
             for c in certs {
-                print([c.serial, c.effectiveStatus(), c.profile ?? "(default)", c.notAfter, c.subject].joined(separator: "\t"))
+                print([c.serial, c.effectiveStatus(at: now).rawValue, c.profile ?? "(default)", c.notAfter, c.subject]
+                    .joined(separator: "\t"))
             }
         }
     }
@@ -68,7 +67,7 @@ struct Cert: ParsableCommand {
 
         func run() throws {
             guard let normalized = Serial.normalize(serial) else { throw CAError.badRequest("'\(serial)' is not a hex serial") }
-            let matches = try store.open().issuedCertificates(serial: normalized)
+            let matches = try store.openStore().issuedCertificates(serial: normalized)
             guard let c = matches.first else { throw CAError.notFound("no certificate with serial \(normalized)") }
             if output.json { try printJSON(matches.count == 1 ? certJSON(c, pem: true) : matches.map { certJSON($0, pem: true) }); return }
             for m in matches {
@@ -90,17 +89,17 @@ struct Cert: ParsableCommand {
             guard let r = RevocationReason(rawValue: reason) else {
                 throw CAError.badRequest("--reason must be one of \(RevocationReason.allCases.map(\.rawValue).joined(separator: ","))")
             }
-            let c = try store.open().revoke(serial: serial, reason: r)
+            let c = try store.administration().revoke(serial: serial, reason: r)
             if output.json { try printJSON(certJSON(c, pem: false)) } else { print("revoked \(c.serial) (\(r.rawValue))") }
         }
     }
 }
 
-func certJSON(_ c: IssuedCertificate, pem: Bool) -> [String: Any] {
+func certJSON(_ c: IssuedCertificate, pem: Bool, now: Date = Date()) -> [String: Any] {
     var j: [String: Any] = [
         "serial": c.serial, "issuer": c.issuer, "profile": nullable(c.profile), "subject": c.subject, "sans": c.sans,
-        "not_before": c.notBefore, "not_after": c.notAfter, "fingerprint": c.fingerprint, "status": c.effectiveStatus(),
-        "revoked_at": nullable(c.revokedAt), "revocation_reason": nullable(c.revocationReason),
+        "not_before": c.notBefore, "not_after": c.notAfter, "fingerprint": c.fingerprint, "status": c.effectiveStatus(at: now).rawValue,
+        "revoked_at": nullable(c.revokedAt), "revocation_reason": nullable(c.revocationReason?.rawValue),
         "replaces": nullable(c.replacesSerial), "requester": nullable(c.requester), "issued_at": c.issuedAt,
     ]
     if pem { j["pem"] = PEM.encode(c.der, label: "CERTIFICATE") }

@@ -2,6 +2,7 @@ import ArgumentParser
 import ESTCA
 import ESTCore
 import ESTFastCGI
+import ESTSQLiteStore
 import Foundation
 
 struct Serve: ParsableCommand {
@@ -21,27 +22,28 @@ struct Serve: ParsableCommand {
     func validate() throws {
         guard socket == nil || listen == nil else { throw ValidationError("give at most one of --socket and --listen") }
         guard (1...256).contains(workers) else { throw ValidationError("--workers must be 1-256") }
-        guard mode_t(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, e.g. 660") }
+        guard let m = UInt32(socketMode, radix: 8), m <= 0o777 else { throw ValidationError("--socket-mode must be octal, e.g. 660") }
     }
 
     func run() throws {
         let path = try store.path
-        let passphrase = try KeyPassphrase.load(file: store.keyPassphraseFile)
+        // One keyring for every worker: each CA key is decrypted once per process.
+        let keyring = try store.keyring()
         // Fail at start, not on the first request, when the store or passphrase is wrong.
-        let probe = try SQLiteCAStore(path: path, passphrase: passphrase)
-        for ca in try probe.allCAs() where ca.hasKey { _ = try probe.signingKey(for: ca) }
+        for ca in try SQLiteCAStore(path: path).allCAs() where ca.hasKey { _ = try keyring.signingKey(for: ca) }
+        let mode = UInt32(socketMode, radix: 8)!
 
         let fd: Int32
         do {
-            if let socket { fd = try FastCGIServer.openSocket(socket, unixMode: mode_t(socketMode, radix: 8)!) }
-            else if let listen { fd = try FastCGIServer.openSocket(listen, unixMode: 0) }
+            // --listen without a colon is a unix socket path too (libfcgi's rule): same mode.
+            if let spec = socket ?? listen { fd = try FastCGIServer.openSocket(spec, unixMode: mode) }
             else { fd = try FastCGIServer.inheritedSocket() }
         } catch let e as ServeError { throw CAError.internalFailure(e.description) }
         var options = FastCGIServer.Options()
         options.workers = workers
         options.logToWebServer = logToWebServer
         let server = FastCGIServer(listenFD: fd, options: options) {
-            ESTService(authority: CertificateAuthority(store: try SQLiteCAStore(path: path, passphrase: passphrase)))
+            ESTService(authority: CertificateAuthority(store: try SQLiteCAStore(path: path), keyring: keyring))
         }
         try server.run()
     }

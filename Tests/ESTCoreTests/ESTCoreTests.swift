@@ -1,4 +1,3 @@
-import ESTCA
 import ESTCore
 import ESTOpenSSL
 import Foundation
@@ -8,49 +7,52 @@ import XCTest
 final class FakeAuthority: EnrollmentAuthority {
     var audits: [AuditEvent] = []
     var enrolled: [(String?, String?)] = []
-    var refuse: CAError?
+    var refuse: (any Error)?
     let caKey: PrivateKey
     let caCert: Certificate
 
     init() throws {
         caKey = try PrivateKey.generate(.ecP256)
         caCert = try CertificateSigner.sign(CertificateTemplate(
-            subject: try DistinguishedName(parsing: "CN=Fake CA"), publicKey: caKey.publicKey,
+            subject: try DistinguishedName(parsing: "CN=Fake CA"), publicKey: try caKey.publicKey,
             serial: try CertificateTemplate.randomSerial(), notBefore: Date() - 60, notAfter: Date() + 86400,
-            isCA: true, keyUsage: ["keyCertSign"]), issuer: nil, issuerKey: caKey)
+            isCA: true, keyUsage: [.keyCertSign]), issuer: nil, issuerKey: caKey)
     }
 
     func caCertificates(profile: String?) throws -> [Certificate] {
-        guard profile == nil || profile == "iot" else { throw CAError.notFound("unknown profile '\(profile!)'") }
+        guard profile == nil || profile == "iot" else { throw ESTError.notFound("unknown profile '\(profile!)'") }
         return [caCert]
     }
 
     func sign(_ csr: CertificateSigningRequest) throws -> Certificate {
         try CertificateSigner.sign(CertificateTemplate(
-            subject: csr.subject, publicKey: csr.publicKey!, serial: try CertificateTemplate.randomSerial(),
-            notBefore: Date(), notAfter: Date() + 3600, isCA: false, keyUsage: ["digitalSignature"]),
+            subject: csr.subject, publicKey: csr.publicKey, serial: try CertificateTemplate.randomSerial(),
+            notBefore: Date(), notAfter: Date() + 3600, isCA: false, keyUsage: [.digitalSignature]),
             issuer: caCert, issuerKey: caKey)
     }
 
-    func enroll(csr: CertificateSigningRequest, profile: String?, client: Certificate?) throws -> Certificate {
+    func enroll(csr: CertificateSigningRequest, profile: String?, client: Certificate) throws -> Certificate {
         _ = try caCertificates(profile: profile)  // unknown profile -> notFound, like the real one
         if let refuse { throw refuse }
-        enrolled.append((profile, client?.subject.string))
+        enrolled.append((profile, client.subject.string))
         return try sign(csr)
     }
 
-    func reenroll(csr: CertificateSigningRequest, profile: String?, client: Certificate?) throws -> Certificate {
-        try enroll(csr: csr, profile: profile, client: client)
+    func reenroll(_ request: ReenrollmentRequest, profile: String?) throws -> Certificate {
+        try request.checkIdentity()
+        return try enroll(csr: request.csr, profile: profile, client: request.current)
     }
 
     var csrAttrs: Data? = nil
     func csrAttributes(profile: String?) throws -> Data? { csrAttrs }
 
-    func serverKeyGen(csr: CertificateSigningRequest, profile: String?, client: Certificate?) throws -> ServerGeneratedKey {
+    var keyRequests: [ServerKeyGenRequest] = []
+    func serverKeyGen(_ request: ServerKeyGenRequest, profile: String?, client: Certificate) throws -> ServerGeneratedKey {
+        keyRequests.append(request)
         let key = try PrivateKey.generate(.ecP256)
         let cert = try CertificateSigner.sign(CertificateTemplate(
-            subject: csr.subject, publicKey: key.publicKey, serial: try CertificateTemplate.randomSerial(),
-            notBefore: Date(), notAfter: Date() + 3600, isCA: false, keyUsage: ["digitalSignature"]),
+            subject: request.template.subject, publicKey: try key.publicKey, serial: try CertificateTemplate.randomSerial(),
+            notBefore: Date(), notAfter: Date() + 3600, isCA: false, keyUsage: [.digitalSignature]),
             issuer: caCert, issuerKey: caKey)
         return ServerGeneratedKey(key: .pkcs8(try key.pkcs8DER()), certificate: cert, keyType: .ecP256)
     }
@@ -92,12 +94,15 @@ final class ServiceTests: XCTestCase {
     var fake: FakeAuthority!
     var service: ESTService!
     var client: Certificate!
+    var deviceKey: PrivateKey!
     var csrDER: Data!
 
     override func setUpWithError() throws {
         fake = try FakeAuthority()
         service = ESTService(authority: fake)
-        client = try fake.sign(try CSRBuilder.make(subject: try DistinguishedName(parsing: "CN=device"), key: try PrivateKey.generate(.ecP256)))
+        deviceKey = try PrivateKey.generate(.ecP256)
+        client = try fake.sign(try CSRBuilder.make(subject: try DistinguishedName(parsing: "CN=device"), key: deviceKey,
+                                                   extensions: [("subjectAltName", "DNS:device.example")]))
         csrDER = try CSRBuilder.make(subject: try DistinguishedName(parsing: "CN=new"), key: try PrivateKey.generate(.ecP256)).der
     }
 
@@ -153,12 +158,19 @@ final class ServiceTests: XCTestCase {
         XCTAssertEqual(status(request("POST", "/.well-known/est/fullcmc", body: csrDER)), 501)
         XCTAssertTrue(fake.enrolled.isEmpty, "no refused request reached enrollment")
         XCTAssertEqual(fake.audits.count, 12)
-        XCTAssertTrue(fake.audits.allSatisfy { $0.outcome == "refused" })
+        XCTAssertTrue(fake.audits.allSatisfy { $0.outcome == .refused })
+    }
+
+    /// An authority's own error type, as ESTCA's CAError is: the core knows only the protocol.
+    struct AuthorityError: ESTStatusError {
+        let httpStatus: Int
+        let reason: String
     }
 
     func testAuthorityRefusalsMapToStatusesAndHideInternals() {
-        let cases: [(CAError, Int)] = [(.forbidden("no"), 403), (.badRequest("bad"), 400), (.unauthenticated("who"), 401),
-                                      (.internalFailure("secret path /etc/x"), 500)]
+        let cases: [(AuthorityError, Int)] = [(.init(httpStatus: 403, reason: "no"), 403), (.init(httpStatus: 400, reason: "bad"), 400),
+                                              (.init(httpStatus: 401, reason: "who"), 401),
+                                              (.init(httpStatus: 500, reason: "secret path /etc/x"), 500)]
         for (error, expected) in cases {
             fake.refuse = error
             let out = service.handle(request("POST", "/.well-known/est/simpleenroll", body: csrDER))
@@ -174,7 +186,7 @@ final class ServiceTests: XCTestCase {
         var out = service.handle(request("GET", "/.well-known/est/csrattrs", cert: false))
         XCTAssertEqual(out.response.status, 204)
         XCTAssertTrue(out.response.body.isEmpty)
-        fake.csrAttrs = DER.sequence([try DER.oid("1.2.840.113549.1.9.7")])
+        fake.csrAttrs = DER.sequence([OID.challengePassword.der])
         out = service.handle(request("GET", "/.well-known/est/csrattrs", cert: false))
         XCTAssertEqual(out.response.status, 200)
         XCTAssertEqual(out.response.header("Content-Type"), "application/csrattrs")

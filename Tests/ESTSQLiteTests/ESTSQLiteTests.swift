@@ -65,6 +65,40 @@ final class DatabaseTests: XCTestCase {
         XCTAssertThrowsError(try v1.migrate(db), "an older binary must not write a newer schema")
     }
 
+    func testScalarIsTheFirstColumnAndRowsKeepColumnOrder() throws {
+        let db = try Database(path: dir.appendingPathComponent("s.db").path)
+        for _ in 0..<20 {
+            XCTAssertEqual(try db.scalar("SELECT 1 AS z, 2 AS a, 3 AS m"), .integer(1))
+        }
+        let row = try XCTUnwrap(db.query("SELECT 1 AS z, 2 AS a, 3 AS m").first)
+        XCTAssertEqual(row.names, ["z", "a", "m"])
+        XCTAssertEqual(row.values, [.integer(1), .integer(2), .integer(3)])
+        XCTAssertEqual(row["a"], .integer(2))
+    }
+
+    func testEachMigrationCommitsOnItsOwn() throws {
+        let db = try Database(path: dir.appendingPathComponent("s.db").path)
+        let broken = Migrator([["CREATE TABLE a (x)"], ["CREATE TABLE b (x)", "THIS IS NOT SQL"]])
+        XCTAssertThrowsError(try broken.migrate(db))
+        XCTAssertEqual(try broken.currentVersion(of: db), 1, "migration 1 stays applied when 2 fails")
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'b'"), .integer(0), "2 rolled back")
+        let fixed = Migrator([["CREATE TABLE a (x)"], ["CREATE TABLE b (x)"]])
+        XCTAssertEqual(try fixed.migrate(db), 2)
+    }
+
+    func testUniqueViolationsAreToldApart() throws {
+        let db = try Database(path: dir.appendingPathComponent("s.db").path)
+        try db.execute("CREATE TABLE t (k TEXT UNIQUE, n INTEGER NOT NULL CHECK (n > 0))")
+        try db.execute("INSERT INTO t VALUES ('a', 1)")
+        do { try db.execute("INSERT INTO t VALUES ('a', 1)"); XCTFail() } catch let e as SQLiteError {
+            XCTAssertTrue(e.isUniqueViolation)
+        }
+        do { try db.execute("INSERT INTO t VALUES ('b', 0)"); XCTFail() } catch let e as SQLiteError {
+            XCTAssertTrue(e.isConstraintViolation)
+            XCTAssertFalse(e.isUniqueViolation, "a CHECK failure is not a duplicate")
+        }
+    }
+
     func testTwoConnectionsSeeEachOthersCommits() throws {
         let path = dir.appendingPathComponent("s.db").path
         let a = try Database(path: path), b = try Database(path: path)

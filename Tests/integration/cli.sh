@@ -7,7 +7,7 @@ suite_cli() {
   export ESTFCGI_DB
 
   check "cli: --help" "$e" --help
-  for sub in "init" "ca create" "ca import" "ca list" "ca export" "profile create" "profile list" "profile show" \
+  for sub in "init" "ca create" "ca import" "ca list" "ca export" "ca disable" "ca enable" "profile create" "profile list" "profile show" \
              "profile update" "profile delete" "cert issue" "cert list" "cert show" "cert revoke" "serve" "audit"; do
     check "cli: $sub --help" "$e" $sub --help
   done
@@ -145,4 +145,41 @@ suite_cli() {
   out=$(ESTFCGI_KEY_PASSPHRASE_FILE=$d/wrong "$e" cert issue --default --csr "$d/l.csr" 2>&1); rc=$?
   expect_contains "cli: wrong passphrase is a clear error" "$rc $out" "cannot decrypt the key of CA 'sub'"
   check "cli: audit rows record admin operations" test "$(sqlite3 "$d/ca.db" "SELECT count(*) FROM audit WHERE operation IN ('ca-create','profile-create','revoke','cert-issue')")" -gt 1000
+
+  # OIDs are ASCII dotted decimals: `1.٣` (an Arabic-Indic three) was once saved and then
+  # made every issuance and /csrattrs of the profile answer 500.
+  out=$("$e" profile create --aps oid --issuer sub --eku 'clientAuth,1.٣' 2>&1); rc=$?
+  expect_contains "cli: a non-ASCII OID in --eku is refused" "$rc $out" "1 estfcgi: error: unknown extended key usage '1.٣'"
+  out=$("$e" profile create --aps oid --issuer sub --csrattrs '1.٣' 2>&1); rc=$?
+  expect_contains "cli: a non-ASCII OID in --csrattrs is refused" "$rc $out" "1 estfcgi: error: unknown csrattrs item '1.٣'"
+  expect_eq "cli: ... and nothing was saved" "$("$e" profile list | grep -c '^oid')" 0
+  check "cli: a custom EKU OID is kept" "$e" profile create --aps oid --issuer sub --eku 'clientAuth,1.3.6.1.5.5.7.3.17'
+  "$e" cert issue --profile oid --csr "$d/l.csr" > "$d/oid.pem"
+  expect_contains "cli: ... and issued" "$(openssl x509 -in "$d/oid.pem" -noout -ext extendedKeyUsage)" "ipsec Internet Key Exchange"
+
+  # --profile is the documented selector everywhere; --aps (Lamassu's name) still works.
+  check "cli: profile show --aps still works" "$e" profile show --aps lab
+  check "cli: cert issue --aps still works" "$e" cert issue --aps lab --csr "$d/s.csr"
+
+  # A CA can be disabled and enabled; a disabled CA issues nothing.
+  check "cli: ca disable" "$e" ca disable --name sub
+  expect_contains "cli: ca list shows disabled" "$("$e" ca list)" "$(printf 'sub\tissuer\tdisabled')"
+  before=$("$e" cert list | wc -l)
+  out=$("$e" cert issue --profile lab --csr "$d/s.csr" 2>&1); rc=$?
+  expect_eq "cli: a disabled CA does not issue" "$rc $out" "1 estfcgi: error: issuing CA 'sub' is disabled"
+  expect_eq "cli: ... and nothing was recorded" "$("$e" cert list | wc -l)" "$before"
+  out=$("$e" ca disable --name sub 2>&1); rc=$?
+  expect_contains "cli: disabling twice is refused" "$rc $out" "1 estfcgi: error: CA 'sub' is already disabled"
+  check "cli: ca enable" "$e" ca enable --name sub
+  check "cli: an enabled CA issues again" "$e" cert issue --profile lab --csr "$d/s.csr"
+  expect_eq "cli: ca disable/enable are audited" \
+    "$(sqlite3 "$d/ca.db" "SELECT group_concat(operation) FROM audit WHERE operation LIKE 'ca-%able'")" "ca-disable,ca-enable"
+
+  # The socket is the trust boundary: `--listen PATH` (no colon) is a unix socket and gets
+  # --socket-mode like `--socket` does (it was once left at mode 000, unchecked).
+  local sock=$d/listen.sock pid
+  "$e" serve --listen "$sock" --workers 1 2>/dev/null & pid=$!
+  for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+  expect_eq "cli: serve --listen PATH makes a mode-660 unix socket" "$(stat -c %a "$sock" 2>/dev/null)" 660
+  kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 }

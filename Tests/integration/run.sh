@@ -9,6 +9,7 @@ source "$HERE/lib.sh"
 source "$HERE/../../scripts/demo-pki.sh"
 source "$HERE/scenarios.sh"
 source "$HERE/cli.sh"
+source "$HERE/legacy.sh"
 source "$HERE/nginx.sh"
 source "$HERE/apache.sh"
 
@@ -16,7 +17,7 @@ cleanup() { nginx_stop 2>/dev/null; apache_stop 2>/dev/null; [ -n "${KEEP_WORK:-
 trap cleanup EXIT
 
 [ -x "$ESTFCGI" ] || { echo "build first: $ESTFCGI missing"; exit 2; }
-suites=${*:-cli nginx apache}
+suites=${*:-cli legacy nginx apache}
 pki_setup
 for s in $suites; do
   echo "# suite $s"

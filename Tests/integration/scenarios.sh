@@ -332,10 +332,10 @@ scenario_csrattrs() {
   post /.well-known/est/attrs/simpleenroll "$WORK/attrs-ok.der" boot boot
   expect_eq "$SUITE: enforced csrattrs, compliant CSR -> 200" "$STATUS" 200
 
-  "$ESTFCGI" profile update --aps attrs --no-enforce-csrattrs >/dev/null
+  "$ESTFCGI" profile update --profile attrs --no-enforce-csrattrs >/dev/null
   post /.well-known/est/attrs/simpleenroll "$WORK/attrs-p256.der" boot boot
   expect_eq "$SUITE: csrattrs not enforced, same CSR -> 200" "$STATUS" 200
-  "$ESTFCGI" profile update --aps attrs --enforce-csrattrs >/dev/null
+  "$ESTFCGI" profile update --profile attrs --enforce-csrattrs >/dev/null
 }
 
 run_scenarios() {

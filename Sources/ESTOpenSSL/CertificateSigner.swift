@@ -1,54 +1,23 @@
-import COpenSSL
+internal import COpenSSL
 import Foundation
 
-/// What goes into a certificate. The issuer fills in the rest (RFC 5280 §4.1).
-public struct CertificateTemplate {
-    public var subject: DistinguishedName
-    public var publicKey: PublicKey
-    /// Positive serial; `CertificateTemplate.randomSerial()` gives 128 random bits.
-    public var serial: Data
-    public var notBefore: Date
-    public var notAfter: Date
-    /// basicConstraints (RFC 5280 §4.2.1.9), always present and critical.
-    public var isCA: Bool
-    public var pathLength: Int?
-    /// keyUsage names in OpenSSL syntax: digitalSignature, keyEncipherment, keyCertSign, cRLSign.
-    public var keyUsage: [String]
-    /// extendedKeyUsage names or OIDs: clientAuth, serverAuth, ...; empty means none.
-    public var extendedKeyUsage: [String]
-    /// subjectAltName GeneralNames DER, copied as is (RFC 7030 §4.2.2 compares it byte for byte).
-    public var subjectAltNameDER: Data?
-
-    public init(subject: DistinguishedName, publicKey: PublicKey, serial: Data, notBefore: Date, notAfter: Date,
-                isCA: Bool, pathLength: Int? = nil, keyUsage: [String], extendedKeyUsage: [String] = [],
-                subjectAltNameDER: Data? = nil) {
-        self.subject = subject
-        self.publicKey = publicKey
-        self.serial = serial
-        self.notBefore = notBefore
-        self.notAfter = notAfter
-        self.isCA = isCA
-        self.pathLength = pathLength
-        self.keyUsage = keyUsage
-        self.extendedKeyUsage = extendedKeyUsage
-        self.subjectAltNameDER = subjectAltNameDER
-    }
-
-    /// 128 random bits with the top bit cleared: positive and at most 16 octets.
-    public static func randomSerial() throws -> Data {
-        var bytes = [UInt8](try SecureRandom.bytes(16))
-        bytes[0] &= 0x7f
-        if bytes.allSatisfy({ $0 == 0 }) { bytes[15] = 1 }
-        return Data(bytes)
-    }
-}
-
+/// Signs certificate templates with a CA key (or self-signs a root).
 public enum CertificateSigner {
     /// Builds and signs a certificate. With `issuer` nil the certificate is self-signed
     /// by `issuerKey` (a root). The digest follows the signing key (see KeyAlgorithm).
     public static func sign(_ t: CertificateTemplate, issuer: Certificate?, issuerKey: PrivateKey) throws -> Certificate {
         guard let x = X509_new() else { throw OpenSSLError("X509_new") }
-        let cert = Certificate(owning: x)  // frees x on any throw below
+        do {
+            try build(x, t, issuer: issuer, issuerKey: issuerKey)
+        } catch {
+            X509_free(x)
+            throw error
+        }
+        return try Certificate(owning: x)
+    }
+
+    private static func build(_ x: OpaquePointer, _ t: CertificateTemplate, issuer: Certificate?,
+                              issuerKey: PrivateKey) throws {
         guard X509_set_version(x, 2) == 1 else { throw OpenSSLError("X509_set_version") }
 
         guard let bn = BN_new() else { throw OpenSSLError("BN_new") }
@@ -62,14 +31,8 @@ public enum CertificateSigner {
         try t.subject.withName { name in
             guard X509_set_subject_name(x, name) == 1 else { throw OpenSSLError("X509_set_subject_name") }
         }
-        if let issuer {
-            guard X509_set_issuer_name(x, X509_get_subject_name(issuer.x509)) == 1 else {
-                throw OpenSSLError("X509_set_issuer_name")
-            }
-        } else {
-            try t.subject.withName { name in
-                guard X509_set_issuer_name(x, name) == 1 else { throw OpenSSLError("X509_set_issuer_name") }
-            }
+        try (issuer?.subject ?? t.subject).withName { name in
+            guard X509_set_issuer_name(x, name) == 1 else { throw OpenSSLError("X509_set_issuer_name") }
         }
         guard ASN1_TIME_set(X509_getm_notBefore(x), time_t(t.notBefore.timeIntervalSince1970)) != nil,
               ASN1_TIME_set(X509_getm_notAfter(x), time_t(t.notAfter.timeIntervalSince1970)) != nil else {
@@ -82,10 +45,11 @@ public enum CertificateSigner {
         if t.isCA, let p = t.pathLength { basic += ",pathlen:\(p)" }
         try add(nid: NID_basic_constraints, basic, to: x, issuer: issuerX509)
         if !t.keyUsage.isEmpty {
-            try add(nid: NID_key_usage, "critical," + t.keyUsage.joined(separator: ","), to: x, issuer: issuerX509)
+            try add(nid: NID_key_usage, "critical," + t.keyUsage.configValue, to: x, issuer: issuerX509)
         }
         if !t.extendedKeyUsage.isEmpty {
-            try add(nid: NID_ext_key_usage, t.extendedKeyUsage.joined(separator: ","), to: x, issuer: issuerX509)
+            let value = t.extendedKeyUsage.map(\.oid.dotted).joined(separator: ",")
+            try add(nid: NID_ext_key_usage, value, to: x, issuer: issuerX509)
         }
         // SKI before AKI: for a self-signed certificate the AKI is taken from its own SKI.
         try add(nid: NID_subject_key_identifier, "hash", to: x, issuer: issuerX509)
@@ -95,9 +59,9 @@ public enum CertificateSigner {
             try addRaw(nid: NID_subject_alt_name, san, critical: t.subject.isEmpty, to: x)
         }
 
-        let digest = issuerKey.algorithm.signingDigest
-        guard X509_sign(x, issuerKey.pkey, digest) > 0 else { throw OpenSSLError("sign certificate") }
-        return cert
+        guard X509_sign(x, issuerKey.pkey, issuerKey.algorithm.signingDigest) > 0 else {
+            throw OpenSSLError("sign certificate")
+        }
     }
 
     private static func add(nid: Int32, _ value: String, to x: OpaquePointer, issuer: OpaquePointer) throws {

@@ -1,23 +1,20 @@
-import COpenSSL
+internal import COpenSSL
 import Foundation
 
 /// CMS (RFC 5652) for server-generated keys (RFC 7030 §4.4.2): the PrivateKeyInfo is put
 /// in an AsymmetricKeyPackage (RFC 5958), signed by the issuing CA, then enveloped for
 /// the client's key: RSA recipients by key transport, EC recipients by key agreement.
 public enum ServerKeyEnvelope {
-    /// id-ct-KP-aKeyPackage (RFC 5958 §3).
-    public static let asymmetricKeyPackageOID = "2.16.840.1.101.2.1.2.78.5"
-
     public static func seal(privateKeyInfo: Data, signer: Certificate, signerKey: PrivateKey, chain: [Certificate],
                             recipient: Certificate) throws -> Data {
         // AsymmetricKeyPackage ::= SEQUENCE SIZE (1..MAX) OF OneAsymmetricKey; a v1
         // PrivateKeyInfo is a OneAsymmetricKey.
         let package = DER.sequence([privateKeyInfo])
-        let signed = try sign(package, contentType: asymmetricKeyPackageOID, signer: signer, key: signerKey, chain: chain)
+        let signed = try sign(package, contentType: .asymmetricKeyPackage, signer: signer, key: signerKey, chain: chain)
         return try envelope(signed, contentTypeNID: NID_pkcs7_signed, recipient: recipient)
     }
 
-    static func sign(_ content: Data, contentType: String, signer: Certificate, key: PrivateKey,
+    static func sign(_ content: Data, contentType: OID, signer: Certificate, key: PrivateKey,
                      chain: [Certificate]) throws -> Data {
         guard let certs = estfcgi_sk_X509_new() else { throw OpenSSLError("stack") }
         defer { estfcgi_sk_X509_free(certs) }
@@ -25,12 +22,12 @@ public enum ServerKeyEnvelope {
         let flags = UInt32(CMS_PARTIAL | CMS_BINARY)
         guard let cms = CMS_sign(signer.x509, key.pkey, certs, nil, flags) else { throw OpenSSLError("CMS_sign") }
         defer { CMS_ContentInfo_free(cms) }
-        guard let type = OBJ_txt2obj(contentType, 1) else { throw OpenSSLError("OID") }
+        guard let type = OBJ_txt2obj(contentType.dotted, 1) else { throw OpenSSLError("OID") }
         defer { ASN1_OBJECT_free(type) }
         guard CMS_set1_eContentType(cms, type) == 1 else { throw OpenSSLError("CMS_set1_eContentType") }
         let input = try MemoryBIO(content)
         guard CMS_final(cms, input.bio, nil, UInt32(CMS_BINARY)) == 1 else { throw OpenSSLError("CMS_final (sign)") }
-        return try derEncode("i2d_CMS_ContentInfo") { i2d_CMS_ContentInfo(cms, $0) }
+        return try DERBridge.encode("i2d_CMS_ContentInfo") { i2d_CMS_ContentInfo(cms, $0) }
     }
 
     static func envelope(_ content: Data, contentTypeNID: Int32, recipient: Certificate) throws -> Data {
@@ -46,20 +43,22 @@ public enum ServerKeyEnvelope {
         }
         let input = try MemoryBIO(content)
         guard CMS_final(cms, input.bio, nil, UInt32(CMS_BINARY)) == 1 else { throw OpenSSLError("CMS_final (encrypt)") }
-        return try derEncode("i2d_CMS_ContentInfo") { i2d_CMS_ContentInfo(cms, $0) }
+        return try DERBridge.encode("i2d_CMS_ContentInfo") { i2d_CMS_ContentInfo(cms, $0) }
     }
 
     /// The client side, for tests and tools: decrypts with `key` and returns the inner
     /// SignedData, verified against `anchors`, as (eContentType, eContent).
     public static func open(_ der: Data, recipient: Certificate, key: PrivateKey,
-                            anchors: [Certificate]) throws -> (String, Data) {
-        guard let env = derDecode(der, { p, n in d2i_CMS_ContentInfo(nil, p, n) }) else { throw OpenSSLError("parse CMS") }
+                            anchors: [Certificate]) throws -> (OID, Data) {
+        guard let env = DERBridge.decode(der, { p, n in d2i_CMS_ContentInfo(nil, p, n) }) else {
+            throw OpenSSLError("parse CMS")
+        }
         defer { CMS_ContentInfo_free(env) }
         let plain = try MemoryBIO()
         guard CMS_decrypt(env, key.pkey, recipient.x509, nil, plain.bio, UInt32(CMS_BINARY)) == 1 else {
             throw OpenSSLError("CMS_decrypt")
         }
-        guard let signed = derDecode(plain.data, { p, n in d2i_CMS_ContentInfo(nil, p, n) }) else {
+        guard let signed = DERBridge.decode(plain.data, { p, n in d2i_CMS_ContentInfo(nil, p, n) }) else {
             throw OpenSSLError("parse inner SignedData")
         }
         defer { CMS_ContentInfo_free(signed) }
@@ -71,7 +70,9 @@ public enum ServerKeyEnvelope {
         guard CMS_verify(signed, nil, store, nil, content.bio, UInt32(CMS_BINARY)) == 1 else {
             throw OpenSSLError("CMS_verify")
         }
-        let type = CMS_get0_eContentType(signed).map { oidString($0) } ?? ""
+        guard let typeObject = CMS_get0_eContentType(signed), let type = OID(objectText: typeObject) else {
+            throw OpenSSLError("CMS eContentType")
+        }
         return (type, content.data)
     }
 }

@@ -1,0 +1,136 @@
+import ESTCore
+import ESTOpenSSL
+import Foundation
+
+/// The operator's changes (the `estfcgi ca`, `profile` and `cert revoke` commands): the
+/// PKI work and validation happen here, the rows and their audit events go to the store.
+public struct CAAdministration {
+    /// The store, keyring and clock are the authority's: what the CLI signs and what EST
+    /// signs cannot disagree.
+    let authority: CertificateAuthority
+    public var store: any CAStore { authority.store }
+    var keyring: CAKeyring { authority.keyring }
+    func now() -> Date { authority.now() }
+
+    public init(_ authority: CertificateAuthority) {
+        self.authority = authority
+    }
+
+    static let caNameRule = "CA name must be 1-64 characters without commas"
+
+    // MARK: - CAs
+
+    /// A self-signed root (no `issuer`), or an intermediate signed by CA `issuer` of this store.
+    @discardableResult
+    public func createCA(name: String, subject: String, keyType: KeyType, days: Int, issuer issuerName: String?,
+                         pathLength: Int?) throws -> CARecord {
+        guard days > 0, days <= 36500 else { throw CAError.badRequest("--days must be 1-36500") }
+        if let p = pathLength, p < 0 { throw CAError.badRequest("--path-len must be >= 0") }
+        try keyring.checkPassphrase()
+        let dn: DistinguishedName
+        do { dn = try DistinguishedName(parsing: subject) } catch { throw CAError.badRequest("bad --subject: \(error)") }
+        guard !dn.isEmpty else { throw CAError.badRequest("--subject must not be empty") }
+        try checkName(name)
+
+        let key = try PrivateKey.generate(keyType)
+        var signer: (certificate: Certificate, key: PrivateKey)? = nil
+        var chain: [Certificate] = []
+        if let issuerName {
+            guard let parent = try store.ca(named: issuerName) else { throw CAError.notFound("no CA named '\(issuerName)'") }
+            guard parent.status == .active else { throw CAError.badRequest("CA '\(issuerName)' is disabled") }
+            if parent.certificate.pathLength == 0 {
+                throw CAError.badRequest("CA '\(issuerName)' has pathlen 0 and cannot sign a CA")
+            }
+            signer = (parent.certificate, try keyring.signingKey(for: parent))
+            chain = [parent.certificate] + parent.chain
+        }
+        let validity = try IssuancePolicy.validity(days: days, issuer: signer?.certificate, now: now())
+        let template = CertificateTemplate(
+            subject: dn, publicKey: try key.publicKey, serial: try CertificateTemplate.randomSerial(),
+            notBefore: validity.notBefore, notAfter: validity.notAfter, isCA: true, pathLength: pathLength,
+            keyUsage: IssuancePolicy.caKeyUsage)
+        let cert = try CertificateSigner.sign(template, issuer: signer?.certificate, issuerKey: signer?.key ?? key)
+        return try insert(NewCA(name: name, certificate: cert, chain: chain, encryptedKeyPEM: try keyring.encrypt(key)))
+    }
+
+    /// Imports an existing CA. Without `keyPEM` it is a trust anchor only. `chainPEM`
+    /// defaults to the chain of the store CA that signed it, if any.
+    @discardableResult
+    public func importCA(name: String, certificatePEM: String, keyPEM: String?, keyPassphrase: String?,
+                         chainPEM: String?) throws -> CARecord {
+        try checkName(name)
+        let cert: Certificate
+        do { cert = try Certificate(pem: certificatePEM) } catch { throw CAError.badRequest("--cert: \(error)") }
+        guard cert.isCA else { throw CAError.badRequest("--cert is not a CA certificate (basicConstraints CA:TRUE missing)") }
+        var encrypted: String? = nil
+        if let keyPEM {
+            let key: PrivateKey
+            do { key = try PrivateKey(pem: keyPEM, passphrase: keyPassphrase) } catch { throw CAError.badRequest("--key: \(error)") }
+            guard key.matches(cert.publicKey) else { throw CAError.badRequest("--key does not match --cert") }
+            encrypted = try keyring.encrypt(key)
+        }
+        var chain: [Certificate] = []
+        if let chainPEM {
+            do { chain = try Certificate.all(fromPEM: chainPEM) } catch { throw CAError.badRequest("--chain: \(error)") }
+            // Keep only the certificates above this one.
+            chain.removeAll { $0 == cert }
+        } else if !cert.isSelfIssued,
+                  let parent = try store.allCAs().first(where: { $0.certificate.subject == cert.issuer && cert.isSigned(by: $0.certificate) }) {
+            chain = [parent.certificate] + parent.chain
+        }
+        return try insert(NewCA(name: name, certificate: cert, chain: chain, encryptedKeyPEM: encrypted))
+    }
+
+    private func checkName(_ name: String) throws {
+        guard !name.isEmpty, name.count <= 64, !name.contains(",") else { throw CAError.badRequest(Self.caNameRule) }
+        if try store.ca(named: name) != nil { throw CAError.badRequest("a CA named '\(name)' already exists") }
+    }
+
+    private func insert(_ ca: NewCA) throws -> CARecord {
+        try store.insertCA(ca, audit: .admin("ca-create", reason: "CA '\(ca.name)' \(ca.certificate.subject)"), now: now())
+    }
+
+    /// PEM of the CA certificate followed by its chain up to the root.
+    public func exportPEM(name: String) throws -> String {
+        guard let ca = try store.ca(named: name) else { throw CAError.notFound("no CA named '\(name)'") }
+        return ([ca.certificate] + ca.chain).map(\.pem).joined()
+    }
+
+    /// Stops (`disabled`) or resumes (`active`) issuance by a CA.
+    @discardableResult
+    public func setStatus(_ status: CAStatus, ofCA name: String) throws -> CARecord {
+        guard let ca = try store.ca(named: name) else { throw CAError.notFound("no CA named '\(name)'") }
+        guard ca.status != status else { throw CAError.badRequest("CA '\(name)' is already \(status.rawValue)") }
+        let operation = status == .active ? "ca-enable" : "ca-disable"
+        return try store.setStatus(status, ofCA: name, audit: .admin(operation, reason: "CA '\(name)'"), now: now())
+    }
+
+    // MARK: - Profiles
+
+    /// Creates (or, with `replace`, overwrites) a profile after checking every CA it names.
+    public func saveProfile(_ p: Profile, replace: Bool) throws {
+        try p.validate()
+        guard let issuer = try store.ca(named: p.issuer) else { throw CAError.notFound("no CA named '\(p.issuer)'") }
+        guard issuer.hasKey else { throw CAError.badRequest("CA '\(p.issuer)' has no private key and cannot issue") }
+        let exists = try store.profile(label: p.label) != nil
+        try store.saveProfile(p, replace: replace, audit: .admin(exists ? "profile-update" : "profile-create", profile: p.label),
+                              now: now())
+    }
+
+    public func deleteProfile(label: String?) throws {
+        try store.deleteProfile(label: label, audit: .admin("profile-delete", profile: label), now: now())
+    }
+
+    // MARK: - Certificates
+
+    /// Revokes by serial (hex in any form). Refuses ambiguity and double revocation.
+    @discardableResult
+    public func revoke(serial input: String, reason: RevocationReason) throws -> IssuedCertificate {
+        guard let serial = Serial.normalize(input) else { throw CAError.badRequest("'\(input)' is not a hex serial") }
+        let matches = try store.issuedCertificates(serial: serial)
+        guard let cert = matches.first else { throw CAError.notFound("no certificate with serial \(serial)") }
+        guard matches.count == 1 else { throw CAError.badRequest("serial \(serial) is ambiguous across CAs") }
+        return try store.revoke(cert, reason: reason,
+                                audit: .admin("revoke", profile: cert.profile, reason: reason.rawValue, serial: serial), now: now())
+    }
+}

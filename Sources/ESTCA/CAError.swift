@@ -1,0 +1,36 @@
+import ESTCore
+
+/// Why an operation was refused. Each case carries its EST answer (ESTStatusError), so
+/// the protocol core maps it without knowing this type; the CLI prints the reason.
+/// Reasons are one line and never contain key material.
+public enum CAError: Error, CustomStringConvertible, Equatable, ESTStatusError {
+    /// 404: no such profile (or CA, certificate) in the store.
+    case notFound(String)
+    /// 401: authentication is required and none was presented.
+    case unauthenticated(String)
+    /// 403: credentials presented but not authorised.
+    case forbidden(String)
+    /// 400: the request itself is unacceptable (malformed CSR, forbidden key, ...).
+    case badRequest(String)
+    /// Operator-side misconfiguration or store failure (500 over EST).
+    case internalFailure(String)
+
+    public var reason: String {
+        switch self {
+        case .notFound(let r), .unauthenticated(let r), .forbidden(let r), .badRequest(let r), .internalFailure(let r):
+            return r
+        }
+    }
+
+    public var httpStatus: Int {
+        switch self {
+        case .notFound: return 404
+        case .unauthenticated: return 401
+        case .forbidden: return 403
+        case .badRequest: return 400
+        case .internalFailure: return 500
+        }
+    }
+
+    public var description: String { reason }
+}

@@ -1,0 +1,44 @@
+import ESTOpenSSL
+import Foundation
+
+/// CA private keys: encrypted under the store passphrase when stored (PKCS#8, PBES2 with
+/// AES-256), decrypted once per process when first used. The passphrase is given by the
+/// command, which reads it from a file; it is never logged.
+public final class CAKeyring: @unchecked Sendable {
+    private let passphrase: String?
+    private let lock = NSLock()
+    /// Decrypted keys by their encrypted PEM, so that a re-keyed CA is decrypted afresh.
+    private var cache: [String: PrivateKey] = [:]
+
+    public init(passphrase: String?) {
+        self.passphrase = passphrase
+    }
+
+    static let passphraseNeeded = "CA key passphrase needed: use --key-passphrase-file or ESTFCGI_KEY_PASSPHRASE_FILE"
+
+    private func requirePassphrase() throws -> String {
+        guard let passphrase else { throw CAError.internalFailure(Self.passphraseNeeded) }
+        return passphrase
+    }
+
+    /// Fails early (e.g. `ca create`) when no passphrase was given.
+    public func checkPassphrase() throws { _ = try requirePassphrase() }
+
+    public func encrypt(_ key: PrivateKey) throws -> String {
+        try key.encryptedPKCS8PEM(passphrase: try requirePassphrase())
+    }
+
+    /// The decrypted signing key of `ca`.
+    public func signingKey(for ca: CARecord) throws -> PrivateKey {
+        guard let pem = ca.encryptedKeyPEM else {
+            throw CAError.internalFailure("CA '\(ca.name)' has no private key (trust anchor only)")
+        }
+        if let key = lock.withLock({ cache[pem] }) { return key }
+        let passphrase = try requirePassphrase()
+        let key: PrivateKey
+        do { key = try PrivateKey(pem: pem, passphrase: passphrase) }
+        catch { throw CAError.internalFailure("cannot decrypt the key of CA '\(ca.name)': wrong passphrase?") }
+        lock.withLock { cache[pem] = key }
+        return key
+    }
+}

@@ -1,0 +1,29 @@
+import ESTOpenSSL
+import Foundation
+
+/// A CA in the store: an issuer (with an encrypted key) or a trust anchor only. Its
+/// certificate and chain are parsed once, when the record is read.
+public struct CARecord: Sendable {
+    public let id: Int64
+    public let name: String
+    public let certificate: Certificate
+    /// The certificates above this CA, up to and including the root.
+    public let chain: [Certificate]
+    /// PKCS#8 encrypted under the store passphrase; nil for a trust anchor.
+    public let encryptedKeyPEM: String?
+    public let status: CAStatus
+    public let createdAt: String
+
+    public init(id: Int64, name: String, certificateDER: Data, chainPEM: String, encryptedKeyPEM: String?,
+                status: CAStatus, createdAt: String) throws {
+        self.id = id
+        self.name = name
+        certificate = try Certificate(der: certificateDER)
+        chain = try Certificate.all(fromPEM: chainPEM)
+        self.encryptedKeyPEM = encryptedKeyPEM
+        self.status = status
+        self.createdAt = createdAt
+    }
+
+    public var hasKey: Bool { encryptedKeyPEM != nil }
+}

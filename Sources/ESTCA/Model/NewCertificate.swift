@@ -1,0 +1,33 @@
+import ESTOpenSSL
+import Foundation
+
+/// A signed certificate as a row to record: the fields the store indexes and lists,
+/// read from the certificate here so that every backend stores the same text.
+public struct NewCertificate: Sendable {
+    public let serial: String
+    public let issuerID: Int64
+    public let profile: String?
+    public let subject: String
+    public let sans: String
+    public let notBefore: String
+    public let notAfter: String
+    public let fingerprint: String
+    public let der: Data
+    public let requester: String?
+    /// subjectKeyIdentifier in hex, to find a serverkeygen recipient (RFC 7030 §4.4.1.2).
+    public let keyIdentifier: String?
+
+    public init(_ certificate: Certificate, issuer: CARecord, profile: String?, requester: String?) {
+        serial = certificate.serialHex
+        issuerID = issuer.id
+        self.profile = profile
+        subject = certificate.subject.string
+        sans = certificate.subjectAltNameText
+        notBefore = Timestamp.string(certificate.notBefore)
+        notAfter = Timestamp.string(certificate.notAfter)
+        fingerprint = certificate.fingerprint.hexString
+        der = certificate.der
+        self.requester = requester
+        keyIdentifier = certificate.subjectKeyIdentifier?.hexString
+    }
+}

@@ -1,0 +1,65 @@
+import ESTCore
+import ESTOpenSSL
+
+/// Per-label enrollment policy (RFC 7030 §3.2.2 label; Lamassu's "APS"). Every setting is
+/// a typed value, parsed once when the profile is set or loaded.
+public struct Profile: Sendable, Equatable {
+    /// nil for the default profile (`/.well-known/est/{op}`).
+    public var label: String?
+    /// The name of the CA that signs under this profile.
+    public var issuer: String
+    /// Names of the CAs whose certificates may authenticate a first enrollment.
+    public var trust: [String] = []
+    /// Names of the CAs /cacerts returns; empty means the issuer and its chain.
+    public var cacerts: [String] = []
+    public var validityDays: Int = 365
+    /// Accepted key types; empty means any that issuance policy accepts.
+    public var keyTypes: [KeyTypeRule] = []
+    public var eku: [ExtendedKeyUsage] = [.clientAuth]
+    public var reenrollWindowDays: Int? = nil
+    public var revokeOnReenroll: Bool = false
+    /// The key type serverkeygen generates; nil when server key generation is off.
+    public var serverKeygen: KeyType? = nil
+    public var serverKeygenEncrypt: Bool = false
+    public var csrAttrs: [CSRAttributeItem] = []
+    public var enforceCsrAttrs: Bool = false
+
+    public init(label: String?, issuer: String) {
+        self.label = label
+        self.issuer = issuer
+    }
+
+    public var displayName: String { label ?? "(default)" }
+
+    /// The settings' own limits (CA names are checked against the store when saved).
+    public func validate() throws {
+        if let label { try ProfileLabel.validate(label) }
+        guard (1...36500).contains(validityDays) else { throw CAError.badRequest("validity must be 1-36500 days") }
+        if let w = reenrollWindowDays, w < 0 { throw CAError.badRequest("re-enrollment window must be >= 0 days") }
+    }
+
+    // The `a,b,c` spellings of the list settings, as the CLI takes them and the store keeps them.
+
+    public static func keyTypes(parsing list: [String]) throws(CAError) -> [KeyTypeRule] {
+        try list.map { s throws(CAError) in try KeyTypeRule(parsing: s) }
+    }
+
+    public static func eku(parsing list: [String]) throws(CAError) -> [ExtendedKeyUsage] {
+        try list.map { s throws(CAError) in
+            guard let e = ExtendedKeyUsage(s) else {
+                throw .badRequest("unknown extended key usage '\(s)' (use \(ExtendedKeyUsage.named.map(\.description).sorted().joined(separator: ",")) or an OID)")
+            }
+            return e
+        }
+    }
+
+    public static func csrAttrs(parsing list: [String]) throws(CAError) -> [CSRAttributeItem] {
+        try list.map { s throws(CAError) in try CSRAttributeItem(parsing: s) }
+    }
+
+    public static func serverKeygen(parsing text: String) throws(CAError) -> KeyType? {
+        if text == "none" { return nil }
+        guard let k = KeyType(rawValue: text) else { throw .badRequest("unknown server key type '\(text)' (use \(KeyType.names))") }
+        return k
+    }
+}

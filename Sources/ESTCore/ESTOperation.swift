@@ -1,0 +1,12 @@
+/// RFC 7030 §3.2.2 operation path segments.
+public enum ESTOperation: String, Sendable, CaseIterable {
+    case cacerts, simpleenroll, simplereenroll, serverkeygen, csrattrs, fullcmc
+
+    /// §4.1.1, §4.5.1: GET; §4.2, §4.3, §4.4: POST.
+    public var allowedMethod: String {
+        switch self {
+        case .cacerts, .csrattrs: return "GET"
+        case .simpleenroll, .simplereenroll, .serverkeygen, .fullcmc: return "POST"
+        }
+    }
+}

@@ -1,0 +1,8 @@
+/// An error that knows how EST answers it: an HTTP status and a one-line reason, in the
+/// manner of globalsign/est's errors. The authority's errors conform, so the core maps
+/// them without knowing the authority's types.
+public protocol ESTStatusError: Error {
+    var httpStatus: Int { get }
+    /// One line, never key material. For 5xx it goes to the audit and log, not the client.
+    var reason: String { get }
+}

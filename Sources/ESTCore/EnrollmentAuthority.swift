@@ -1,0 +1,23 @@
+import ESTOpenSSL
+import Foundation
+
+/// What the EST protocol core asks of a CA, one method per RFC 7030 operation, in the
+/// manner of globalsign/est's `CA` interface. The core applies the wire rules first
+/// (routing, methods, media types, authentication present, §4.4.1 attributes) and hands
+/// over typed requests; the authority decides trust and policy and throws an
+/// `ESTStatusError` when it refuses. `profile` is the §3.2.2 label, nil for the default.
+public protocol EnrollmentAuthority: AnyObject {
+    /// §4.1: the certificates /cacerts returns.
+    func caCertificates(profile: String?) throws -> [Certificate]
+    /// §4.2.1: first enrollment, authenticated by `client` (the TLS client certificate).
+    func enroll(csr: CertificateSigningRequest, profile: String?, client: Certificate) throws -> Certificate
+    /// §4.2.2: renewal or rekey of `request.current`. Once it has authorised that
+    /// certificate, the authority calls `request.checkIdentity()`.
+    func reenroll(_ request: ReenrollmentRequest, profile: String?) throws -> Certificate
+    /// §4.4: a key generated here and a certificate for it.
+    func serverKeyGen(_ request: ServerKeyGenRequest, profile: String?, client: Certificate) throws -> ServerGeneratedKey
+    /// §4.5: the DER CsrAttrs the profile asks for, nil when it asks for nothing (204).
+    func csrAttributes(profile: String?) throws -> Data?
+    /// Records one audit event (every request leaves one, allowed or refused).
+    func audit(_ event: AuditEvent)
+}

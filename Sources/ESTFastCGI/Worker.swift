@@ -1,0 +1,60 @@
+internal import CFastCGI
+import ESTCore
+import Foundation
+
+/// One request loop on its own thread, with its own FCGX_Request and service.
+final class Worker: @unchecked Sendable {
+    let server: FastCGIServer
+    let service: ESTService
+
+    init(server: FastCGIServer, service: ESTService) {
+        self.server = server
+        self.service = service
+    }
+
+    func loop() {
+        guard let req = estfcgi_request_new() else { return }
+        defer { estfcgi_request_free(req) }
+        guard FCGX_InitRequest(req, server.listenFD, 0) == 0 else { return }
+        while FCGX_Accept_r(req) >= 0 {
+            handle(req)
+            FCGX_Finish_r(req)
+        }
+        FCGX_Free(req, 1)
+    }
+
+    private func handle(_ req: UnsafeMutablePointer<FCGX_Request>) {
+        let params = FastCGIParams.parse(entries(req.pointee.envp))
+        let input = req.pointee.in
+        let (body, truncated) = RequestBody.read(declaredLength: params["CONTENT_LENGTH"], cap: ESTService.maxBodyBytes) { n in
+            var buffer = [UInt8](repeating: 0, count: n)
+            let got = buffer.withUnsafeMutableBufferPointer { buf in
+                buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: n) { FCGX_GetStr($0, Int32(n), input) }
+            }
+            return got > 0 ? Array(buffer.prefix(Int(got))) : []
+        }
+        let outcome = service.handle(ESTRequest(params: params, body: body, bodyTruncated: truncated))
+        put(CGIResponse.encode(outcome.response), req.pointee.out)
+        server.log(outcome.logLine)
+        if server.options.logToWebServer { put(Array((outcome.logLine + "\n").utf8), req.pointee.err) }
+    }
+
+    private func entries(_ envp: FCGX_ParamArray?) -> [String] {
+        var out: [String] = []
+        guard var p = envp else { return out }
+        while let entry = p.pointee {
+            out.append(String(cString: entry))
+            p += 1
+        }
+        return out
+    }
+
+    private func put(_ bytes: [UInt8], _ stream: UnsafeMutablePointer<FCGX_Stream>?) {
+        guard !bytes.isEmpty else { return }
+        bytes.withUnsafeBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) {
+                _ = FCGX_PutStr($0, Int32(buf.count), stream)
+            }
+        }
+    }
+}

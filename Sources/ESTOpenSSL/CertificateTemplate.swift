@@ -1,0 +1,44 @@
+import Foundation
+
+/// What goes into a certificate. The issuer fills in the rest (RFC 5280 §4.1).
+public struct CertificateTemplate {
+    public var subject: DistinguishedName
+    public var publicKey: PublicKey
+    /// Positive serial; `CertificateTemplate.randomSerial()` gives 128 random bits.
+    public var serial: Data
+    public var notBefore: Date
+    public var notAfter: Date
+    /// basicConstraints (RFC 5280 §4.2.1.9), always present and critical.
+    public var isCA: Bool
+    public var pathLength: Int?
+    /// keyUsage, critical; empty means none.
+    public var keyUsage: KeyUsage
+    /// extendedKeyUsage; empty means none.
+    public var extendedKeyUsage: [ExtendedKeyUsage]
+    /// subjectAltName GeneralNames DER, copied as is (RFC 7030 §4.2.2 compares it byte for byte).
+    public var subjectAltNameDER: Data?
+
+    public init(subject: DistinguishedName, publicKey: PublicKey, serial: Data, notBefore: Date, notAfter: Date,
+                isCA: Bool, pathLength: Int? = nil, keyUsage: KeyUsage, extendedKeyUsage: [ExtendedKeyUsage] = [],
+                subjectAltNameDER: Data? = nil) {
+        self.subject = subject
+        self.publicKey = publicKey
+        self.serial = serial
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+        self.isCA = isCA
+        self.pathLength = pathLength
+        self.keyUsage = keyUsage
+        self.extendedKeyUsage = extendedKeyUsage
+        self.subjectAltNameDER = subjectAltNameDER
+    }
+
+    /// 128 random bits with the top bit cleared: positive and at most 16 octets
+    /// (RFC 5280 §4.1.2.2 allows 20).
+    public static func randomSerial() throws -> Data {
+        var bytes = [UInt8](try SecureRandom.bytes(16))
+        bytes[0] &= 0x7f
+        if bytes.allSatisfy({ $0 == 0 }) { bytes[15] = 1 }
+        return Data(bytes)
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// An OBJECT IDENTIFIER (X.680 §32) in dotted-decimal form. Only ASCII digits are arcs
+/// (a Swift `isNumber` check would also take `٣`, which no encoder can write), the
+/// first arc is 0, 1 or 2, and below 0 and 1 the second arc is under 40 (X.690 §8.19.4).
+public struct OID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let dotted: String
+
+    /// Nil unless `text` is a well-formed dotted OID whose arcs fit in 64 bits.
+    public init?(_ text: String) {
+        let arcs = text.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard arcs.count >= 2, text.utf8.count <= 256 else { return nil }
+        var values: [UInt64] = []
+        for arc in arcs {
+            guard !arc.isEmpty, arc.count <= 20, arc.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+            guard arc.count == 1 || arc.first != 0x30 else { return nil }  // no leading zeros
+            guard let v = UInt64(String(decoding: arc, as: UTF8.self)) else { return nil }
+            values.append(v)
+        }
+        guard values[0] <= 2, values[0] == 2 || values[1] < 40 else { return nil }
+        guard values[0] < 2 || values[1] <= UInt64.max - 80 else { return nil }
+        dotted = text
+    }
+
+    /// For the named constants below, which are known to be well formed.
+    init(named literal: StaticString) {
+        dotted = literal.description
+        assert(OID(dotted) != nil, "malformed named OID \(dotted)")
+    }
+
+    public var description: String { dotted }
+
+    public static func < (a: OID, b: OID) -> Bool { a.dotted < b.dotted }
+
+    /// The DER encoding, tag and length included (X.690 §8.19).
+    public var der: Data {
+        let arcs = dotted.split(separator: ".").map { UInt64($0)! }  // validated at init
+        var content = [UInt8]()
+        func base128(_ value: UInt64) {
+            var v = value
+            var chunk = [UInt8(v & 0x7f)]
+            v >>= 7
+            while v > 0 {
+                chunk.insert(UInt8(v & 0x7f) | 0x80, at: 0)
+                v >>= 7
+            }
+            content += chunk
+        }
+        base128(arcs[0] * 40 + arcs[1])
+        for arc in arcs.dropFirst(2) { base128(arc) }
+        return DER.tlv(0x06, Data(content))
+    }
+
+    /// Decodes the content octets of an OBJECT IDENTIFIER (without tag and length).
+    public init?(derContent: Data) {
+        var arcs: [UInt64] = []
+        var value: UInt64 = 0
+        var started = false
+        for b in derContent {
+            if !started && b == 0x80 { return nil }  // X.690 §8.19.2: minimal encoding
+            guard value <= (UInt64.max >> 7) else { return nil }
+            value = (value << 7) | UInt64(b & 0x7f)
+            started = true
+            if b & 0x80 == 0 {
+                arcs.append(value)
+                value = 0
+                started = false
+            }
+        }
+        guard !arcs.isEmpty, !started else { return nil }
+        let first = arcs[0]
+        let head: [UInt64] = first < 40 ? [0, first] : first < 80 ? [1, first - 40] : [2, first - 80]
+        self.init((head + arcs.dropFirst()).map(String.init).joined(separator: "."))
+    }
+}

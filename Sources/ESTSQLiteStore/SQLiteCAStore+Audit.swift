@@ -1,0 +1,33 @@
+import ESTCA
+import ESTCore
+import ESTSQLite
+import Foundation
+
+extension SQLiteCAStore {
+    public func recordAudit(_ e: AuditEvent, now: Date) throws {
+        try read {
+            try db.execute("""
+                INSERT INTO audit (time, operation, profile, client, status, outcome, reason, serial)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, [Timestamp.string(now), e.operation, e.profile, e.client, e.status.map(Int64.init), e.outcome.rawValue,
+                      e.reason, e.serial])
+        }
+    }
+
+    public func auditRecords(limit: Int) throws -> [AuditRecord] {
+        try read {
+            try db.query("""
+                SELECT * FROM (SELECT id, time, operation, profile, client, status, outcome, reason, serial
+                               FROM audit ORDER BY id DESC LIMIT ?) ORDER BY id
+                """, [limit]).map { r in
+                guard let outcome = AuditOutcome(rawValue: try r.requiredString("outcome")) else {
+                    throw Self.unreadable("audit row \(r["id"])", "outcome \(r["outcome"])")
+                }
+                let event = AuditEvent(operation: try r.requiredString("operation"), profile: r.string("profile"),
+                                       client: r.string("client"), status: r.int("status").map(Int.init),
+                                       outcome: outcome, reason: try r.requiredString("reason"), serial: r.string("serial"))
+                return AuditRecord(id: try r.requiredInt("id"), time: try r.requiredString("time"), event: event)
+            }
+        }
+    }
+}

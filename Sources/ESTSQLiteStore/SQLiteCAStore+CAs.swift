@@ -1,0 +1,57 @@
+import ESTCA
+import ESTCore
+import ESTSQLite
+import Foundation
+
+extension SQLiteCAStore {
+    static let caColumns = "id, name, certificate, chain_pem, encrypted_key, status, created_at"
+
+    func caRecord(_ r: Row) throws -> CARecord {
+        let name = try r.requiredString("name")
+        do {
+            guard let status = CAStatus(rawValue: try r.requiredString("status")) else {
+                throw CAError.internalFailure("status \(r["status"])")
+            }
+            return try CARecord(id: try r.requiredInt("id"), name: name, certificateDER: try r.requiredData("certificate"),
+                                chainPEM: try r.requiredString("chain_pem"), encryptedKeyPEM: r.string("encrypted_key"),
+                                status: status, createdAt: try r.requiredString("created_at"))
+        } catch {
+            throw Self.unreadable("CA '\(name)'", error)
+        }
+    }
+
+    public func ca(named name: String) throws -> CARecord? {
+        try read { try db.query("SELECT \(Self.caColumns) FROM cas WHERE name = ?", [name]).first.map(caRecord) }
+    }
+
+    public func allCAs() throws -> [CARecord] {
+        try read { try db.query("SELECT \(Self.caColumns) FROM cas ORDER BY id").map(caRecord) }
+    }
+
+    public func insertCA(_ ca: NewCA, audit: AuditEvent, now: Date) throws -> CARecord {
+        try write {
+            if try self.ca(named: ca.name) != nil { throw CAError.badRequest("a CA named '\(ca.name)' already exists") }
+            let fingerprint = ca.certificate.fingerprint.hexString
+            if let other = try db.query("SELECT name FROM cas WHERE fingerprint = ?", [fingerprint]).first {
+                throw CAError.badRequest("this certificate is already in the store as CA '\(try other.requiredString("name"))'")
+            }
+            try db.execute("""
+                INSERT INTO cas (name, subject, certificate, chain_pem, encrypted_key, not_after, fingerprint, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, [ca.name, ca.certificate.subject.string, ca.certificate.der, ca.chainPEM, ca.encryptedKeyPEM,
+                      Timestamp.string(ca.certificate.notAfter), fingerprint, Timestamp.string(now)])
+            try recordAudit(audit, now: now)
+            guard let record = try self.ca(named: ca.name) else { throw CAError.internalFailure("inserted CA vanished") }
+            return record
+        }
+    }
+
+    public func setStatus(_ status: CAStatus, ofCA name: String, audit: AuditEvent, now: Date) throws -> CARecord {
+        try write {
+            try db.execute("UPDATE cas SET status = ? WHERE name = ?", [status.rawValue, name])
+            guard db.changes == 1, let record = try self.ca(named: name) else { throw CAError.notFound("no CA named '\(name)'") }
+            try recordAudit(audit, now: now)
+            return record
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import ESTCA
+import ESTCore
+import ESTSQLite
+import Foundation
+
+extension SQLiteCAStore {
+    static let profileColumns = """
+        p.id, p.label, c.name AS issuer, p.validity_days, p.key_types, p.eku, p.reenroll_window_days,
+        p.revoke_on_reenroll, p.serverkeygen, p.serverkeygen_encrypt, p.csrattrs, p.enforce_csrattrs
+        """
+    static let profileFrom = "profiles p JOIN cas c ON c.id = p.issuer_ca_id"
+
+    func profileRecord(_ r: Row) throws -> Profile {
+        func list(_ name: String) -> [String] { (r.string(name) ?? "").split(separator: ",").map(String.init) }
+        var p = Profile(label: r.string("label"), issuer: try r.requiredString("issuer"))
+        do {
+            let id = try r.requiredInt("id")
+            p.trust = try caNames(of: id, in: "profile_trust")
+            p.cacerts = try caNames(of: id, in: "profile_cacerts")
+            p.validityDays = Int(r.int("validity_days") ?? 365)
+            p.keyTypes = try Profile.keyTypes(parsing: list("key_types"))
+            p.eku = try Profile.eku(parsing: list("eku"))
+            p.reenrollWindowDays = r.int("reenroll_window_days").map(Int.init)
+            p.revokeOnReenroll = r.bool("revoke_on_reenroll")
+            p.serverKeygen = try r.string("serverkeygen").flatMap(Profile.serverKeygen(parsing:))
+            p.serverKeygenEncrypt = r.bool("serverkeygen_encrypt")
+            p.csrAttrs = try Profile.csrAttrs(parsing: list("csrattrs"))
+            p.enforceCsrAttrs = r.bool("enforce_csrattrs")
+        } catch let e as SQLiteError {
+            throw e
+        } catch {
+            throw Self.unreadable("profile \(p.displayName)", error)
+        }
+        return p
+    }
+
+    private func caNames(of profileID: Int64, in table: String) throws -> [String] {
+        try db.query("SELECT c.name FROM \(table) t JOIN cas c ON c.id = t.ca_id WHERE t.profile_id = ? ORDER BY t.position",
+                     [profileID]).compactMap { $0.string("name") }
+    }
+
+    public func profile(label: String?) throws -> Profile? {
+        try read {
+            try db.query("SELECT \(Self.profileColumns) FROM \(Self.profileFrom) WHERE p.label IS ?", [label])
+                .first.map(profileRecord)
+        }
+    }
+
+    public func allProfiles() throws -> [Profile] {
+        try read {
+            try db.query("SELECT \(Self.profileColumns) FROM \(Self.profileFrom) ORDER BY p.label IS NOT NULL, p.label")
+                .map(profileRecord)
+        }
+    }
+
+    public func saveProfile(_ p: Profile, replace: Bool, audit: AuditEvent, now: Date) throws {
+        try write {
+            let existing = try db.query("SELECT id FROM profiles WHERE label IS ?", [p.label]).first?.int("id")
+            if existing != nil, !replace { throw CAError.badRequest("profile \(p.displayName) already exists") }
+            if existing == nil, replace { throw CAError.notFound("no profile \(p.displayName)") }
+            let issuer = try caID(p.issuer)
+            let trust = try p.trust.map(caID)
+            let cacerts = try p.cacerts.map(caID)
+            let stamp = Timestamp.string(now)
+            let values: [any SQLBindable] = [
+                issuer, p.validityDays, p.keyTypes.map(\.description).joined(separator: ","),
+                p.eku.map(\.description).joined(separator: ","), p.reenrollWindowDays, p.revokeOnReenroll,
+                p.serverKeygen?.rawValue, p.serverKeygenEncrypt, p.csrAttrs.map(\.description).joined(separator: ","),
+                p.enforceCsrAttrs, stamp,
+            ]
+            let id: Int64
+            if let existing {
+                try db.execute("""
+                    UPDATE profiles SET issuer_ca_id = ?, validity_days = ?, key_types = ?, eku = ?,
+                        reenroll_window_days = ?, revoke_on_reenroll = ?, serverkeygen = ?, serverkeygen_encrypt = ?,
+                        csrattrs = ?, enforce_csrattrs = ?, updated_at = ?
+                    WHERE id = ?
+                    """, values + [existing])
+                id = existing
+                try db.execute("DELETE FROM profile_trust WHERE profile_id = ?", [id])
+                try db.execute("DELETE FROM profile_cacerts WHERE profile_id = ?", [id])
+            } else {
+                try db.execute("""
+                    INSERT INTO profiles (issuer_ca_id, validity_days, key_types, eku, reenroll_window_days,
+                        revoke_on_reenroll, serverkeygen, serverkeygen_encrypt, csrattrs, enforce_csrattrs, updated_at,
+                        created_at, label)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, values + [stamp, p.label])
+                id = db.lastInsertRowID
+            }
+            for (position, ca) in trust.enumerated() {
+                try db.execute("INSERT OR IGNORE INTO profile_trust (profile_id, ca_id, position) VALUES (?, ?, ?)",
+                               [id, ca, position])
+            }
+            for (position, ca) in cacerts.enumerated() {
+                try db.execute("INSERT OR IGNORE INTO profile_cacerts (profile_id, ca_id, position) VALUES (?, ?, ?)",
+                               [id, ca, position])
+            }
+            try recordAudit(audit, now: now)
+        }
+    }
+
+    private func caID(_ name: String) throws -> Int64 {
+        guard let id = try db.query("SELECT id FROM cas WHERE name = ?", [name]).first?.int("id") else {
+            throw CAError.notFound("no CA named '\(name)'")
+        }
+        return id
+    }
+
+    public func deleteProfile(label: String?, audit: AuditEvent, now: Date) throws {
+        try write {
+            try db.execute("DELETE FROM profiles WHERE label IS ?", [label])
+            guard db.changes == 1 else { throw CAError.notFound("no profile \(label ?? "(default)")") }
+            try recordAudit(audit, now: now)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import ESTSQLite
+
+/// The store's schema. Append a migration; never edit a shipped one.
+enum Schema {
+    static let migrator = Migrator([
+        // 1: CAs, profiles, issued certificates, audit log.
+        [
+            """
+            CREATE TABLE cas (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                subject TEXT NOT NULL,
+                certificate BLOB NOT NULL,
+                chain_pem TEXT NOT NULL DEFAULT '',
+                encrypted_key TEXT,
+                status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
+                not_after TEXT NOT NULL,
+                fingerprint TEXT NOT NULL UNIQUE,
+                created_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE profiles (
+                id INTEGER PRIMARY KEY,
+                label TEXT,
+                issuer_ca_id INTEGER NOT NULL REFERENCES cas(id),
+                trust TEXT NOT NULL DEFAULT '',
+                cacerts TEXT NOT NULL DEFAULT '',
+                validity_days INTEGER NOT NULL DEFAULT 365 CHECK (validity_days > 0),
+                key_types TEXT NOT NULL DEFAULT '',
+                eku TEXT NOT NULL DEFAULT 'clientAuth',
+                reenroll_window_days INTEGER,
+                revoke_on_reenroll INTEGER NOT NULL DEFAULT 0,
+                serverkeygen TEXT,
+                serverkeygen_encrypt INTEGER NOT NULL DEFAULT 0,
+                csrattrs TEXT NOT NULL DEFAULT '',
+                enforce_csrattrs INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )
+            """,
+            // The default profile has label NULL; '' never is a valid label, so this
+            // index makes both the labels and the default unique.
+            "CREATE UNIQUE INDEX profiles_label ON profiles (ifnull(label, ''))",
+            """
+            CREATE TABLE certificates (
+                id INTEGER PRIMARY KEY,
+                serial TEXT NOT NULL,
+                issuer_ca_id INTEGER NOT NULL REFERENCES cas(id),
+                profile TEXT,
+                subject TEXT NOT NULL,
+                sans TEXT NOT NULL DEFAULT '',
+                not_before TEXT NOT NULL,
+                not_after TEXT NOT NULL,
+                fingerprint TEXT NOT NULL UNIQUE,
+                der BLOB NOT NULL,
+                status TEXT NOT NULL DEFAULT 'valid' CHECK (status IN ('valid', 'revoked')),
+                revoked_at TEXT,
+                revocation_reason TEXT,
+                replaces_id INTEGER REFERENCES certificates(id),
+                requester TEXT,
+                issued_at TEXT NOT NULL,
+                UNIQUE (issuer_ca_id, serial)
+            )
+            """,
+            "CREATE INDEX certificates_serial ON certificates (serial)",
+            "CREATE INDEX certificates_not_after ON certificates (not_after)",
+            """
+            CREATE TABLE audit (
+                id INTEGER PRIMARY KEY,
+                time TEXT NOT NULL,
+                operation TEXT NOT NULL,
+                profile TEXT,
+                client TEXT,
+                status INTEGER,
+                outcome TEXT NOT NULL,
+                reason TEXT NOT NULL DEFAULT '',
+                serial TEXT
+            )
+            """,
+        ],
+        // 2: the subjectKeyIdentifier of issued certificates, to find the recipient of an
+        // encrypted server-generated key (RFC 7030 §4.4.1.2 AsymmetricDecryptKeyIdentifier).
+        [
+            "ALTER TABLE certificates ADD COLUMN ski TEXT",
+            "CREATE INDEX certificates_ski ON certificates (ski)",
+        ],
+        // 3: a profile's trust and cacerts CAs as rows referencing cas(id), in order,
+        // instead of comma-separated names.
+        [
+            """
+            CREATE TABLE profile_trust (
+                profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+                ca_id INTEGER NOT NULL REFERENCES cas(id),
+                position INTEGER NOT NULL,
+                PRIMARY KEY (profile_id, ca_id)
+            )
+            """,
+            """
+            CREATE TABLE profile_cacerts (
+                profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+                ca_id INTEGER NOT NULL REFERENCES cas(id),
+                position INTEGER NOT NULL,
+                PRIMARY KEY (profile_id, ca_id)
+            )
+            """,
+            Schema.splitNames(column: "trust", into: "profile_trust"),
+            Schema.splitNames(column: "cacerts", into: "profile_cacerts"),
+            "ALTER TABLE profiles DROP COLUMN trust",
+            "ALTER TABLE profiles DROP COLUMN cacerts",
+        ],
+    ])
+
+    /// Copies the comma-separated CA names of `profiles.column` into `table`, keeping
+    /// their order (CA names cannot contain commas).
+    static func splitNames(column: String, into table: String) -> String {
+        """
+        WITH RECURSIVE split(profile_id, rest, name, position) AS (
+            SELECT id, \(column) || ',', NULL, -1 FROM profiles WHERE \(column) <> ''
+            UNION ALL
+            SELECT profile_id, substr(rest, instr(rest, ',') + 1), substr(rest, 1, instr(rest, ',') - 1), position + 1
+            FROM split WHERE rest <> ''
+        )
+        INSERT OR IGNORE INTO \(table) (profile_id, ca_id, position)
+        SELECT s.profile_id, c.id, s.position FROM split s JOIN cas c ON c.name = s.name
+        WHERE s.name IS NOT NULL AND s.name <> ''
+        """
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+import Foundation
+
+struct JSONOption: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON (fields named as in the store).")
+    var json = false
+}
+
+func printJSON(_ value: Any) throws {
+    let data = try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    print(String(decoding: data, as: UTF8.self))
+}
+
+func nullable(_ v: Any?) -> Any { v ?? NSNull() }

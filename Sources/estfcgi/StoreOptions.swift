@@ -1,0 +1,46 @@
+import ArgumentParser
+import ESTCA
+import ESTSQLiteStore
+import Foundation
+
+/// Options every store command takes. The environment (ESTFCGI_*) is read here and
+/// nowhere else: the layers below take values.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The SQLite store file (or ESTFCGI_DB).", valueName: "FILE"))
+    var db: String?
+
+    @Option(name: .long, help: ArgumentHelp("File holding the CA key passphrase (or ESTFCGI_KEY_PASSPHRASE_FILE).", valueName: "FILE"))
+    var keyPassphraseFile: String?
+
+    static let environment = ProcessInfo.processInfo.environment
+
+    var path: String {
+        get throws {
+            if let db, !db.isEmpty { return db }
+            if let env = Self.environment["ESTFCGI_DB"], !env.isEmpty { return env }
+            throw CAError.badRequest("no store: pass --db FILE or set ESTFCGI_DB")
+        }
+    }
+
+    /// The store passphrase, nil when no file is named.
+    func passphrase() throws -> String? {
+        guard let file = keyPassphraseFile ?? Self.environment["ESTFCGI_KEY_PASSPHRASE_FILE"], !file.isEmpty else {
+            return nil
+        }
+        return try PassphraseFile.read(file, minimumLength: PassphraseFile.minimumStoreLength)
+    }
+
+    func openStore(create: Bool = false) throws -> SQLiteCAStore {
+        try SQLiteCAStore(path: try path, create: create)
+    }
+
+    func keyring() throws -> CAKeyring { CAKeyring(passphrase: try passphrase()) }
+
+    func administration() throws -> CAAdministration {
+        CAAdministration(try authority())
+    }
+
+    func authority() throws -> CertificateAuthority {
+        CertificateAuthority(store: try openStore(), keyring: try keyring())
+    }
+}
