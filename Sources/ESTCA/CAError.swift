@@ -12,12 +12,17 @@ public enum CAError: Error, CustomStringConvertible, Equatable, ESTStatusError {
     case forbidden(String)
     /// 400: the request itself is unacceptable (malformed CSR, forbidden key, ...).
     case badRequest(String)
+    /// 429: this client already has such a request running.
+    case tooManyRequests(String)
+    /// 503: a bounded resource is exhausted for now (key generation, a full store); retry later.
+    case unavailable(String)
     /// Operator-side misconfiguration or store failure (500 over EST).
     case internalFailure(String)
 
     public var reason: String {
         switch self {
-        case .notFound(let r), .unauthenticated(let r), .forbidden(let r), .badRequest(let r), .internalFailure(let r):
+        case .notFound(let r), .unauthenticated(let r), .forbidden(let r), .badRequest(let r), .tooManyRequests(let r),
+             .unavailable(let r), .internalFailure(let r):
             return r
         }
     }
@@ -28,6 +33,8 @@ public enum CAError: Error, CustomStringConvertible, Equatable, ESTStatusError {
         case .unauthenticated: return 401
         case .forbidden: return 403
         case .badRequest: return 400
+        case .tooManyRequests: return 429
+        case .unavailable: return 503
         case .internalFailure: return 500
         }
     }

@@ -2,6 +2,9 @@
 public enum ESTOperation: String, Sendable, CaseIterable {
     case cacerts, simpleenroll, simplereenroll, serverkeygen, csrattrs, fullcmc
 
+    /// §4.2, §4.4: the operations whose body is a PKCS#10 request from an authenticated client.
+    public var carriesCSR: Bool { self == .simpleenroll || self == .simplereenroll || self == .serverkeygen }
+
     /// §4.1.1, §4.5.1: GET; §4.2, §4.3, §4.4: POST.
     public var allowedMethod: String {
         switch self {

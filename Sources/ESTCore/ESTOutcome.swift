@@ -7,18 +7,30 @@ public struct ESTOutcome: Sendable {
     public var client: String?
     public var reason: String
     public var serial: String?
+    /// Whether the request reached a policy decision and so has an audit record; the others
+    /// (unrouted, wrong method or media type, no client certificate, public reads) have
+    /// only their log line, so that anonymous clients cannot grow the store.
+    public var audited = false
+    /// Set when writing the audit record failed (e.g. a full disk), for the log line.
+    public var auditFailure: String? = nil
 
-    /// `estfcgi: op=simpleenroll profile=iot client="CN=dev" status=200 serial=.. reason="issued"`.
+    /// `estfcgi: op=simpleenroll profile=iot client="CN=dev" status=200 serial=.. reason="issued" audit=recorded`.
+    /// Every client-chosen field is escaped and bounded (PrintableText).
     public var logLine: String {
-        func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "'") + "\"" }
-        var line = "estfcgi: op=\(operation) profile=\(profile ?? "-") client=\(q(client ?? "-")) status=\(response.status)"
+        func q(_ s: String) -> String {
+            "\"" + PrintableText.escaped(s, limit: PrintableText.fieldLimit).replacingOccurrences(of: "\"", with: "'") + "\""
+        }
+        var line = "estfcgi: op=\(operation) profile=\(PrintableText.escaped(profile ?? "-", limit: 64)) client=\(q(client ?? "-"))"
+        line += " status=\(response.status)"
         if let serial { line += " serial=\(serial)" }
         line += " reason=\(q(reason))"
+        if let auditFailure { line += " audit=\(q("failed: " + auditFailure))" } else if audited { line += " audit=recorded" }
         return line
     }
 
     var auditEvent: AuditEvent {
-        AuditEvent(operation: operation, profile: profile, client: client, status: response.status,
-                   outcome: response.status < 300 ? .ok : .refused, reason: reason, serial: serial)
+        func bounded(_ s: String) -> String { PrintableText.escaped(s, limit: PrintableText.fieldLimit) }
+        return AuditEvent(operation: operation, profile: profile, client: client.map(bounded), status: response.status,
+                          outcome: response.status < 300 ? .ok : .refused, reason: bounded(reason), serial: serial)
     }
 }

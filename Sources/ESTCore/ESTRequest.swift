@@ -6,11 +6,19 @@ public struct ESTRequest: Sendable {
     public var body: Data
     /// True when the body was longer than the adapter's cap (and was cut).
     public var bodyTruncated: Bool
+    /// True when the body did not arrive within the adapter's deadline.
+    public var bodyTimedOut: Bool
 
-    public init(params: [String: String], body: Data = Data(), bodyTruncated: Bool = false) {
+    public init(params: [String: String], body: Data = Data(), bodyTruncated: Bool = false, bodyTimedOut: Bool = false) {
         self.params = params
         self.body = body
         self.bodyTruncated = bodyTruncated
+        self.bodyTimedOut = bodyTimedOut
+    }
+
+    /// CONTENT_LENGTH when the web server gave a usable one.
+    public var declaredLength: Int? {
+        params["CONTENT_LENGTH"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.flatMap { $0 >= 0 ? $0 : nil }
     }
 
     public var method: String { params["REQUEST_METHOD"]?.uppercased() ?? "GET" }

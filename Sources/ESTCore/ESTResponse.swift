@@ -33,9 +33,12 @@ public struct ESTResponse: Sendable {
         case 403: return "Forbidden"
         case 404: return "Not Found"
         case 405: return "Method Not Allowed"
+        case 408: return "Request Timeout"
         case 413: return "Payload Too Large"
         case 415: return "Unsupported Media Type"
+        case 429: return "Too Many Requests"
         case 501: return "Not Implemented"
+        case 503: return "Service Unavailable"
         default: return status >= 500 ? "Internal Server Error" : "Error"
         }
     }

@@ -35,50 +35,106 @@ public final class ESTService {
         var reason: String { "issued serial \(serial) but could not encode the answer: \(underlying)" }
     }
 
-    public func handle(_ request: ESTRequest) -> ESTOutcome {
-        var outcome = ESTOutcome(response: .error(500, "internal error"), operation: "-", profile: nil, client: nil,
-                                 reason: "", serial: nil)
-        let clientPEM = request.clientCertificatePEM
-        let clientCert = clientPEM.flatMap { try? Certificate(pem: $0) }
-        outcome.client = clientCert?.subject.string ?? (clientPEM == nil ? nil : "(unparseable certificate)")
+    /// Requests answered without reaching a policy decision (logged, not audited).
+    public private(set) var unaudited = 0
 
+    /// The answer to a request whose body need not be read at all: unrouted, wrong method,
+    /// a declared body over the cap, the wrong media type, or no client certificate where
+    /// one is needed. The adapter calls this before reading a body, so a client that
+    /// trickles a body it may not send holds no worker. Nil when the body is wanted.
+    public func refusalBeforeBody(_ request: ESTRequest) -> ESTOutcome? {
+        var outcome = start(request)
         do {
-            let route = try Route.parse(path: request.path, pinned: request.params["ESTFCGI_PROFILE"])
-            outcome.operation = route.operation.rawValue
-            outcome.profile = route.label
-            let answer = try dispatch(route, request, clientCert)
+            _ = try preflight(request, &outcome)
+            return nil
+        } catch {
+            return finish(&outcome, error)
+        }
+    }
+
+    public func handle(_ request: ESTRequest) -> ESTOutcome {
+        var outcome = start(request)
+        do {
+            let (route, client) = try preflight(request, &outcome)
+            let answer = try dispatch(route, request, client, &outcome)
             outcome.response = answer.response
             outcome.serial = answer.serial
             outcome.reason = answer.reason
-        } catch let e as ESTStatusError {
+        } catch {
+            return finish(&outcome, error)
+        }
+        return record(&outcome)
+    }
+
+    private func start(_ request: ESTRequest) -> ESTOutcome {
+        var outcome = ESTOutcome(response: .error(500, "internal error"), operation: "-", profile: nil, client: nil,
+                                 reason: "", serial: nil)
+        let pem = request.clientCertificatePEM
+        outcome.client = pem.flatMap { try? Certificate(pem: $0) }?.subject.string ?? (pem == nil ? nil : "(unparseable certificate)")
+        return outcome
+    }
+
+    /// The refusal of `error`, audited when the request had reached a policy decision.
+    private func finish(_ outcome: inout ESTOutcome, _ error: any Error) -> ESTOutcome {
+        if let e = error as? ESTStatusError {
             // Internal details go to the audit log and error log, not to the client.
             let headers = (e as? ESTError)?.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } ?? []
             outcome.response = .error(e.httpStatus, e.httpStatus >= 500 ? "internal error" : e.reason, extraHeaders: headers)
             outcome.reason = e.reason
             if let failed = e as? AnswerFailed { outcome.serial = failed.serial }
-        } catch {
+        } else {
             outcome.response = .error(500, "internal error")
             outcome.reason = "\(error)"
         }
-        authority.audit(outcome.auditEvent)
+        return record(&outcome)
+    }
+
+    private func record(_ outcome: inout ESTOutcome) -> ESTOutcome {
+        guard outcome.audited else {
+            unaudited += 1
+            return outcome
+        }
+        do { try authority.audit(outcome.auditEvent) } catch { outcome.auditFailure = "\(error)" }
         return outcome
     }
 
-    private func dispatch(_ route: Route, _ request: ESTRequest, _ client: Certificate?) throws -> Answer {
+    /// Route, method, and for the CSR operations the checks that need no body
+    /// (RFC 7030 §4.2.1, RFC 8951 §3): declared size, media type, a client certificate.
+    private func preflight(_ request: ESTRequest, _ outcome: inout ESTOutcome) throws -> (Route, Certificate?) {
+        let route = try Route.parse(path: request.path, pinned: request.params["ESTFCGI_PROFILE"])
+        outcome.operation = route.operation.rawValue
+        outcome.profile = route.label
         let op = route.operation
         guard request.method == op.allowedMethod || (op.allowedMethod == "GET" && request.method == "HEAD") else {
             throw ESTError(405, "\(op.rawValue) takes \(op.allowedMethod)",
                            headers: ["Allow": op.allowedMethod == "GET" ? "GET, HEAD" : "POST"])
         }
-        switch op {
+        let client = request.clientCertificatePEM.flatMap { try? Certificate(pem: $0) }
+        guard op.carriesCSR else { return (route, client) }
+        if let declared = request.declaredLength, declared > Self.maxBodyBytes {
+            throw ESTError(413, "request body over \(Self.maxBodyBytes) bytes")
+        }
+        guard request.contentType == "application/pkcs10" else {
+            let got = request.contentType.isEmpty ? "none" : request.contentType
+            throw ESTError(415, "Content-Type must be application/pkcs10 (got \(got))")
+        }
+        guard client != nil else {
+            throw ESTError.unauthorized(request.clientCertificatePEM == nil ? "client certificate required" : "client certificate unreadable")
+        }
+        return (route, client)
+    }
+
+    private func dispatch(_ route: Route, _ request: ESTRequest, _ client: Certificate?, _ outcome: inout ESTOutcome) throws -> Answer {
+        switch route.operation {
         case .cacerts:
             let certs = try authority.caCertificates(profile: route.label)
             return Answer(response: try certsOnly(certs, mediaType: "application/pkcs7-mime"), serial: nil,
                           reason: "served \(certs.count) certificates")
         case .simpleenroll, .simplereenroll:
             let (csr, client) = try readCSR(request, client: client)
+            outcome.audited = true
             let cert: Certificate
-            if op == .simpleenroll {
+            if route.operation == .simpleenroll {
                 cert = try authority.enroll(csr: csr, profile: route.label, client: client)
             } else {
                 cert = try authority.reenroll(ReenrollmentRequest(csr: csr, current: client), profile: route.label)
@@ -101,6 +157,7 @@ public final class ESTService {
         case .serverkeygen:
             let (csr, client) = try readCSR(request, client: client)
             let keyRequest = try ServerKeyGenRequest(parsing: csr)
+            outcome.audited = true
             let result = try authority.serverKeyGen(keyRequest, profile: route.label, client: client)
             let response = try answering(result.certificate) { try serverKeyGenResponse(result) }
             return Answer(response: response, serial: result.certificate.serialHex,
@@ -116,21 +173,15 @@ public final class ESTService {
         do { return try build() } catch { throw AnswerFailed(serial: cert.serialHex, underlying: error) }
     }
 
-    /// The checks common to every CSR-carrying operation (RFC 7030 §4.2.1, RFC 8951 §3):
-    /// size, media type, an authenticated client, a parseable CSR. An unknown profile is
-    /// the authority's 404, decided after these checks of the request's shape.
+    /// The body of a CSR-carrying operation, after `preflight` (RFC 7030 §4.2.1, RFC 8951 §3).
+    /// An unknown profile is the authority's 404, decided after these checks of the request's shape.
     private func readCSR(_ request: ESTRequest, client: Certificate?) throws(ESTError)
         -> (CertificateSigningRequest, Certificate) {
+        if request.bodyTimedOut { throw ESTError(408, "request body not received in time") }
         if request.bodyTruncated || request.body.count > Self.maxBodyBytes {
             throw ESTError(413, "request body over \(Self.maxBodyBytes) bytes")
         }
-        guard request.contentType == "application/pkcs10" else {
-            let got = request.contentType.isEmpty ? "none" : request.contentType
-            throw ESTError(415, "Content-Type must be application/pkcs10 (got \(got))")
-        }
-        guard let client else {
-            throw .unauthorized(request.clientCertificatePEM == nil ? "client certificate required" : "client certificate unreadable")
-        }
+        guard let client else { throw .unauthorized("client certificate required") }
         // Content-Transfer-Encoding is ignored (RFC 8951 §3): base64, PEM or DER all parse.
         do { return (try CertificateSigningRequest(anyEncoding: request.body), client) }
         catch { throw .badRequest("malformed CSR: \(error)") }

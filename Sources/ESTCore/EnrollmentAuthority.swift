@@ -18,6 +18,7 @@ public protocol EnrollmentAuthority: AnyObject {
     func serverKeyGen(_ request: ServerKeyGenRequest, profile: String?, client: Certificate) throws -> ServerGeneratedKey
     /// §4.5: the DER CsrAttrs the profile asks for, nil when it asks for nothing (204).
     func csrAttributes(profile: String?) throws -> Data?
-    /// Records one audit event (every request leaves one, allowed or refused).
-    func audit(_ event: AuditEvent)
+    /// Records one audit event: every request that reached a policy decision leaves one,
+    /// allowed or refused. A failure is reported in the request's log line.
+    func audit(_ event: AuditEvent) throws
 }

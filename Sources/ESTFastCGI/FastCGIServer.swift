@@ -8,6 +8,10 @@ public final class FastCGIServer: @unchecked Sendable {
         public var workers: Int = 2
         /// Also send each log line as a FastCGI stderr record (into the web server's error log).
         public var logToWebServer: Bool = false
+        /// The longest a connection may stay silent, and the longest a request body may take.
+        public var readTimeoutSeconds: Int = 10
+        /// After SIGTERM, how long requests in flight may take before the process exits anyway.
+        public var drainSeconds: Int = 10
         public init() {}
     }
 
@@ -70,6 +74,13 @@ public final class FastCGIServer: @unchecked Sendable {
         var services: [ESTService] = []
         for _ in 0..<max(1, options.workers) { services.append(try makeService()) }
 
+        // Accepted sockets inherit the listening socket's receive timeout (Linux): an idle
+        // or stalled connection then fails its read instead of holding a worker.
+        var timeout = timeval(tv_sec: options.readTimeoutSeconds, tv_usec: 0)
+        if setsockopt(listenFD, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) != 0 {
+            log("estfcgi: cannot set a receive timeout on the listen socket: \(String(cString: strerror(errno)))")
+        }
+
         let group = DispatchGroup()
         for (i, service) in services.enumerated() {
             group.enter()
@@ -90,8 +101,11 @@ public final class FastCGIServer: @unchecked Sendable {
         FCGX_ShutdownPending()
         // Wakes every thread blocked in accept(); requests being handled are unaffected.
         shutdown(listenFD, Int32(SHUT_RDWR))
-        group.wait()
-        log("estfcgi: stopped")
+        if group.wait(timeout: .now() + .seconds(options.drainSeconds)) == .timedOut {
+            log("estfcgi: requests still running after \(options.drainSeconds) s; stopping anyway")
+        }
+        let unaudited = services.reduce(0) { $0 + $1.unaudited }
+        log("estfcgi: stopped (\(unaudited) requests refused before any policy decision were logged, not audited)")
     }
 
     func log(_ line: String) {

@@ -24,16 +24,27 @@ final class Worker: @unchecked Sendable {
     }
 
     private func handle(_ req: UnsafeMutablePointer<FCGX_Request>) {
-        let params = FastCGIParams.parse(entries(req.pointee.envp))
-        let input = req.pointee.in
-        let (body, truncated) = RequestBody.read(declaredLength: params["CONTENT_LENGTH"], cap: ESTService.maxBodyBytes) { n in
-            var buffer = [UInt8](repeating: 0, count: n)
-            let got = buffer.withUnsafeMutableBufferPointer { buf in
-                buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: n) { FCGX_GetStr($0, Int32(n), input) }
+        let head = ESTRequest(params: FastCGIParams.parse(entries(req.pointee.envp)))
+        let outcome: ESTOutcome
+        if let refusal = service.refusalBeforeBody(head) {
+            outcome = refusal  // the body is never read
+        } else {
+            let input = req.pointee.in
+            let deadline = ContinuousClock.now + .seconds(server.options.readTimeoutSeconds)
+            let (body, truncated, timedOut) = RequestBody.read(declaredLength: head.declaredLength, cap: ESTService.maxBodyBytes,
+                                                               deadline: deadline) { wanted in
+                // What libfcgi already holds, or one byte: FCGX_GetStr blocks until it has all
+                // it was asked for, which would let a trickling client outlast the deadline.
+                let buffered = input.map { $0.pointee.stop - $0.pointee.rdNext } ?? 0
+                let n = max(1, min(wanted, buffered))
+                var buffer = [UInt8](repeating: 0, count: n)
+                let got = buffer.withUnsafeMutableBufferPointer { buf in
+                    buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: n) { FCGX_GetStr($0, Int32(n), input) }
+                }
+                return got > 0 ? Array(buffer.prefix(Int(got))) : []
             }
-            return got > 0 ? Array(buffer.prefix(Int(got))) : []
+            outcome = service.handle(ESTRequest(params: head.params, body: body, bodyTruncated: truncated, bodyTimedOut: timedOut))
         }
-        let outcome = service.handle(ESTRequest(params: params, body: body, bodyTruncated: truncated))
         put(CGIResponse.encode(outcome.response), req.pointee.out)
         server.log(outcome.logLine)
         if server.options.logToWebServer { put(Array((outcome.logLine + "\n").utf8), req.pointee.err) }

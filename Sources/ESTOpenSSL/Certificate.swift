@@ -19,6 +19,9 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     public let pathLength: Int?
     /// keyUsage bits (RFC 5280 §4.2.1.3), nil when the extension is absent.
     public let keyUsage: KeyUsage?
+    /// True when the certificate may authenticate a TLS client: no extendedKeyUsage, or
+    /// one with clientAuth or anyExtendedKeyUsage (RFC 5280 §4.2.1.12).
+    public let allowsClientAuth: Bool
     public let subjectKeyIdentifier: Data?
     public let authorityKeyIdentifier: Data?
     /// SHA-256 over the DER.
@@ -46,12 +49,14 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
             guard let key = X509_get_pubkey(x509) else {
                 throw OpenSSLError("certificate public key", detail: "the key cannot be decoded")
             }
-            publicKey = try PublicKey(owning: key)
+            publicKey = try PublicKey(owning: key, spki: X509_get_X509_PUBKEY(x509))
             isCA = X509_check_ca(x509) == 1
             let pathLen = X509_get_pathlen(x509)
             pathLength = pathLen < 0 ? nil : Int(pathLen)
             let ku = X509_get_key_usage(x509)  // computes the cached extension flags
             keyUsage = ku == UInt32.max ? nil : KeyUsage(rawValue: ku)
+            let xku = X509_get_extended_key_usage(x509)
+            allowsClientAuth = xku == UInt32.max || xku & UInt32(XKU_SSL_CLIENT | XKU_ANYEKU) != 0
             subjectKeyIdentifier = X509_get0_subject_key_id(x509).map(asn1Bytes)
             authorityKeyIdentifier = X509_get0_authority_key_id(x509).map(asn1Bytes)
             fingerprint = Digest.sha256(der)

@@ -39,7 +39,7 @@ public final class CertificateSigningRequest: @unchecked Sendable {
             guard let key = X509_REQ_get_pubkey(req) else {
                 throw OpenSSLError("parse CSR", detail: "its public key cannot be decoded")
             }
-            publicKey = try PublicKey(owning: key)
+            publicKey = try PublicKey(owning: key, spki: X509_REQ_get_X509_PUBKEY(req))
             signatureIsValid = X509_REQ_verify(req, publicKey.pkey) == 1
             OpenSSLError.drainQueue()
             signatureAlgorithm = try Self.readSignatureAlgorithm(req)

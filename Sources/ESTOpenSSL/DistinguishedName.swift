@@ -10,8 +10,8 @@ public struct DistinguishedName: Hashable, Sendable, CustomStringConvertible {
     public let string: String
     /// The attribute types in DER order (2.5.4.3 commonName, 2.5.4.5 serialNumber, ...).
     public let attributeOIDs: [OID]
-    /// The value of the first commonName, if any.
-    public let commonName: String?
+    /// The attribute values as UTF-8 text, in the same order.
+    public let attributeValues: [String]
 
     /// Parses the DER of a Name; it must fill `der` exactly.
     public init(der: Data) throws {
@@ -64,25 +64,21 @@ public struct DistinguishedName: Hashable, Sendable, CustomStringConvertible {
         }
         string = bio.string
         var oids: [OID] = []
+        var values: [String] = []
         for i in 0..<X509_NAME_entry_count(name) {
             guard let entry = X509_NAME_get_entry(name, i), let object = X509_NAME_ENTRY_get_object(entry),
-                  let oid = OID(objectText: object) else { throw OpenSSLError("name attribute type") }
-            oids.append(oid)
-        }
-        attributeOIDs = oids
-        let idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1)
-        if idx >= 0 {
-            guard let entry = X509_NAME_get_entry(name, idx), let asn1 = X509_NAME_ENTRY_get_data(entry) else {
-                throw OpenSSLError("commonName")
+                  let oid = OID(objectText: object), let asn1 = X509_NAME_ENTRY_get_data(entry) else {
+                throw OpenSSLError("name attribute")
             }
             var out: UnsafeMutablePointer<UInt8>?
             let n = ASN1_STRING_to_UTF8(&out, asn1)
-            guard n >= 0, let o = out else { throw OpenSSLError("commonName", detail: "not convertible to UTF-8") }
+            guard n >= 0, let o = out else { throw OpenSSLError("name attribute \(oid)", detail: "not convertible to UTF-8") }
             defer { estfcgi_OPENSSL_free(o) }
-            commonName = String(decoding: UnsafeBufferPointer(start: o, count: Int(n)), as: UTF8.self)
-        } else {
-            commonName = nil
+            oids.append(oid)
+            values.append(String(decoding: UnsafeBufferPointer(start: o, count: Int(n)), as: UTF8.self))
         }
+        attributeOIDs = oids
+        attributeValues = values
     }
 
     /// Lends the Name to OpenSSL as an X509_NAME for the duration of `body`.
@@ -95,6 +91,14 @@ public struct DistinguishedName: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var isEmpty: Bool { attributeOIDs.isEmpty }
+
+    /// The value of the first attribute of type `oid`, if any.
+    public func value(of oid: OID) -> String? {
+        attributeOIDs.firstIndex(of: oid).map { attributeValues[$0] }
+    }
+
+    /// The value of the first commonName, if any.
+    public var commonName: String? { value(of: .commonName) }
     public var description: String { string }
 
     public static func == (a: Self, b: Self) -> Bool { a.der == b.der }

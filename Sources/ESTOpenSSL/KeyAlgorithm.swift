@@ -3,6 +3,8 @@ internal import COpenSSL
 /// What a public key is, as read from a certificate or CSR.
 public enum KeyAlgorithm: Equatable, Sendable, CustomStringConvertible {
     case rsa(bits: Int)
+    /// An id-RSASSA-PSS key (RFC 4055 §1.2): for signatures only.
+    case rsaPSS(bits: Int)
     /// `curve` is OpenSSL's group name: prime256v1, secp384r1, secp521r1, ...
     case ec(curve: String)
     case ed25519
@@ -20,20 +22,29 @@ public enum KeyAlgorithm: Equatable, Sendable, CustomStringConvertible {
             default: return nil
             }
         case .ed25519: return .ed25519
-        case .other: return nil
+        case .rsaPSS, .other: return nil
         }
     }
 
     public var description: String {
         switch self {
         case .rsa(let bits): return "RSA \(bits)"
+        case .rsaPSS(let bits): return "RSA-PSS \(bits)"
         case .ec(let curve): return "EC \(curve)"
         case .ed25519: return "Ed25519"
         case .other(let name): return name
         }
     }
 
-    public var isRSA: Bool { if case .rsa = self { return true } else { return false } }
+    /// RSA of either kind (rsaEncryption or id-RSASSA-PSS).
+    public var isRSA: Bool { rsaBits != nil }
+
+    public var rsaBits: Int? {
+        switch self {
+        case .rsa(let bits), .rsaPSS(let bits): return bits
+        default: return nil
+        }
+    }
     public var isEC: Bool { if case .ec = self { return true } else { return false } }
 
     /// The signature digest used when this key signs: SHA-256 for RSA and P-256,
@@ -50,8 +61,10 @@ public enum KeyAlgorithm: Equatable, Sendable, CustomStringConvertible {
     /// Reads the algorithm of an EVP_PKEY (borrowed).
     init(of pkey: OpaquePointer) {
         switch EVP_PKEY_get_base_id(pkey) {
-        case EVP_PKEY_RSA, EVP_PKEY_RSA_PSS:
+        case EVP_PKEY_RSA:
             self = .rsa(bits: Int(EVP_PKEY_get_bits(pkey)))
+        case EVP_PKEY_RSA_PSS:
+            self = .rsaPSS(bits: Int(EVP_PKEY_get_bits(pkey)))
         case EVP_PKEY_EC:
             var buf = [CChar](repeating: 0, count: 80)
             var len = 0

@@ -68,15 +68,28 @@ public final class PrivateKey: @unchecked Sendable {
         return bio.data
     }
 
-    /// Encrypted PKCS#8 PEM: PBES2 with PBKDF2 and AES-256-CBC under `passphrase`.
+    /// The protection `encryptedPKCS8PEM` applies, as a store records it: PBES2 with
+    /// PBKDF2-HMAC-SHA256 at 600,000 iterations (OWASP's figure for that PRF) and AES-256-CBC.
+    public static let keyProtection = "pbkdf2-sha256-600000"
+    static let pbkdf2Iterations: Int32 = 600_000
+
+    /// Encrypted PKCS#8 PEM (RFC 5958 EncryptedPrivateKeyInfo, RFC 8018 PBES2) under
+    /// `passphrase`, protected as `keyProtection` says.
     public func encryptedPKCS8PEM(passphrase: String) throws -> String {
         guard !passphrase.isEmpty else { throw OpenSSLError("encrypt private key", detail: "empty passphrase") }
-        let bio = try MemoryBIO()
-        let ok = passphrase.withCString { p in
-            PEM_write_bio_PKCS8PrivateKey(bio.bio, pkey, EVP_aes_256_cbc(),
-                                          UnsafeMutablePointer(mutating: p), Int32(strlen(p)), nil, nil)
+        guard let info = EVP_PKEY2PKCS8(pkey) else { throw OpenSSLError("EVP_PKEY2PKCS8") }
+        defer { PKCS8_PRIV_KEY_INFO_free(info) }
+        guard let algorithm = PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), Self.pbkdf2Iterations, nil, 0, nil, NID_hmacWithSHA256) else {
+            throw OpenSSLError("PKCS5_pbe2_set_iv")
         }
-        guard ok == 1 else { throw OpenSSLError("encrypt private key") }
+        let sealed = passphrase.withCString { p in PKCS8_set0_pbe(p, Int32(strlen(p)), info, algorithm) }
+        guard let sealed else {
+            X509_ALGOR_free(algorithm)  // set0 takes it only on success
+            throw OpenSSLError("encrypt private key")
+        }
+        defer { X509_SIG_free(sealed) }
+        let bio = try MemoryBIO()
+        guard PEM_write_bio_PKCS8(bio.bio, sealed) == 1 else { throw OpenSSLError("write encrypted private key") }
         return bio.string
     }
 

@@ -9,12 +9,29 @@ public final class PublicKey: @unchecked Sendable {
     public let spkiDER: Data
     /// RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING contents.
     public let keyIdentifier: Data
+    /// The RSA public exponent (big-endian, no leading zeros); nil for other keys.
+    public let rsaExponent: Data?
 
-    /// Takes ownership of one reference to `pkey` (also when it throws).
-    init(owning pkey: OpaquePointer) throws {
+    /// Takes ownership of one reference to `pkey` (also when it throws). `spki` is the
+    /// SubjectPublicKeyInfo as received, when there is one: OpenSSL may re-encode a key.
+    init(owning pkey: OpaquePointer, spki: OpaquePointer? = nil) throws {
         self.pkey = pkey
         algorithm = KeyAlgorithm(of: pkey)
-        spkiDER = try DERBridge.encode("i2d_PUBKEY") { i2d_PUBKEY(pkey, $0) }
+        if let spki {
+            spkiDER = try DERBridge.encode("i2d_X509_PUBKEY") { i2d_X509_PUBKEY(spki, $0) }
+        } else {
+            spkiDER = try DERBridge.encode("i2d_PUBKEY") { i2d_PUBKEY(pkey, $0) }
+        }
+        if algorithm.isRSA {
+            var e: OpaquePointer? = nil
+            guard EVP_PKEY_get_bn_param(pkey, "e", &e) == 1, let e else { throw OpenSSLError("RSA public exponent") }
+            defer { BN_free(e) }
+            var bytes = [UInt8](repeating: 0, count: Int((BN_num_bits(e) + 7) / 8))
+            BN_bn2bin(e, &bytes)
+            rsaExponent = Data(bytes)
+        } else {
+            rsaExponent = nil
+        }
         var xp: OpaquePointer? = nil
         guard X509_PUBKEY_set(&xp, pkey) == 1, let xpub = xp else { throw OpenSSLError("X509_PUBKEY_set") }
         defer { X509_PUBKEY_free(xpub) }
@@ -27,4 +44,20 @@ public final class PublicKey: @unchecked Sendable {
     }
 
     deinit { EVP_PKEY_free(pkey) }
+
+    /// For an EC key, whether its parameters are a named curve (RFC 5480 §2.1.1: the
+    /// only form PKIX allows); true for other keys.
+    public var hasNamedCurve: Bool {
+        guard keyType(of: spkiDER) == .idEcPublicKey else { return true }
+        // SubjectPublicKeyInfo ::= SEQUENCE { SEQUENCE { algorithm OID, parameters }, BIT STRING }
+        guard let spki = DER.elements(spkiDER)?.first, let parts = DER.elements(spki.content),
+              let algorithm = parts.first, let fields = DER.elements(algorithm.content), fields.count == 2 else { return false }
+        return fields[1].tag == 0x06
+    }
+
+    private func keyType(of spki: Data) -> OID? {
+        guard let outer = DER.elements(spki)?.first, let parts = DER.elements(outer.content),
+              let algorithm = parts.first, let oid = DER.elements(algorithm.content)?.first else { return nil }
+        return DER.oid(oid)
+    }
 }

@@ -30,4 +30,15 @@ extension SQLiteCAStore {
             }
         }
     }
+
+    public func pruneAudit(before: Date, audit: AuditEvent, now: Date) throws -> Int {
+        try write {
+            try db.execute("DELETE FROM audit WHERE time < ?", [Timestamp.string(before)])
+            let removed = db.changes
+            var event = audit
+            event.reason += " (\(removed) records)"
+            try recordAudit(event, now: now)
+            return removed
+        }
+    }
 }

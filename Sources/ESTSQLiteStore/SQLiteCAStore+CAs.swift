@@ -4,7 +4,7 @@ import ESTSQLite
 import Foundation
 
 extension SQLiteCAStore {
-    static let caColumns = "id, name, certificate, chain_pem, encrypted_key, status, created_at"
+    static let caColumns = "id, name, certificate, chain_pem, encrypted_key, key_protection, status, created_at"
 
     func caRecord(_ r: Row) throws -> CARecord {
         let name = try r.requiredString("name")
@@ -14,7 +14,7 @@ extension SQLiteCAStore {
             }
             return try CARecord(id: try r.requiredInt("id"), name: name, certificateDER: try r.requiredData("certificate"),
                                 chainPEM: try r.requiredString("chain_pem"), encryptedKeyPEM: r.string("encrypted_key"),
-                                status: status, createdAt: try r.requiredString("created_at"))
+                                keyProtection: r.string("key_protection"), status: status, createdAt: try r.requiredString("created_at"))
         } catch {
             throw Self.unreadable("CA '\(name)'", error)
         }
@@ -36,9 +36,10 @@ extension SQLiteCAStore {
                 throw CAError.badRequest("this certificate is already in the store as CA '\(try other.requiredString("name"))'")
             }
             try db.execute("""
-                INSERT INTO cas (name, subject, certificate, chain_pem, encrypted_key, not_after, fingerprint, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, [ca.name, ca.certificate.subject.string, ca.certificate.der, ca.chainPEM, ca.encryptedKeyPEM,
+                INSERT INTO cas (name, subject, certificate, chain_pem, encrypted_key, key_protection, not_after, fingerprint,
+                    created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [ca.name, ca.certificate.subject.string, ca.certificate.der, ca.chainPEM, ca.encryptedKeyPEM, ca.keyProtection,
                       Timestamp.string(ca.certificate.notAfter), fingerprint, Timestamp.string(now)])
             try recordAudit(audit, now: now)
             guard let record = try self.ca(named: ca.name) else { throw CAError.internalFailure("inserted CA vanished") }
@@ -52,6 +53,15 @@ extension SQLiteCAStore {
             guard db.changes == 1, let record = try self.ca(named: name) else { throw CAError.notFound("no CA named '\(name)'") }
             try recordAudit(audit, now: now)
             return record
+        }
+    }
+
+    public func replaceKey(ofCA name: String, encryptedKeyPEM: String, protection: String, audit: AuditEvent, now: Date) throws {
+        try write {
+            try db.execute("UPDATE cas SET encrypted_key = ?, key_protection = ? WHERE name = ? AND encrypted_key IS NOT NULL",
+                           [encryptedKeyPEM, protection, name])
+            guard db.changes == 1 else { throw CAError.notFound("no CA named '\(name)' with a key") }
+            try recordAudit(audit, now: now)
         }
     }
 }

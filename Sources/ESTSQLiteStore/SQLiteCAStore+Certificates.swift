@@ -69,16 +69,24 @@ extension SQLiteCAStore {
     }
 
     public func recordIssued(_ c: NewCertificate, replacing: IssuedCertificate?, revokeReplaced: Bool,
-                             now: Date) throws -> IssuedCertificate {
+                             bootstrapLimit: Int?, now: Date) throws -> IssuedCertificate {
         let stamp = Timestamp.string(now)
         do {
             return try db.transaction {
+                if let limit = bootstrapLimit, let requester = c.requesterFingerprint {
+                    // Counted under the write lock, so two requests at once cannot both pass.
+                    let used = try db.scalar("SELECT count(*) FROM certificates WHERE requester_fingerprint = ? AND profile IS ?",
+                                             [requester, c.profile])
+                    if case .integer(let n) = used, n >= limit {
+                        throw CAError.forbidden("bootstrap certificate already used \(n) times (this profile allows \(limit))")
+                    }
+                }
                 try db.execute("""
                     INSERT INTO certificates (serial, issuer_ca_id, profile, subject, sans, not_before, not_after,
-                        fingerprint, der, replaces_id, requester, issued_at, ski)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        fingerprint, der, replaces_id, requester, issued_at, ski, requester_fingerprint)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [c.serial, c.issuerID, c.profile, c.subject, c.sans, c.notBefore, c.notAfter, c.fingerprint,
-                          c.der, replacing?.id, c.requester, stamp, c.keyIdentifier])
+                          c.der, replacing?.id, c.requester, stamp, c.keyIdentifier, c.requesterFingerprint])
                 let id = db.lastInsertRowID
                 if let old = replacing, revokeReplaced {
                     try db.execute("""
@@ -95,7 +103,7 @@ extension SQLiteCAStore {
             // Only UNIQUE (issuer_ca_id, serial) is a collision worth a retry.
             throw SerialCollision()
         } catch let e as SQLiteError {
-            throw CAError.internalFailure(e.description)
+            throw Self.failure(e)
         }
     }
 

@@ -6,7 +6,8 @@ import Foundation
 extension SQLiteCAStore {
     static let profileColumns = """
         p.id, p.label, c.name AS issuer, p.validity_days, p.key_types, p.eku, p.reenroll_window_days,
-        p.revoke_on_reenroll, p.serverkeygen, p.serverkeygen_encrypt, p.csrattrs, p.enforce_csrattrs
+        p.revoke_on_reenroll, p.serverkeygen, p.serverkeygen_encrypt, p.csrattrs, p.enforce_csrattrs,
+        p.san_kinds, p.max_sans, p.max_subject_bytes, p.bind_identity, p.cn_pattern, p.dns_pattern, p.bootstrap_uses
         """
     static let profileFrom = "profiles p JOIN cas c ON c.id = p.issuer_ca_id"
 
@@ -26,6 +27,16 @@ extension SQLiteCAStore {
             p.serverKeygenEncrypt = r.bool("serverkeygen_encrypt")
             p.csrAttrs = try Profile.csrAttrs(parsing: list("csrattrs"))
             p.enforceCsrAttrs = r.bool("enforce_csrattrs")
+            p.identity.sanKinds = try IdentityPolicy.sanKinds(parsing: list("san_kinds"))
+            p.identity.maxSANs = Int(try r.requiredInt("max_sans"))
+            p.identity.maxSubjectBytes = Int(try r.requiredInt("max_subject_bytes"))
+            guard let binding = IdentityBinding(rawValue: try r.requiredString("bind_identity")) else {
+                throw CAError.internalFailure("bind_identity \(r["bind_identity"])")
+            }
+            p.identity.binding = binding
+            p.identity.cnPattern = r.string("cn_pattern")
+            p.identity.dnsPattern = r.string("dns_pattern")
+            p.identity.bootstrapUses = r.int("bootstrap_uses").map(Int.init)
         } catch let e as SQLiteError {
             throw e
         } catch {
@@ -66,14 +77,17 @@ extension SQLiteCAStore {
                 issuer, p.validityDays, p.keyTypes.map(\.description).joined(separator: ","),
                 p.eku.map(\.description).joined(separator: ","), p.reenrollWindowDays, p.revokeOnReenroll,
                 p.serverKeygen?.rawValue, p.serverKeygenEncrypt, p.csrAttrs.map(\.description).joined(separator: ","),
-                p.enforceCsrAttrs, stamp,
+                p.enforceCsrAttrs, p.identity.sanKinds.map(IdentityPolicy.name).joined(separator: ","), p.identity.maxSANs,
+                p.identity.maxSubjectBytes, p.identity.binding.rawValue, p.identity.cnPattern, p.identity.dnsPattern,
+                p.identity.bootstrapUses, stamp,
             ]
             let id: Int64
             if let existing {
                 try db.execute("""
                     UPDATE profiles SET issuer_ca_id = ?, validity_days = ?, key_types = ?, eku = ?,
                         reenroll_window_days = ?, revoke_on_reenroll = ?, serverkeygen = ?, serverkeygen_encrypt = ?,
-                        csrattrs = ?, enforce_csrattrs = ?, updated_at = ?
+                        csrattrs = ?, enforce_csrattrs = ?, san_kinds = ?, max_sans = ?, max_subject_bytes = ?,
+                        bind_identity = ?, cn_pattern = ?, dns_pattern = ?, bootstrap_uses = ?, updated_at = ?
                     WHERE id = ?
                     """, values + [existing])
                 id = existing
@@ -82,9 +96,10 @@ extension SQLiteCAStore {
             } else {
                 try db.execute("""
                     INSERT INTO profiles (issuer_ca_id, validity_days, key_types, eku, reenroll_window_days,
-                        revoke_on_reenroll, serverkeygen, serverkeygen_encrypt, csrattrs, enforce_csrattrs, updated_at,
+                        revoke_on_reenroll, serverkeygen, serverkeygen_encrypt, csrattrs, enforce_csrattrs, san_kinds,
+                        max_sans, max_subject_bytes, bind_identity, cn_pattern, dns_pattern, bootstrap_uses, updated_at,
                         created_at, label)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, values + [stamp, p.label])
                 id = db.lastInsertRowID
             }

@@ -18,6 +18,14 @@ public final class SQLiteCAStore: CAStore {
         } catch let e as SQLiteError {
             throw CAError.internalFailure(e.message)
         }
+        // The store holds every issued certificate and the encrypted CA keys: owner (and a
+        // web server group) only. `init` repairs the mode; everything else refuses to use it.
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            var st = stat()
+            guard stat(file, &st) == 0, st.st_mode & 0o007 != 0 else { continue }
+            if create, chmod(file, 0o600) == 0 { continue }
+            throw CAError.internalFailure("store file \(file) is open to others (mode \(String(st.st_mode & 0o777, radix: 8))): chmod 600 it, or run estfcgi init")
+        }
     }
 
     public var schemaVersion: Int { get throws { try read { try Schema.migrator.currentVersion(of: db) } } }
@@ -25,13 +33,19 @@ public final class SQLiteCAStore: CAStore {
     /// Runs `body` in one transaction, mapping SQLite failures to CAError.
     func write<T>(_ body: () throws -> T) throws -> T {
         do { return try db.transaction(body) }
-        catch let e as SQLiteError { throw CAError.internalFailure(e.description) }
+        catch let e as SQLiteError { throw Self.failure(e) }
     }
 
     /// Runs reads (or one autocommit statement), mapping SQLite failures to CAError.
     func read<T>(_ body: () throws -> T) throws -> T {
         do { return try body() }
-        catch let e as SQLiteError { throw CAError.internalFailure(e.description) }
+        catch let e as SQLiteError { throw Self.failure(e) }
+    }
+
+    /// A full disk is the operator's to fix and the client's to retry: say so (503),
+    /// rather than a bare internal error.
+    static func failure(_ e: SQLiteError) -> CAError {
+        e.isFull ? .unavailable("the CA store is full (\(e.message)); try again later") : .internalFailure(e.description)
     }
 
     /// A stored row that the model refuses (a value this version cannot read).

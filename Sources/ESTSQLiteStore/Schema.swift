@@ -109,6 +109,36 @@ enum Schema {
             "ALTER TABLE profiles DROP COLUMN trust",
             "ALTER TABLE profiles DROP COLUMN cacerts",
         ],
+        // 4: hardening. A profile's identity policy; the bootstrap certificate behind each
+        // first enrollment; how each CA key is protected; denied bootstrap certificates.
+        [
+            "ALTER TABLE profiles ADD COLUMN san_kinds TEXT NOT NULL DEFAULT 'dns,ip,uri,email'",
+            "ALTER TABLE profiles ADD COLUMN max_sans INTEGER NOT NULL DEFAULT 100",
+            "ALTER TABLE profiles ADD COLUMN max_subject_bytes INTEGER NOT NULL DEFAULT 2048",
+            "ALTER TABLE profiles ADD COLUMN bind_identity TEXT NOT NULL DEFAULT 'none'",
+            "ALTER TABLE profiles ADD COLUMN cn_pattern TEXT",
+            "ALTER TABLE profiles ADD COLUMN dns_pattern TEXT",
+            "ALTER TABLE profiles ADD COLUMN bootstrap_uses INTEGER",
+            "ALTER TABLE certificates ADD COLUMN requester_fingerprint TEXT",
+            "CREATE INDEX certificates_requester ON certificates (requester_fingerprint, profile)",
+            "ALTER TABLE cas ADD COLUMN key_protection TEXT",
+            // What OpenSSL's PEM_write_bio_PKCS8PrivateKey gave: PBKDF2, 2,048 iterations.
+            "UPDATE cas SET key_protection = 'pbkdf2-2048' WHERE encrypted_key IS NOT NULL",
+            """
+            CREATE TABLE bootstrap_denials (
+                id INTEGER PRIMARY KEY,
+                issuer_ca_id INTEGER NOT NULL REFERENCES cas(id),
+                serial TEXT,
+                fingerprint TEXT,
+                reason TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL,
+                CHECK ((serial IS NULL) <> (fingerprint IS NULL))
+            )
+            """,
+            "CREATE UNIQUE INDEX bootstrap_denials_key ON bootstrap_denials (issuer_ca_id, ifnull(serial, ''), ifnull(fingerprint, ''))",
+            "CREATE INDEX bootstrap_denials_serial ON bootstrap_denials (serial)",
+            "CREATE INDEX bootstrap_denials_fingerprint ON bootstrap_denials (fingerprint)",
+        ],
     ])
 
     /// Copies the comma-separated CA names of `profiles.column` into `table`, keeping

@@ -1,8 +1,30 @@
 import ArgumentParser
+import ESTCA
+import ESTCore
 import Foundation
 
 struct Audit: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the most recent audit records.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show the most recent audit records (the default), or prune old ones.",
+        subcommands: [AuditShow.self, Prune.self], defaultSubcommand: AuditShow.self)
+
+    struct Prune: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete audit records older than a date (retention).")
+        @OptionGroup var store: StoreOptions
+        @Option(help: ArgumentHelp("YYYY-MM-DD (UTC midnight) or YYYY-MM-DDTHH:MM:SSZ.", valueName: "DATE")) var before: String
+
+        func run() throws {
+            guard let date = Timestamp.date(before) ?? Timestamp.date(before + "T00:00:00Z") else {
+                throw CAError.badRequest("--before takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ")
+            }
+            let removed = try store.administration().pruneAudit(before: date)
+            print("pruned \(removed) audit records before \(Timestamp.string(date))")
+        }
+    }
+}
+
+struct AuditShow: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the most recent audit records.")
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: JSONOption
     @Option(help: "How many records.") var limit = 50
@@ -20,7 +42,7 @@ struct Audit: ParsableCommand {
             for r in records {
                 let e = r.event
                 print([r.time, e.operation, e.profile ?? "-", e.status.map(String.init) ?? "-", e.outcome.rawValue,
-                       e.client ?? "-", e.reason].joined(separator: "\t"))
+                       e.client ?? "-", e.reason].map(TextOutput.safe).joined(separator: "\t"))
             }
         }
     }

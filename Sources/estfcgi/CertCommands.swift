@@ -1,5 +1,6 @@
 import ArgumentParser
 import ESTCA
+import ESTCore
 import ESTOpenSSL
 import Foundation
 
@@ -22,12 +23,16 @@ struct Cert: ParsableCommand {
             catch let e as CAError { throw e }
             catch { throw CAError.badRequest("malformed CSR: \(error)") }
             let p = try ca.requireProfile(selector.label)
+            // The certificate is recorded either way; a failed audit write is said, not hidden.
+            func audit(_ event: AuditEvent) {
+                do { try ca.audit(event) } catch { warn("audit record not written: \(error)") }
+            }
             do {
                 let (cert, record) = try ca.issue(csr: request, profile: p, requester: "admin")
-                ca.audit(.admin("cert-issue", profile: p.label, reason: "issued \(cert.subject)", serial: record.serial))
+                audit(.admin("cert-issue", profile: p.label, reason: "issued \(cert.subject)", serial: record.serial))
                 print(cert.pem, terminator: "")
             } catch let e as CAError {
-                ca.audit(.admin("cert-issue", profile: p.label, outcome: .refused, reason: e.reason))
+                audit(.admin("cert-issue", profile: p.label, outcome: .refused, reason: e.reason))
                 throw e
             }
         }
@@ -53,8 +58,8 @@ struct Cert: ParsableCommand {
             let certs = try store.openStore().issuedCertificates(matching: filter, now: now)
             if output.json { try printJSON(certs.map { certJSON($0, pem: false, now: now) }); return }
             for c in certs {
-                print([c.serial, c.effectiveStatus(at: now).rawValue, c.profile ?? "(default)", c.notAfter, c.subject]
-                    .joined(separator: "\t"))
+                print([c.serial, c.effectiveStatus(at: now).rawValue, c.profile ?? "(default)", c.notAfter,
+                       TextOutput.safe(c.subject)].joined(separator: "\t"))
             }
         }
     }
@@ -72,7 +77,7 @@ struct Cert: ParsableCommand {
             if output.json { try printJSON(matches.count == 1 ? certJSON(c, pem: true) : matches.map { certJSON($0, pem: true) }); return }
             for m in matches {
                 let j = certJSON(m, pem: false)
-                for key in j.keys.sorted() { print("\(key): \(j[key]! is NSNull ? "-" : "\(j[key]!)")") }
+                for key in j.keys.sorted() { print("\(key): \(j[key]! is NSNull ? "-" : TextOutput.safe("\(j[key]!)"))") }
                 print(PEM.encode(m.der, label: "CERTIFICATE"), terminator: "")
             }
         }

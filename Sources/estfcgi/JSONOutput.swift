@@ -1,4 +1,5 @@
 import ArgumentParser
+import ESTCore
 import Foundation
 
 struct JSONOption: ParsableArguments {
@@ -12,3 +13,9 @@ func printJSON(_ value: Any) throws {
 }
 
 func nullable(_ v: Any?) -> Any { v ?? NSNull() }
+
+/// Plain-text output of values that devices chose (subjects, SANs, audit reasons):
+/// control characters escaped, so that printing them cannot drive the terminal.
+enum TextOutput {
+    static func safe(_ s: String) -> String { PrintableText.escaped(s) }
+}

@@ -97,7 +97,10 @@ func profileJSON(_ p: Profile) -> [String: Any] {
         "eku": p.eku.map(\.description), "reenroll_window_days": nullable(p.reenrollWindowDays),
         "revoke_on_reenroll": p.revokeOnReenroll, "serverkeygen": nullable(p.serverKeygen?.rawValue),
         "serverkeygen_encrypt": p.serverKeygenEncrypt, "csrattrs": p.csrAttrs.map(\.description),
-        "enforce_csrattrs": p.enforceCsrAttrs,
+        "enforce_csrattrs": p.enforceCsrAttrs, "san_kinds": p.identity.sanKinds.map(IdentityPolicy.name),
+        "max_sans": p.identity.maxSANs, "max_subject_bytes": p.identity.maxSubjectBytes,
+        "bind_identity": p.identity.binding.rawValue, "cn_pattern": nullable(p.identity.cnPattern),
+        "dns_pattern": nullable(p.identity.dnsPattern), "bootstrap_uses": nullable(p.identity.bootstrapUses),
     ]
 }
 

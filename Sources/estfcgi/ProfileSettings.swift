@@ -17,7 +17,28 @@ struct ProfileSettings: ParsableArguments {
     @Option(help: ArgumentHelp("What /csrattrs asks for: challengePassword, serialNumber, macAddress, a key type, a signature algorithm (ecdsa-with-SHA384, ...), san, san-dns, san-ip, san-email, san-uri, or OIDs; '' for nothing.", valueName: "ITEM,...")) var csrattrs: String?
     @Flag(inversion: .prefixedNo, help: "Refuse (400) enroll and serverkeygen CSRs that lack what /csrattrs asks for.") var enforceCsrattrs: Bool?
 
+    @Option(help: ArgumentHelp("subjectAltName kinds a CSR may carry: dns,ip,uri,email,othername,dirname,rid (default: dns,ip,uri,email).", valueName: "LIST")) var sanKinds: String?
+    @Option(help: ArgumentHelp("At most this many subjectAltNames (default 100).", valueName: "N")) var maxSans: Int?
+    @Option(help: ArgumentHelp("At most this many DER bytes of subject (default 2048).", valueName: "N")) var maxSubjectBytes: Int?
+    @Option(help: ArgumentHelp("On first enrollment the CSR's cn or serial(Number) must be the client certificate's; none (default).", valueName: "cn|serial|none")) var bindIdentity: String?
+    @Option(help: ArgumentHelp("A regular expression the whole CN must match; '' for any.", valueName: "REGEX")) var cnPattern: String?
+    @Option(help: ArgumentHelp("A regular expression every dNSName must match as a whole; '' for any.", valueName: "REGEX")) var dnsPattern: String?
+    @Option(help: ArgumentHelp("How many certificates one bootstrap certificate may obtain under this profile; 'none' (default): no limit.", valueName: "N")) var bootstrapUses: String?
+
     func apply(to p: inout Profile) throws {
+        if let k = list(sanKinds) { p.identity.sanKinds = try IdentityPolicy.sanKinds(parsing: k) }
+        if let maxSans { p.identity.maxSANs = maxSans }
+        if let maxSubjectBytes { p.identity.maxSubjectBytes = maxSubjectBytes }
+        if let b = bindIdentity {
+            guard let binding = IdentityBinding(rawValue: b) else { throw CAError.badRequest("--bind-identity takes cn, serial or none") }
+            p.identity.binding = binding
+        }
+        if let cnPattern { p.identity.cnPattern = cnPattern.isEmpty ? nil : cnPattern }
+        if let dnsPattern { p.identity.dnsPattern = dnsPattern.isEmpty ? nil : dnsPattern }
+        if let u = bootstrapUses {
+            guard u == "none" || Int(u) != nil else { throw CAError.badRequest("--bootstrap-uses takes a number or 'none'") }
+            p.identity.bootstrapUses = Int(u)
+        }
         if let issuer { p.issuer = issuer }
         if let t = list(trust) { p.trust = t }
         if let validityDays { p.validityDays = validityDays }

@@ -6,7 +6,7 @@ struct EstfcgiCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "estfcgi",
         abstract: "EST (RFC 7030) certificate enrollment responder for nginx and Apache, with its CA store.",
-        subcommands: [Init.self, CA.self, ProfileCommand.self, Cert.self, Audit.self, Serve.self])
+        subcommands: [Init.self, CA.self, ProfileCommand.self, Cert.self, Bootstrap.self, Audit.self, Serve.self])
 
     /// Like `main()`, but every failure is exactly one line (no usage dump), so that
     /// operators' scripts can log it.
@@ -24,8 +24,13 @@ struct EstfcgiCommand: ParsableCommand {
     }
 
     static func fail(_ message: String, code: Int32) -> Never {
-        let line = "estfcgi: error: \(message)\n"
-        line.withCString { _ = write(2, $0, strlen($0)) }
+        warn("error: \(message)")
         Foundation.exit(code == 0 ? 1 : code)
     }
+}
+
+/// One line `estfcgi: MESSAGE` on stderr (fd 2: Swift 6 rejects the `stderr` global).
+func warn(_ message: String) {
+    let line = "estfcgi: \(PrintableText.escaped(message))\n"
+    line.withCString { _ = write(2, $0, strlen($0)) }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import ESTCA
 import ESTCore
 import ESTFastCGI
+import ESTOpenSSL
 import ESTSQLiteStore
 import Foundation
 
@@ -17,11 +18,15 @@ struct Serve: ParsableCommand {
     @Option(help: ArgumentHelp("TCP address to listen on, e.g. 127.0.0.1:9000.", valueName: "HOST:PORT")) var listen: String?
     @Option(help: "Concurrent request loops, each with its own store connection.") var workers: Int = 2
     @Option(help: ArgumentHelp("Mode of the unix socket (octal); whoever can write to it can claim any client certificate.", valueName: "MODE")) var socketMode: String = "660"
+    @Option(help: ArgumentHelp("Seconds a connection may stay silent, and a request body may take (then 408).", valueName: "SECONDS")) var readTimeout: Int = 10
+    @Option(help: ArgumentHelp("Seconds SIGTERM waits for requests in flight before exiting anyway.", valueName: "SECONDS")) var drainSeconds: Int = 10
     @Flag(name: .customLong("log-to-webserver"), help: "Also send each request's log line to the web server's error log (FastCGI stderr).") var logToWebServer = false
 
     func validate() throws {
         guard socket == nil || listen == nil else { throw ValidationError("give at most one of --socket and --listen") }
         guard (1...256).contains(workers) else { throw ValidationError("--workers must be 1-256") }
+        guard (1...3600).contains(readTimeout) else { throw ValidationError("--read-timeout must be 1-3600") }
+        guard (0...3600).contains(drainSeconds) else { throw ValidationError("--drain-seconds must be 0-3600") }
         guard let m = UInt32(socketMode, radix: 8), m <= 0o777 else { throw ValidationError("--socket-mode must be octal, e.g. 660") }
     }
 
@@ -29,8 +34,14 @@ struct Serve: ParsableCommand {
         let path = try store.path
         // One keyring for every worker: each CA key is decrypted once per process.
         let keyring = try store.keyring()
-        // Fail at start, not on the first request, when the store or passphrase is wrong.
-        for ca in try SQLiteCAStore(path: path).allCAs() where ca.hasKey { _ = try keyring.signingKey(for: ca) }
+        let keyGenerations = KeyGenerationGate()
+        // Fail at start, not on the first request, when the store or passphrase is wrong;
+        // keys under older protection are re-encrypted on the way.
+        let probe = try SQLiteCAStore(path: path)
+        for ca in try probe.allCAs() where ca.hasKey { _ = try keyring.signingKey(for: ca) }
+        for name in try CAAdministration(CertificateAuthority(store: probe, keyring: keyring)).upgradeKeyProtection() {
+            warn("CA '\(name)': key re-encrypted (\(PrivateKey.keyProtection))")
+        }
         let mode = UInt32(socketMode, radix: 8)!
 
         let fd: Int32
@@ -42,8 +53,11 @@ struct Serve: ParsableCommand {
         var options = FastCGIServer.Options()
         options.workers = workers
         options.logToWebServer = logToWebServer
+        options.readTimeoutSeconds = readTimeout
+        options.drainSeconds = drainSeconds
         let server = FastCGIServer(listenFD: fd, options: options) {
-            ESTService(authority: CertificateAuthority(store: try SQLiteCAStore(path: path), keyring: keyring))
+            ESTService(authority: CertificateAuthority(store: try SQLiteCAStore(path: path), keyring: keyring,
+                                                       keyGenerations: keyGenerations))
         }
         try server.run()
     }

@@ -36,15 +36,30 @@ final class AdapterTests: XCTestCase {
             ("zero length", "0", 64, "", false),
         ]
         for c in cases {
-            let (data, truncated) = RequestBody.read(declaredLength: c.declared, cap: c.cap, reader(body))
+            let declared = ESTRequest(params: c.declared.map { ["CONTENT_LENGTH": $0] } ?? [:]).declaredLength
+            let (data, truncated, timedOut) = RequestBody.read(declaredLength: declared, cap: c.cap, reader(body))
             XCTAssertEqual(String(decoding: data, as: UTF8.self), c.expect, c.name)
             XCTAssertEqual(truncated, c.truncated, c.name)
+            XCTAssertFalse(timedOut, c.name)
         }
+    }
+
+    func testATricklingBodyStopsAtTheDeadline() {
+        // One byte per read, 20 ms apart: a client at ~50 bytes/s against a 100 ms deadline.
+        let start = ContinuousClock.now
+        let (data, truncated, timedOut) = RequestBody.read(declaredLength: 1000, cap: 65536, deadline: start + .milliseconds(100)) { _ in
+            Thread.sleep(forTimeInterval: 0.02)
+            return [65]
+        }
+        XCTAssertTrue(timedOut)
+        XCTAssertFalse(truncated)
+        XCTAssertLessThan(data.count, 10)
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(1))
     }
 
     func testBodyReadingStopsAtCapPlusOneOnAnEndlessStream() {
         var calls = 0
-        let (data, truncated) = RequestBody.read(declaredLength: nil, cap: 100) { n in calls += 1; return [UInt8](repeating: 65, count: n) }
+        let (data, truncated, _) = RequestBody.read(declaredLength: nil, cap: 100) { n in calls += 1; return [UInt8](repeating: 65, count: n) }
         XCTAssertEqual(data.count, 101)
         XCTAssertTrue(truncated)
         XCTAssertEqual(calls, 1)

@@ -20,6 +20,7 @@ final class LegacyStoreTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let copy = dir.appendingPathComponent("ca.db")
         try FileManager.default.copyItem(at: Self.fixture.appendingPathComponent("ca.db"), to: copy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: copy.path)  // git keeps 0644
         store = try SQLiteCAStore(path: copy.path)
         authority = CertificateAuthority(store: store, keyring: CAKeyring(passphrase: "fixture-passphrase-0001"))
     }
@@ -29,7 +30,7 @@ final class LegacyStoreTests: XCTestCase {
     func fixtureFile(_ name: String) throws -> Data { try Data(contentsOf: Self.fixture.appendingPathComponent(name)) }
 
     func testEveryRowSurvivesTheMigration() throws {
-        XCTAssertEqual(try store.schemaVersion, 3)
+        XCTAssertEqual(try store.schemaVersion, 4)
         XCTAssertEqual(try store.allCAs().count, 7)
         XCTAssertEqual(try store.allCAs().filter(\.hasKey).map(\.name), ["root", "issuing", "rsaroot", "vendor"])
         XCTAssertEqual(try store.allCAs().filter { !$0.chain.isEmpty }.map(\.name), ["issuing", "partner", "side"])

@@ -45,6 +45,7 @@ LoadModule buffer_module $MODS/mod_buffer.so
 LoadModule proxy_module $MODS/mod_proxy.so
 LoadModule proxy_fcgi_module $MODS/mod_proxy_fcgi.so
 LoadModule fcgid_module $MODS/mod_fcgid.so
+LoadModule reqtimeout_module $MODS/mod_reqtimeout.so
 TypesConfig /etc/mime.types
 FcgidIPCDir $dir/fcgid
 FcgidProcessTableFile $dir/fcgid/shm
@@ -78,6 +79,24 @@ suite_apache() {
   SUITE=apache-proxy_fcgi
   BASE=https://127.0.0.1:$APACHE_PROXY_PORT
   run_scenarios
+
+  # mod_proxy_fcgi streams bodies: two clients trickling one byte a second (one anonymous,
+  # one with a bootstrap certificate) must not hold the responder's workers.
+  local t1 t2 t0
+  /usr/bin/python3 "$HERE/https_trickle.py" 127.0.0.1 "$APACHE_PROXY_PORT" /.well-known/est/simpleenroll \
+    --duration 40 > "$WORK/apache/trickle-anon" & t1=$!
+  /usr/bin/python3 "$HERE/https_trickle.py" 127.0.0.1 "$APACHE_PROXY_PORT" /.well-known/est/simpleenroll \
+    --duration 40 --cert "$WORK/boot.pem" --key "$WORK/boot.key" > "$WORK/apache/trickle-boot" & t2=$!
+  sleep 2
+  t0=$SECONDS
+  mkcsr dev-during-trickle ec-P-256 "/CN=dev-during-trickle"
+  post /.well-known/est/simpleenroll "$WORK/dev-during-trickle.csr" boot boot
+  expect_eq "apache-proxy_fcgi: an enrollment is served while two clients trickle bodies" "$STATUS" 200
+  check "apache-proxy_fcgi: ... without waiting for them" test $((SECONDS - t0)) -le 8
+  wait $t1 $t2
+  expect_contains "apache-proxy_fcgi: the anonymous trickler is refused at once (401)" "$(cat "$WORK/apache/trickle-anon")" "401"
+  check "apache-proxy_fcgi: the authenticated trickler is cut off well before its 500 bytes" \
+    bash -c "read -r status secs < '$WORK/apache/trickle-boot'; [ \"\$status\" != 200 ] && [ \"\${secs%.*}\" -lt 35 ]"
 
   SUITE=apache-fcgid
   BASE=https://127.0.0.1:$APACHE_FCGID_PORT

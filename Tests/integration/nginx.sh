@@ -45,7 +45,7 @@ http {
     }
 }
 CONF
-  "$ESTFCGI" serve --listen "127.0.0.1:$FCGI_PORT" --workers 2 --log-to-webserver 2> "$dir/estfcgi.log" &
+  "$ESTFCGI" serve --listen "127.0.0.1:$FCGI_PORT" --workers 2 --read-timeout 3 --log-to-webserver 2> "$dir/estfcgi.log" &
   ESTFCGI_PID=$!
   nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
   wait_port "$FCGI_PORT" && wait_port "$NGINX_PORT"
@@ -80,9 +80,10 @@ suite_nginx() {
 
   expect_contains "nginx: log line names op, profile, client, status and reason" "$(cat "$WORK/nginx/estfcgi.log")" \
     'op=simpleenroll profile=iot client="O=Example Devices,CN=boot-0001" status=400 reason="RSA 2048 key not allowed'
-  expect_eq "nginx: one log line per EST request (= audit rows with a status)" \
-    "$(grep -c ' op=' "$WORK/nginx/estfcgi.log")" \
+  expect_eq "nginx: one 'audit=recorded' log line per audit row of an EST request" \
+    "$(grep -c ' op=.* audit=recorded$' "$WORK/nginx/estfcgi.log")" \
     "$(($(sqlite3 "$ESTFCGI_DB" 'SELECT count(*) FROM audit WHERE status IS NOT NULL') - audited_before))"
+  check "nginx: requests refused before a policy decision are logged too" grep -q ' op=simpleenroll .*status=415 reason=' "$WORK/nginx/estfcgi.log"
 
   # 24 enrollments at once across the responder's worker threads: all answered, all recorded.
   BASE=https://127.0.0.1:$NGINX_PORT

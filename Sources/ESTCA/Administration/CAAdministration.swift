@@ -105,6 +105,43 @@ public struct CAAdministration {
         return try store.setStatus(status, ofCA: name, audit: .admin(operation, reason: "CA '\(name)'"), now: now())
     }
 
+    /// Re-encrypts every CA key stored under weaker protection than `PrivateKey.keyProtection`
+    /// (stores made before it, e.g. PBKDF2 at 2,048 iterations); returns the CA names.
+    @discardableResult
+    public func upgradeKeyProtection() throws -> [String] {
+        var upgraded: [String] = []
+        for ca in try store.allCAs() where ca.hasKey && ca.keyProtection != PrivateKey.keyProtection {
+            let pem = try keyring.encrypt(try keyring.signingKey(for: ca))
+            try store.replaceKey(ofCA: ca.name, encryptedKeyPEM: pem, protection: PrivateKey.keyProtection,
+                                 audit: .admin("ca-key-protect", reason: "CA '\(ca.name)' key now \(PrivateKey.keyProtection)"),
+                                 now: now())
+            upgraded.append(ca.name)
+        }
+        return upgraded
+    }
+
+    // MARK: - Bootstrap certificates
+
+    /// Denies one bootstrap certificate of store CA `issuer` (by serial or fingerprint)
+    /// without distrusting the CA.
+    public func denyBootstrap(_ key: BootstrapDenial.Key, issuer: String, reason: String) throws {
+        guard try store.ca(named: issuer) != nil else { throw CAError.notFound("no CA named '\(issuer)'") }
+        try store.addBootstrapDenial(BootstrapDenial(issuer: issuer, key: key, reason: reason),
+                                     audit: .admin("bootstrap-deny", reason: "\(issuer) \(key)"), now: now())
+    }
+
+    public func allowBootstrap(_ key: BootstrapDenial.Key, issuer: String) throws {
+        try store.removeBootstrapDenial(issuer: issuer, key: key, audit: .admin("bootstrap-allow", reason: "\(issuer) \(key)"),
+                                        now: now())
+    }
+
+    // MARK: - Audit
+
+    /// Deletes audit records older than `before` (retention); returns how many.
+    public func pruneAudit(before: Date) throws -> Int {
+        try store.pruneAudit(before: before, audit: .admin("audit-prune", reason: "before \(Timestamp.string(before))"), now: now())
+    }
+
     // MARK: - Profiles
 
     /// Creates (or, with `replace`, overwrites) a profile after checking every CA it names.

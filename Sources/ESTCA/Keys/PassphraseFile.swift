@@ -7,6 +7,12 @@ public enum PassphraseFile {
     public static let minimumStoreLength = 8
 
     public static func read(_ path: String, minimumLength: Int = 1) throws -> String {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw CAError.internalFailure("cannot read passphrase file \(path)") }
+        // Whoever reads it holds every CA key; the owner (and a web server group) only.
+        guard st.st_mode & 0o007 == 0 else {
+            throw CAError.internalFailure("passphrase file \(path) is open to others (mode \(String(st.st_mode & 0o777, radix: 8))): chmod 600 it")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CAError.internalFailure("cannot read passphrase file \(path)")
         }

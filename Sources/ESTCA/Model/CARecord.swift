@@ -11,16 +11,19 @@ public struct CARecord: Sendable {
     public let chain: [Certificate]
     /// PKCS#8 encrypted under the store passphrase; nil for a trust anchor.
     public let encryptedKeyPEM: String?
+    /// How `encryptedKeyPEM` is protected (e.g. `pbkdf2-sha256-600000`); nil without a key.
+    public let keyProtection: String?
     public let status: CAStatus
     public let createdAt: String
 
     public init(id: Int64, name: String, certificateDER: Data, chainPEM: String, encryptedKeyPEM: String?,
-                status: CAStatus, createdAt: String) throws {
+                keyProtection: String? = nil, status: CAStatus, createdAt: String) throws {
         self.id = id
         self.name = name
         certificate = try Certificate(der: certificateDER)
         chain = try Certificate.all(fromPEM: chainPEM)
         self.encryptedKeyPEM = encryptedKeyPEM
+        self.keyProtection = encryptedKeyPEM == nil ? nil : keyProtection
         self.status = status
         self.createdAt = createdAt
     }

@@ -6,6 +6,7 @@ public struct NewCA: Sendable {
     public var certificate: Certificate
     public var chain: [Certificate]
     public var encryptedKeyPEM: String?
+    public var keyProtection: String? { encryptedKeyPEM == nil ? nil : PrivateKey.keyProtection }
 
     public init(name: String, certificate: Certificate, chain: [Certificate], encryptedKeyPEM: String?) {
         self.name = name

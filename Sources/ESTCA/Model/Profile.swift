@@ -23,6 +23,8 @@ public struct Profile: Sendable, Equatable {
     public var serverKeygenEncrypt: Bool = false
     public var csrAttrs: [CSRAttributeItem] = []
     public var enforceCsrAttrs: Bool = false
+    /// Which identities this profile certifies.
+    public var identity = IdentityPolicy()
 
     public init(label: String?, issuer: String) {
         self.label = label
@@ -36,6 +38,7 @@ public struct Profile: Sendable, Equatable {
         if let label { try ProfileLabel.validate(label) }
         guard (1...36500).contains(validityDays) else { throw CAError.badRequest("validity must be 1-36500 days") }
         if let w = reenrollWindowDays, w < 0 { throw CAError.badRequest("re-enrollment window must be >= 0 days") }
+        try identity.validate()
     }
 
     // The `a,b,c` spellings of the list settings, as the CLI takes them and the store keeps them.

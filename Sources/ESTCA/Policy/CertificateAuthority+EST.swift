@@ -18,7 +18,9 @@ extension CertificateAuthority: EnrollmentAuthority {
     public func enroll(csr: CertificateSigningRequest, profile label: String?, client: Certificate) throws -> Certificate {
         let profile = try requireProfile(label)
         try authorizeFirstEnrollment(client, profile: profile)
-        return try issue(csr: csr, profile: profile, requester: client.subject.string).0
+        try profile.identity.checkBinding(subject: csr.subject, client: client)
+        return try issue(csr: csr, profile: profile, requester: Requester(name: client.subject.string, bootstrap: client),
+                         replacing: nil).0
     }
 
     public func reenroll(_ request: ReenrollmentRequest, profile label: String?) throws -> Certificate {
@@ -40,7 +42,8 @@ extension CertificateAuthority: EnrollmentAuthority {
             throw CAError.forbidden("renewal window not open (opens \(window) days before \(Timestamp.string(client.notAfter)))")
         }
         try request.checkIdentity()
-        return try issue(csr: request.csr, profile: profile, requester: client.subject.string, replacing: current).0
+        return try issue(csr: request.csr, profile: profile, requester: Requester(name: client.subject.string),
+                         replacing: current).0
     }
 
     public func serverKeyGen(_ request: ServerKeyGenRequest, profile label: String?, client: Certificate) throws
@@ -51,7 +54,8 @@ extension CertificateAuthority: EnrollmentAuthority {
             throw CAError.forbidden("server key generation not enabled for this profile")
         }
         let csr = request.template
-        try checkRequest(csr, profile: profile, usesItsKey: false)
+        try profile.identity.checkBinding(subject: csr.subject, client: client)
+        let san = try checkRequest(csr, profile: profile, usesItsKey: false)
         // §4.4.1.2: encrypt to the certificate whose subjectKeyIdentifier the CSR names; or,
         // when the profile always encrypts, to the client's TLS certificate.
         var recipient: Certificate? = nil
@@ -63,7 +67,7 @@ extension CertificateAuthority: EnrollmentAuthority {
         } else if profile.serverKeygenEncrypt {
             recipient = client
         }
-        let key = try PrivateKey.generate(keyType)
+        let key = try keyGenerations.run(for: client.fingerprint.hexString) { try PrivateKey.generate(keyType) }
         // The key part is ready before anything is issued, so a key that cannot be
         // delivered (e.g. no way to encrypt to the recipient) never leaves a record behind.
         let privateKeyInfo = try key.pkcs8DER()
@@ -81,8 +85,8 @@ extension CertificateAuthority: EnrollmentAuthority {
         } else {
             part = .pkcs8(privateKeyInfo)
         }
-        let (cert, _) = try sign(subject: csr.subject, subjectAltNameDER: csr.subjectAltNameDER, publicKey: try key.publicKey,
-                                 profile: profile, requester: client.subject.string, replacing: nil)
+        let (cert, _) = try sign(subject: csr.subject, subjectAltNameDER: san, publicKey: try key.publicKey, profile: profile,
+                                 requester: Requester(name: client.subject.string, bootstrap: client), replacing: nil)
         return ServerGeneratedKey(key: part, certificate: cert, keyType: keyType)
     }
 
@@ -90,9 +94,7 @@ extension CertificateAuthority: EnrollmentAuthority {
         CSRAttributes.encode(try requireProfile(label).csrAttrs)
     }
 
-    public func audit(_ event: AuditEvent) {
-        // A failed audit insert must not turn an answered request into a crash; it is
-        // still visible in the log line the adapter writes.
-        try? store.recordAudit(event, now: now())
+    public func audit(_ event: AuditEvent) throws {
+        try store.recordAudit(event, now: now())
     }
 }

@@ -7,11 +7,15 @@ import Foundation
 public final class CertificateAuthority {
     public let store: any CAStore
     let keyring: CAKeyring
+    /// Shared by every authority of a process (one per worker), like the keyring.
+    let keyGenerations: KeyGenerationGate
     let now: () -> Date
 
-    public init(store: any CAStore, keyring: CAKeyring, now: @escaping () -> Date = Date.init) {
+    public init(store: any CAStore, keyring: CAKeyring, keyGenerations: KeyGenerationGate = KeyGenerationGate(),
+                now: @escaping () -> Date = Date.init) {
         self.store = store
         self.keyring = keyring
+        self.keyGenerations = keyGenerations
         self.now = now
     }
 
@@ -27,28 +31,53 @@ public final class CertificateAuthority {
         return ca
     }
 
+    /// Who asked for a certificate, as recorded with it.
+    struct Requester {
+        var name: String?
+        /// The bootstrap certificate of a first enrollment, counted against `--bootstrap-uses`.
+        var bootstrap: Certificate? = nil
+    }
+
     /// Signs `csr` under `profile` and records the certificate before returning it.
     public func issue(csr: CertificateSigningRequest, profile: Profile, requester: String?,
                       replacing: IssuedCertificate? = nil) throws -> (Certificate, IssuedCertificate) {
-        try checkRequest(csr, profile: profile, usesItsKey: true)
-        return try sign(subject: csr.subject, subjectAltNameDER: csr.subjectAltNameDER, publicKey: csr.publicKey,
+        try issue(csr: csr, profile: profile, requester: Requester(name: requester), replacing: replacing)
+    }
+
+    func issue(csr: CertificateSigningRequest, profile: Profile, requester: Requester,
+               replacing: IssuedCertificate?) throws -> (Certificate, IssuedCertificate) {
+        let san = try checkRequest(csr, profile: profile, usesItsKey: true)
+        return try sign(subject: csr.subject, subjectAltNameDER: san, publicKey: csr.publicKey,
                         profile: profile, requester: requester, replacing: replacing)
     }
 
     /// The checks every CSR passes, whether its key is certified (enroll) or it is only a
-    /// template (serverkeygen, RFC 7030 §4.4.1).
-    func checkRequest(_ csr: CertificateSigningRequest, profile: Profile, usesItsKey: Bool) throws {
+    /// template (serverkeygen, RFC 7030 §4.4.1). Returns the subjectAltName to sign.
+    func checkRequest(_ csr: CertificateSigningRequest, profile: Profile, usesItsKey: Bool) throws -> Data? {
         // RFC 7030 §4.2.1 / RFC 2986: the request proves possession of its key.
         guard csr.signatureIsValid else { throw CAError.badRequest("CSR signature does not verify") }
-        if usesItsKey { try IssuancePolicy.checkKey(csr.publicKey.algorithm, allowed: profile.keyTypes) }
+        if usesItsKey { try IssuancePolicy.checkKey(csr.publicKey, allowed: profile.keyTypes) }
         if profile.enforceCsrAttrs { try CSRAttributes.enforce(profile.csrAttrs, on: csr, checkKey: usesItsKey) }
         guard !csr.subject.isEmpty || csr.subjectAltNameDER != nil else {
             throw CAError.badRequest("CSR has neither a subject nor a subjectAltName")
         }
+        // What is signed is read strictly first: exact DER, allowed string types and
+        // characters, no control characters (RFC 5280 §4.1.2.4, §4.2.1.6).
+        do { try csr.subject.checkStrict() } catch { throw CAError.badRequest("CSR subject: \(error)") }
+        var names: [GeneralName] = []
+        if let der = csr.subjectAltNameDER {
+            do { names = try GeneralName.parseAll(der).names } catch { throw CAError.badRequest("CSR subjectAltName: \(error)") }
+        }
+        try profile.identity.check(subject: csr.subject, subjectAltName: names)
+        // A leaf named like a CA would chain confusingly and could be mistaken for it.
+        if !csr.subject.isEmpty, let ca = try store.allCAs().first(where: { $0.certificate.subject == csr.subject }) {
+            throw CAError.badRequest("CSR subject is the subject of CA '\(ca.name)'")
+        }
+        return csr.subjectAltNameDER
     }
 
     func sign(subject: DistinguishedName, subjectAltNameDER: Data?, publicKey: PublicKey, profile: Profile,
-              requester: String?, replacing: IssuedCertificate?) throws -> (Certificate, IssuedCertificate) {
+              requester: Requester, replacing: IssuedCertificate?) throws -> (Certificate, IssuedCertificate) {
         let issuer = try requireCA(profile.issuer)
         guard issuer.status == .active else { throw CAError.internalFailure("issuing CA '\(issuer.name)' is disabled") }
         let issuerKey = try keyring.signingKey(for: issuer)
@@ -64,9 +93,11 @@ public final class CertificateAuthority {
             do { cert = try CertificateSigner.sign(template, issuer: issuer.certificate, issuerKey: issuerKey) }
             catch { throw CAError.internalFailure("signing failed: \(error)") }
             do {
-                let record = try store.recordIssued(NewCertificate(cert, issuer: issuer, profile: profile.label,
-                                                                   requester: requester),
-                                                    replacing: replacing, revokeReplaced: profile.revokeOnReenroll, now: at)
+                let row = NewCertificate(cert, issuer: issuer, profile: profile.label, requester: requester.name,
+                                         requesterFingerprint: requester.bootstrap?.fingerprint.hexString)
+                let record = try store.recordIssued(row, replacing: replacing, revokeReplaced: profile.revokeOnReenroll,
+                                                    bootstrapLimit: requester.bootstrap == nil ? nil : profile.identity.bootstrapUses,
+                                                    now: at)
                 return (cert, record)
             } catch is SerialCollision {
                 continue  // 2^-127 odds; a fresh serial is cheaper than a lock
@@ -82,6 +113,12 @@ public final class CertificateAuthority {
         guard !profile.trust.isEmpty else {
             throw CAError.forbidden("profile \(profile.displayName) trusts no CA for enrollment")
         }
+        // A bootstrap certificate is a TLS client's end-entity certificate (RFC 5280
+        // §4.2.1.9, §4.2.1.12), whatever chain it has.
+        guard !client.isCA else { throw CAError.forbidden("client certificate is a CA certificate (basicConstraints CA:TRUE)") }
+        guard client.allowsClientAuth else {
+            throw CAError.forbidden("client certificate is not for TLS client authentication (extendedKeyUsage lacks clientAuth)")
+        }
         let cas = try store.allCAs()
         let anchors = cas.filter { profile.trust.contains($0.name) }.map(\.certificate)
         let intermediates = cas.flatMap { [$0.certificate] + $0.chain }
@@ -90,6 +127,11 @@ public final class CertificateAuthority {
         }
         if let record = try store.issuedCertificate(fingerprint: client.fingerprint.hexString), record.status == .revoked {
             throw CAError.forbidden("client certificate is revoked")
+        }
+        let issuers = Set(cas.filter { $0.certificate.subject == client.issuer }.map(\.name))
+        if try store.bootstrapDenials(serial: client.serialHex, fingerprint: client.fingerprint.hexString)
+            .contains(where: { issuers.contains($0.issuer) }) {
+            throw CAError.forbidden("client certificate is denied (estfcgi bootstrap deny)")
         }
     }
 

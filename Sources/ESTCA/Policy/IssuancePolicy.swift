@@ -6,13 +6,29 @@ public enum IssuancePolicy {
     /// Back-dating of notBefore, for devices whose clocks run a little behind.
     static let clockSkew: TimeInterval = 300
 
-    /// RSA 2048–8192, EC P-256/P-384/P-521 or Ed25519, narrowed by the profile's key types.
+    /// A key to certify: its algorithm passes `checkKey(_:allowed:)`, an RSA exponent is odd
+    /// and at least 65537 (e = 1 would let anyone forge its signatures), an EC key names
+    /// its curve (RFC 5480 §2.1.1; explicit parameters fail path validation).
+    public static func checkKey(_ key: PublicKey, allowed: [KeyTypeRule]) throws {
+        try checkKey(key.algorithm, allowed: allowed)
+        if let e = key.rsaExponent {
+            let odd = (e.last ?? 0) & 1 == 1
+            let atLeast65537 = e.count > 3 || (e.count == 3 && e.reduce(0) { $0 << 8 | Int($1) } >= 65537)
+            guard odd, atLeast65537 else {
+                throw CAError.badRequest("RSA public exponent 0x\(e.hexString) refused (odd and at least 65537)")
+            }
+        }
+        guard key.hasNamedCurve else { throw CAError.badRequest("EC key with explicit curve parameters refused (use a named curve)") }
+    }
+
+    /// RSA 2048–8192 (rsaEncryption or RSASSA-PSS), EC P-256/P-384/P-521 or Ed25519,
+    /// narrowed by the profile's key types.
     public static func checkKey(_ algorithm: KeyAlgorithm, allowed: [KeyTypeRule]) throws {
         switch algorithm {
-        case .rsa(let bits) where bits < 2048:
-            throw CAError.badRequest("RSA key of \(bits) bits refused (minimum 2048)")
-        case .rsa(let bits) where bits > 8192:
-            throw CAError.badRequest("RSA key of \(bits) bits refused (maximum 8192)")
+        case _ where (algorithm.rsaBits ?? 2048) < 2048:
+            throw CAError.badRequest("RSA key of \(algorithm.rsaBits ?? 0) bits refused (minimum 2048)")
+        case _ where (algorithm.rsaBits ?? 0) > 8192:
+            throw CAError.badRequest("RSA key of \(algorithm.rsaBits ?? 0) bits refused (maximum 8192)")
         case .ec where algorithm.keyType == nil:
             throw CAError.badRequest("\(algorithm) refused (use P-256, P-384 or P-521)")
         case .other(let name):
@@ -24,10 +40,12 @@ public enum IssuancePolicy {
         }
     }
 
-    /// keyUsage for an end-entity key: digitalSignature, plus keyEncipherment for RSA
-    /// (RFC 5280 §4.2.1.3). Never keyCertSign or cRLSign, whatever the CSR asks.
+    /// keyUsage for an end-entity key: digitalSignature, plus keyEncipherment for an
+    /// rsaEncryption key (RFC 5280 §4.2.1.3); an RSASSA-PSS key signs only (RFC 4055 §1.2).
+    /// Never keyCertSign or cRLSign, whatever the CSR asks.
     public static func keyUsage(for algorithm: KeyAlgorithm) -> KeyUsage {
-        algorithm.isRSA ? [.digitalSignature, .keyEncipherment] : [.digitalSignature]
+        if case .rsa = algorithm { return [.digitalSignature, .keyEncipherment] }
+        return [.digitalSignature]
     }
 
     /// keyUsage for a CA certificate (RFC 5280 §4.2.1.3, §4.2.1.9).

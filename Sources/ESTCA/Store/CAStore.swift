@@ -13,6 +13,8 @@ public protocol CAStore: AnyObject {
     /// CAError.badRequest when the name or the certificate is already in the store.
     func insertCA(_ ca: NewCA, audit: AuditEvent, now: Date) throws -> CARecord
     func setStatus(_ status: CAStatus, ofCA name: String, audit: AuditEvent, now: Date) throws -> CARecord
+    /// Replaces a CA's encrypted key (the same key under stronger protection).
+    func replaceKey(ofCA name: String, encryptedKeyPEM: String, protection: String, audit: AuditEvent, now: Date) throws
 
     // MARK: Profiles
     func profile(label: String?) throws -> Profile?
@@ -31,15 +33,28 @@ public protocol CAStore: AnyObject {
     func issuedCertificate(keyIdentifier: Data) throws -> IssuedCertificate?
     /// Records `certificate` and, when `replacing` is given with `revokeReplaced`, revokes
     /// that one as superseded, in one transaction. Throws `SerialCollision` when the serial
-    /// is already used by that issuer.
+    /// is already used by that issuer. With `bootstrapLimit`, refuses (CAError.forbidden)
+    /// when the profile already holds that many certificates from the same requester
+    /// fingerprint, counted in the same transaction.
     func recordIssued(_ certificate: NewCertificate, replacing: IssuedCertificate?, revokeReplaced: Bool,
-                      now: Date) throws -> IssuedCertificate
+                      bootstrapLimit: Int?, now: Date) throws -> IssuedCertificate
     /// Revokes a valid certificate; CAError.badRequest when it is already revoked.
     func revoke(_ certificate: IssuedCertificate, reason: RevocationReason, audit: AuditEvent,
                 now: Date) throws -> IssuedCertificate
+
+    // MARK: Bootstrap denials
+    func bootstrapDenials() throws -> [BootstrapDenial]
+    /// The denials naming a certificate of this serial or fingerprint, by any issuer.
+    func bootstrapDenials(serial: String, fingerprint: String) throws -> [BootstrapDenial]
+    /// CAError.badRequest when it is already denied, .notFound for an unknown issuer.
+    func addBootstrapDenial(_ denial: BootstrapDenial, audit: AuditEvent, now: Date) throws
+    /// CAError.notFound when no such denial exists.
+    func removeBootstrapDenial(issuer: String, key: BootstrapDenial.Key, audit: AuditEvent, now: Date) throws
 
     // MARK: Audit
     func recordAudit(_ event: AuditEvent, now: Date) throws
     /// The latest `limit` records, oldest first.
     func auditRecords(limit: Int) throws -> [AuditRecord]
+    /// Deletes the records older than `before`; returns how many. The prune itself is audited.
+    func pruneAudit(before: Date, audit: AuditEvent, now: Date) throws -> Int
 }

@@ -1,0 +1,165 @@
+# What an attacker tried, through nginx, as a table: one line per attack (sourced).
+# Each line sends one request and names the status it must get; at the end the number of
+# certificates issued must equal the number of lines that were meant to succeed.
+suite_attacks() {
+  SUITE=attacks
+  local d=$WORK/attacks e=$ESTFCGI out rc
+  mkdir -p "$d"
+  if ! nginx_start; then not_ok "attacks: front and responder start"; nginx_stop; return; fi
+  BASE=https://127.0.0.1:$NGINX_PORT
+  local before issued=0 audit_before
+  before=$(issued_count)
+
+  # attack NAME STATUS PATH CLIENT CSR-FILE: one request, one expected status.
+  attack() {
+    post "$3" "$5" "$4" "$4"
+    expect_eq "attacks: $1 -> $2" "$STATUS" "$2"
+    [ "$2" = 200 ] && issued=$((issued + 1))
+    return 0
+  }
+  # evil NAME ARGS...: a CSR with exactly these subject/SAN bytes, validly signed.
+  evil() { local name=$1; shift; /usr/bin/python3 "$HERE/evil_csr.py" "$d/$name.der" "$d/ev.key" "$@"; }
+
+  # A second factory CA outside the store's keys, to mint odd bootstrap certificates.
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj '/CN=Evil Factory/O=Example Devices' \
+    -addext 'basicConstraints=critical,CA:TRUE' -keyout "$d/evf.key" -out "$d/evf.pem" 2>/dev/null
+  "$e" ca import --name evilfactory --cert "$d/evf.pem" >/dev/null
+  local name ext
+  for name in ca-boot srv-boot ok-boot; do
+    case $name in
+      ca-boot) ext='basicConstraints=critical,CA:TRUE' ;;
+      srv-boot) ext='extendedKeyUsage=serverAuth' ;;
+      ok-boot) ext='extendedKeyUsage=clientAuth' ;;
+    esac
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$name-0001" \
+      -keyout "$d/$name.key" -out "$d/$name.csr" 2>/dev/null
+    openssl x509 -req -in "$d/$name.csr" -CA "$d/evf.pem" -CAkey "$d/evf.key" -CAcreateserial -days 10 \
+      -extfile <(printf '%s\n' "$ext") -out "$WORK/$name.pem" 2>/dev/null
+    cp "$d/$name.key" "$WORK/$name.key"
+  done
+  "$e" profile create --profile hard --issuer issuing --trust factory,evilfactory >/dev/null
+  "$e" profile create --profile bound --issuer issuing --trust factory --bind-identity cn --bootstrap-uses 2 \
+    --cn-pattern 'boot-[0-9]+' --dns-pattern '[a-z0-9-]+\.example' --max-sans 3 >/dev/null
+  "$e" profile create --profile upn --issuer issuing --trust factory --san-kinds dns,othername >/dev/null
+
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/ev.key" 2>/dev/null
+  evil good --rdn 2.5.4.3:0c:dev-ok --san dns:dev-ok.example
+  evil upn --rdn 2.5.4.3:0c:Administrator --san upn:admin@corp.local --san dns:corp.local
+  # The issuing CA's own subject, in its DER order (O, then CN).
+  evil ca-subject --rdn '2.5.4.10:0c:estfcgi demo' --rdn '2.5.4.3:0c:estfcgi Demo Issuing CA'
+  evil san-not-names --rdn 2.5.4.3:0c:x --san-der 0403616263
+  evil san-trailing --rdn 2.5.4.3:0c:x --san dns:a.example --san-tail 00ff
+  evil san-empty --rdn 2.5.4.3:0c:x --san-der 3000
+  evil san-ip5 --rdn 2.5.4.3:0c:x --san ip:c000020a01
+  evil san-dns-ctl --rdn 2.5.4.3:0c:x --san 'dns:a\x0ab.example'
+  evil cn-printable-at --rdn 2.5.4.3:13:a@b
+  evil cn-nul --rdn '2.5.4.3:0c:a\x00.example'
+  evil cn-bmp --rdn 2.5.4.3:1e:ab
+  evil many-sans --rdn 2.5.4.3:0c:x --sans 101
+  evil big-subject --rdn "2.5.4.3:0c:$(head -c 3000 /dev/zero | tr '\0' a)"
+  evil bound-ok --rdn 2.5.4.3:0c:boot-0001 --san dns:boot-0001.example
+  evil bound-other --rdn 2.5.4.3:0c:boot-0002
+  evil bound-dns --rdn 2.5.4.3:0c:boot-0001 --san dns:evil.attacker
+  # Keys: RSA with e = 3, EC with explicit curve parameters, RSASSA-PSS.
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -pkeyopt rsa_keygen_pubexp:3 -out "$d/e3.key" 2>/dev/null
+  openssl req -new -key "$d/e3.key" -subj /CN=e3 -outform DER -out "$d/rsa-e3.der"
+  openssl ecparam -name prime256v1 -param_enc explicit -genkey -noout -out "$d/explicit.key" 2>/dev/null
+  openssl req -new -key "$d/explicit.key" -subj /CN=explicit -outform DER -out "$d/ec-explicit.der"
+  openssl genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048 -out "$d/pss.key" 2>/dev/null
+  openssl req -new -key "$d/pss.key" -subj /CN=pss -outform DER -out "$d/rsa-pss.der"
+
+  local P=/.well-known/est
+  attack "a well-formed CSR (control)"                     200 $P/hard/simpleenroll boot "$d/good.der"
+  attack "a UPN otherName for Administrator"               400 $P/hard/simpleenroll boot "$d/upn.der"
+  attack "... allowed where a profile asks for otherName"  200 $P/upn/simpleenroll boot "$d/upn.der"
+  attack "the subject of a store CA"                       400 $P/hard/simpleenroll boot "$d/ca-subject.der"
+  attack "a subjectAltName that is not GeneralNames"       400 $P/hard/simpleenroll boot "$d/san-not-names.der"
+  attack "a subjectAltName with trailing bytes"            400 $P/hard/simpleenroll boot "$d/san-trailing.der"
+  attack "an empty subjectAltName"                         400 $P/hard/simpleenroll boot "$d/san-empty.der"
+  attack "an iPAddress of 5 octets"                        400 $P/hard/simpleenroll boot "$d/san-ip5.der"
+  attack "a dNSName with a control character"              400 $P/hard/simpleenroll boot "$d/san-dns-ctl.der"
+  attack "a PrintableString with '@'"                      400 $P/hard/simpleenroll boot "$d/cn-printable-at.der"
+  attack "a NUL inside the CN"                             400 $P/hard/simpleenroll boot "$d/cn-nul.der"
+  attack "a BMPString CN"                                  400 $P/hard/simpleenroll boot "$d/cn-bmp.der"
+  attack "101 subjectAltNames"                             400 $P/hard/simpleenroll boot "$d/many-sans.der"
+  attack "a 3 KB subject"                                  400 $P/hard/simpleenroll boot "$d/big-subject.der"
+  attack "an RSA key with e = 3"                           400 $P/hard/simpleenroll boot "$d/rsa-e3.der"
+  attack "an EC key with explicit curve parameters"        400 $P/hard/simpleenroll boot "$d/ec-explicit.der"
+  attack "an RSASSA-PSS key"                               200 $P/hard/simpleenroll boot "$d/rsa-pss.der"
+  p7certs "$WORK/resp.body" "$d/pss.pem"
+  out=$(openssl x509 -in "$d/pss.pem" -noout -ext keyUsage 2>&1)
+  case $out in *"Key Encipherment"*) not_ok "attacks: an RSASSA-PSS key gets no keyEncipherment ($out)" ;;
+               *"Digital Signature"*) ok "attacks: an RSASSA-PSS key gets no keyEncipherment" ;;
+               *) not_ok "attacks: an RSASSA-PSS key gets no keyEncipherment ($out)" ;; esac
+  attack "a CA:TRUE bootstrap certificate"                 403 $P/hard/simpleenroll ca-boot "$d/good.der"
+  attack "a serverAuth-only bootstrap certificate"         403 $P/hard/simpleenroll srv-boot "$d/good.der"
+  attack "a clientAuth bootstrap of the same factory"      200 $P/hard/simpleenroll ok-boot "$d/good.der"
+  local ok_serial; ok_serial=$(openssl x509 -in "$WORK/ok-boot.pem" -noout -serial | cut -d= -f2)
+  check "attacks: bootstrap deny (by serial)" "$e" bootstrap deny "$ok_serial" --issuer evilfactory --reason leaked
+  attack "a denied bootstrap certificate"                  403 $P/hard/simpleenroll ok-boot "$d/good.der"
+  attack "... its factory's other certificates still work" 200 $P/hard/simpleenroll boot "$d/good.der"
+  expect_contains "attacks: bootstrap list shows it" "$("$e" bootstrap list)" "$(printf 'evilfactory\tserial\t')"
+  check "attacks: bootstrap allow" "$e" bootstrap allow "$ok_serial" --issuer evilfactory
+  attack "an allowed-again bootstrap certificate"          200 $P/hard/simpleenroll ok-boot "$d/good.der"
+  attack "bound: its own CN"                               200 $P/bound/simpleenroll boot "$d/bound-ok.der"
+  attack "bound: another device's CN"                      403 $P/bound/simpleenroll boot "$d/bound-other.der"
+  attack "bound: a DNS name outside the pattern"           400 $P/bound/simpleenroll boot "$d/bound-dns.der"
+  attack "bound: a second use of the bootstrap"            200 $P/bound/simpleenroll boot "$d/bound-ok.der"
+  attack "bound: a third use (--bootstrap-uses 2)"         403 $P/bound/simpleenroll boot "$d/bound-ok.der"
+
+  # Anonymous clients write nothing to the store, however they try.
+  audit_before=$(audit_count)
+  est GET "$P/cacerts%0A%20estfcgi:%20op=simpleenroll%20status=200%20serial=abc"
+  expect_eq "attacks: a %0A path -> 404" "$STATUS" 404
+  est GET "$P/$(head -c 3000 /dev/zero | tr '\0' a)/cacerts"
+  expect_eq "attacks: a 3 KB label -> 404" "$STATUS" 404
+  post $P/simpleenroll "$d/good.der" "" ""
+  expect_eq "attacks: no client certificate -> 401" "$STATUS" 401
+  post $P/simpleenroll "$d/good.der" rogue rogue text/plain
+  expect_eq "attacks: a wrong media type -> 415" "$STATUS" 415
+  expect_eq "attacks: ... and none of them wrote to the store" "$(audit_count)" "$audit_before"
+  expect_eq "attacks: no forged line in the responder's log" "$(grep -c '^ estfcgi: op=' "$WORK/nginx/estfcgi.log")" 0
+  check "attacks: the path's newline is escaped in the log" grep -qF 'cacerts\x0a estfcgi' "$WORK/nginx/estfcgi.log"
+
+  expect_eq "attacks: issued exactly what was meant to succeed ($issued)" "$(issued_count)" $((before + issued))
+
+  # Slow and stalled clients straight at the FastCGI socket (the responder has 2 workers
+  # and --read-timeout 3): they are cut off, and others are served meanwhile.
+  /usr/bin/python3 "$HERE/fcgi_trickle.py" "127.0.0.1:$FCGI_PORT" "$WORK/boot.pem" "$d/good.der" --interval 0.5 > "$d/trickle1" &
+  local t1=$!
+  /usr/bin/python3 "$HERE/fcgi_trickle.py" "127.0.0.1:$FCGI_PORT" "$WORK/boot.pem" "$d/good.der" --idle > "$d/idle1" &
+  local t2=$!
+  sleep 0.5
+  local t0=$SECONDS
+  est GET $P/cacerts
+  expect_eq "attacks: served while a trickler and an idle connection hold both workers" "$STATUS" 200
+  check "attacks: ... within the read timeout and a margin" test $((SECONDS - t0)) -le 6
+  wait $t1 $t2
+  expect_contains "attacks: a trickled body is answered 408 at the deadline" "$(cat "$d/trickle1")" "408"
+  expect_contains "attacks: an idle connection is closed" "$(cat "$d/idle1")" "closed"
+
+  # Server-side key generation is bounded per client: the same device, three at once.
+  "$e" profile create --profile keygen-big --issuer issuing --trust factory --serverkeygen rsa-4096 >/dev/null
+  local i pids=()
+  : > "$d/kg.codes"
+  for i in 1 2 3; do
+    curl -sS --max-time 60 -o /dev/null -w '%{http_code}\n' --cacert "$WORK/tls-ca.pem" --cert "$WORK/boot.pem" \
+      --key "$WORK/boot.key" -H 'Content-Type: application/pkcs10' --data-binary "@$d/good.der" \
+      "$BASE$P/keygen-big/serverkeygen" >> "$d/kg.codes" &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  check "attacks: concurrent key generations of one client: one runs, the others get 429" \
+    bash -c "grep -q '^200$' '$d/kg.codes' && grep -q '^429$' '$d/kg.codes' && ! grep -qv '^\(200\|429\)$' '$d/kg.codes'"
+
+  # ca import refuses a certificate whose key OpenSSL cannot decode (one request with it as
+  # the serverkeygen recipient once killed every worker).
+  openssl x509 -in "$d/evf.pem" -outform DER -out "$d/evf.der"
+  /usr/bin/python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); o=bytes.fromhex("06072a8648ce3d0201"); assert o in b; open(sys.argv[2],"wb").write(b.replace(o, bytes.fromhex("06072a8648ce3d02ff"), 1))' \
+    "$d/evf.der" "$d/badkey.der"
+  openssl x509 -inform DER -in "$d/badkey.der" -out "$d/badkey.pem" 2>/dev/null || cp "$d/badkey.der" "$d/badkey.pem"
+  out=$("$e" ca import --name badkey --cert "$d/badkey.pem" 2>&1); rc=$?
+  expect_contains "attacks: ca import of an undecodable key is refused" "$rc $out" "1 estfcgi: error: --cert:"
+
+  nginx_stop
+}
