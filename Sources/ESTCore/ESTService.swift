@@ -43,9 +43,9 @@ public final class ESTService {
     /// one is needed. The adapter calls this before reading a body, so a client that
     /// trickles a body it may not send holds no worker. Nil when the body is wanted.
     public func refusalBeforeBody(_ request: ESTRequest) -> ESTOutcome? {
-        var outcome = start(request)
+        var (outcome, client) = start(request)
         do {
-            _ = try preflight(request, &outcome)
+            _ = try preflight(request, client, &outcome)
             return nil
         } catch {
             return finish(&outcome, error)
@@ -53,9 +53,9 @@ public final class ESTService {
     }
 
     public func handle(_ request: ESTRequest) -> ESTOutcome {
-        var outcome = start(request)
+        var (outcome, client) = start(request)
         do {
-            let (route, client) = try preflight(request, &outcome)
+            let route = try preflight(request, client, &outcome)
             let answer = try dispatch(route, request, client, &outcome)
             outcome.response = answer.response
             outcome.serial = answer.serial
@@ -66,12 +66,14 @@ public final class ESTService {
         return record(&outcome)
     }
 
-    private func start(_ request: ESTRequest) -> ESTOutcome {
+    /// A new outcome, and the client certificate read once from the web server's variable.
+    private func start(_ request: ESTRequest) -> (ESTOutcome, Certificate?) {
         var outcome = ESTOutcome(response: .error(500, "internal error"), operation: "-", profile: nil, client: nil,
                                  reason: "", serial: nil)
         let pem = request.clientCertificatePEM
-        outcome.client = pem.flatMap { try? Certificate(pem: $0) }?.subject.string ?? (pem == nil ? nil : "(unparseable certificate)")
-        return outcome
+        let client = pem.flatMap { try? Certificate(pem: $0) }
+        outcome.client = client?.subject.string ?? (pem == nil ? nil : "(unparseable certificate)")
+        return (outcome, client)
     }
 
     /// The refusal of `error`, audited when the request had reached a policy decision.
@@ -100,7 +102,7 @@ public final class ESTService {
 
     /// Route, method, and for the CSR operations the checks that need no body
     /// (RFC 7030 §4.2.1, RFC 8951 §3): declared size, media type, a client certificate.
-    private func preflight(_ request: ESTRequest, _ outcome: inout ESTOutcome) throws -> (Route, Certificate?) {
+    private func preflight(_ request: ESTRequest, _ client: Certificate?, _ outcome: inout ESTOutcome) throws -> Route {
         let route = try Route.parse(path: request.path, pinned: request.params["ESTFCGI_PROFILE"])
         outcome.operation = route.operation.rawValue
         outcome.profile = route.label
@@ -109,8 +111,7 @@ public final class ESTService {
             throw ESTError(405, "\(op.rawValue) takes \(op.allowedMethod)",
                            headers: ["Allow": op.allowedMethod == "GET" ? "GET, HEAD" : "POST"])
         }
-        let client = request.clientCertificatePEM.flatMap { try? Certificate(pem: $0) }
-        guard op.carriesCSR else { return (route, client) }
+        guard op.carriesCSR else { return route }
         if let declared = request.declaredLength, declared > Self.maxBodyBytes {
             throw ESTError(413, "request body over \(Self.maxBodyBytes) bytes")
         }
@@ -121,7 +122,7 @@ public final class ESTService {
         guard client != nil else {
             throw ESTError.unauthorized(request.clientCertificatePEM == nil ? "client certificate required" : "client certificate unreadable")
         }
-        return (route, client)
+        return route
     }
 
     private func dispatch(_ route: Route, _ request: ESTRequest, _ client: Certificate?, _ outcome: inout ESTOutcome) throws -> Answer {
