@@ -27,6 +27,11 @@ public struct Route: Equatable, Sendable {
             do { try ProfileLabel.validate(label) } catch { throw .notFound("invalid profile label") }
         }
         if let pinned, !pinned.isEmpty {
+            // The location's own setting, held to the same syntax: a location that filled it
+            // from the request would otherwise hand the client the log line's profile field.
+            do { try ProfileLabel.validate(pinned) } catch {
+                throw ESTError(500, "ESTFCGI_PROFILE is not a valid profile label (check the web server's location)")
+            }
             if let label, label != pinned { throw .notFound("unknown profile '\(label)'") }
             return Route(label: pinned, operation: op)
         }

@@ -3,12 +3,15 @@ enum FastCGIParams {
     /// `NAME=value` entries to a dictionary. libfcgi answers the first of duplicated names
     /// (so does nginx's `fastcgi_param` order); keep the same rule. Entries without `=`
     /// are ignored.
+    /// Split at the first `=` byte, as libfcgi and every C reader of an environment do
+    /// (a Swift `Character` search would skip an `=` followed by a combining mark).
     static func parse<S: Sequence>(_ entries: S) -> [String: String] where S.Element == String {
         var params: [String: String] = [:]
         for entry in entries {
-            guard let eq = entry.firstIndex(of: "=") else { continue }
-            let key = String(entry[..<eq])
-            if params[key] == nil { params[key] = String(entry[entry.index(after: eq)...]) }
+            let bytes = entry.utf8
+            guard let eq = bytes.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let key = String(decoding: bytes[..<eq], as: UTF8.self)
+            if params[key] == nil { params[key] = String(decoding: bytes[bytes.index(after: eq)...], as: UTF8.self) }
         }
         return params
     }

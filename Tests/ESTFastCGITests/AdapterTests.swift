@@ -8,6 +8,9 @@ final class AdapterTests: XCTestCase {
     func testParamsFirstNameWinsAndMalformedEntriesAreSkipped() {
         let p = FastCGIParams.parse(["A=1", "B==x=", "A=2", "NOEQUALS", "=empty-name", "C="])
         XCTAssertEqual(p, ["A": "1", "B": "=x=", "": "empty-name", "C": ""])
+        // Found by FuzzParams: the split is at the byte, even before a combining mark.
+        XCTAssertEqual(FastCGIParams.parse(["HTTP_X=\u{301}A=B"]), ["HTTP_X": "\u{301}A=B"])
+        XCTAssertEqual(FastCGIParams.parse(["=\u{595}"]), ["": "\u{595}"])
     }
 
     /// A reader over `bytes` that hands out at most `chunk` bytes per call, like a socket.
