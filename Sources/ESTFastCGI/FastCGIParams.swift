@@ -5,7 +5,7 @@ enum FastCGIParams {
     /// are ignored.
     /// Split at the first `=` byte, as libfcgi and every C reader of an environment do
     /// (a Swift `Character` search would skip an `=` followed by a combining mark).
-    static func parse<S: Sequence>(_ entries: S) -> [String: String] where S.Element == String {
+    public static func parse<S: Sequence>(_ entries: S) -> [String: String] where S.Element == String {
         var params: [String: String] = [:]
         for entry in entries {
             let bytes = entry.utf8

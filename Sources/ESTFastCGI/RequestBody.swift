@@ -8,7 +8,7 @@ enum RequestBody {
     /// Stops at `deadline` (a client trickling its body must not hold a worker): the
     /// socket's receive timeout bounds each wait, this bounds them all.
     /// Returns the bytes read, whether the body was over `cap`, whether time ran out.
-    static func read(declaredLength: Int?, cap: Int, deadline: ContinuousClock.Instant = .now + .seconds(3600),
+    public static func read(declaredLength: Int?, cap: Int, deadline: ContinuousClock.Instant = .now + .seconds(3600),
                      _ read: (Int) -> [UInt8]) -> (body: Data, truncated: Bool, timedOut: Bool) {
         if let declaredLength, declaredLength > cap { return (Data(), true, false) }
         let want = min(declaredLength ?? (cap + 1), cap + 1)
