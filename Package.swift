@@ -45,3 +45,32 @@ let package = Package(
         .testTarget(name: "ESTFastCGITests", dependencies: ["ESTFastCGI"]),
     ]
 )
+
+// libFuzzer targets (Fuzz/, run by scripts/fuzz), declared only when ESTFCGI_FUZZ is set so
+// that the normal `swift build` and `swift test` never see them. Build one with
+//   ESTFCGI_FUZZ=1 swift build -c release --scratch-path .build-fuzz \
+//       -Xswiftc -sanitize=fuzzer --product FuzzCSR
+// (-sanitize=fuzzer on every module gives the library targets coverage instrumentation and
+// links libFuzzer; -parse-as-library lets main.swift hold the @_cdecl LLVMFuzzerTestOneInput
+// and an @main that runs libFuzzer's driver, since SwiftPM binds `main` to the module's own
+// entry point and libFuzzer's main() would never run.)
+if Context.environment["ESTFCGI_FUZZ"] != nil {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzBody", ["ESTOpenSSL"]),
+        ("FuzzCSR", ["ESTOpenSSL", "ESTCore", "FuzzSupport"]),
+        ("FuzzRoute", ["ESTCore"]),
+        ("FuzzParams", ["ESTFastCGI", "ESTCore", "ESTOpenSSL", "FuzzSupport"]),
+    ]
+    // libFuzzer's driver entry point (a header only), and the @main side of every target.
+    package.targets.append(.systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"))
+    package.targets.append(.target(name: "FuzzDriver", dependencies: ["CLibFuzzer"], path: "Fuzz/FuzzDriver"))
+    // The CA fixture the CSR and params targets share (public APIs only).
+    package.targets.append(.target(name: "FuzzSupport", dependencies: ["ESTCA", "ESTCore", "ESTOpenSSL", "ESTSQLiteStore"],
+                                   path: "Fuzz/FuzzSupport"))
+    for t in fuzzTargets {
+        package.targets.append(.executableTarget(
+            name: t.name, dependencies: t.dependencies + ["FuzzDriver"], path: "Fuzz/\(t.name)",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+        package.products.append(.executable(name: t.name, targets: [t.name]))
+    }
+}
