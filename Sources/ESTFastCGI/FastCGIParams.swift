@@ -1,5 +1,5 @@
 /// The FastCGI parameters (CGI variables) of one request.
-enum FastCGIParams {
+public enum FastCGIParams {
     /// `NAME=value` entries to a dictionary. libfcgi answers the first of duplicated names
     /// (so does nginx's `fastcgi_param` order); keep the same rule. Entries without `=`
     /// are ignored.

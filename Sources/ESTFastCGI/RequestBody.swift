@@ -1,7 +1,7 @@
 import Foundation
 
 /// Reading a request body from the web server.
-enum RequestBody {
+public enum RequestBody {
     /// Reads at most `cap` + 1 bytes, so an oversized body is detected without holding it.
     /// With no (or an unreadable) CONTENT_LENGTH, e.g. a chunked upload through Apache's
     /// mod_proxy_fcgi, reads to EOF. `read(n)` returns up to `n` bytes, empty at EOF.

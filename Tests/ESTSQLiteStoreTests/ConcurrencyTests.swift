@@ -108,7 +108,7 @@ final class ConcurrencyTests: XCTestCase {
         let store = try SQLiteCAStore(path: path)
         let issued = try store.issuedCertificates(matching: CertificateFilter(profile: .defaultProfile), now: Date())
         XCTAssertEqual(Set(issued.map(\.serial)), Set(serials), "every answered certificate is recorded, and only those")
-        XCTAssertGreaterThanOrEqual(try store.auditRecords(limit: 10_000).count, workers * perWorker * 2,
-                                    "every request left an audit row")
+        XCTAssertEqual(try store.auditRecords(limit: 10_000).filter { $0.event.operation == "simpleenroll" }.count,
+                       workers * perWorker, "every enrollment left an audit row (the public reads are logged only)")
     }
 }
