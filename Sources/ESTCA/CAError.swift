@@ -10,6 +10,9 @@ public enum CAError: Error, CustomStringConvertible, Equatable, ESTStatusError {
     case unauthenticated(String)
     /// 403: credentials presented but not authorised.
     case forbidden(String)
+    /// 403: a client certificate that does not authenticate anyone (no chain to a trusted
+    /// CA, not an end-entity TLS client certificate, not issued here): not audited.
+    case untrusted(String)
     /// 400: the request itself is unacceptable (malformed CSR, forbidden key, ...).
     case badRequest(String)
     /// 429: this client already has such a request running.
@@ -21,7 +24,7 @@ public enum CAError: Error, CustomStringConvertible, Equatable, ESTStatusError {
 
     public var reason: String {
         switch self {
-        case .notFound(let r), .unauthenticated(let r), .forbidden(let r), .badRequest(let r), .tooManyRequests(let r),
+        case .notFound(let r), .unauthenticated(let r), .forbidden(let r), .untrusted(let r), .badRequest(let r), .tooManyRequests(let r),
              .unavailable(let r), .internalFailure(let r):
             return r
         }
@@ -31,12 +34,17 @@ public enum CAError: Error, CustomStringConvertible, Equatable, ESTStatusError {
         switch self {
         case .notFound: return 404
         case .unauthenticated: return 401
-        case .forbidden: return 403
+        case .forbidden, .untrusted: return 403
         case .badRequest: return 400
         case .tooManyRequests: return 429
         case .unavailable: return 503
         case .internalFailure: return 500
         }
+    }
+
+    public var recordsAudit: Bool {
+        if case .untrusted = self { return false }
+        return true
     }
 
     public var description: String { reason }

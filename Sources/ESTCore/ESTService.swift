@@ -79,6 +79,7 @@ public final class ESTService {
     /// The refusal of `error`, audited when the request had reached a policy decision.
     private func finish(_ outcome: inout ESTOutcome, _ error: any Error) -> ESTOutcome {
         if let e = error as? ESTStatusError {
+            if !e.recordsAudit { outcome.audited = false }
             // Internal details go to the audit log and error log, not to the client.
             let headers = (e as? ESTError)?.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } ?? []
             outcome.response = .error(e.httpStatus, e.httpStatus >= 500 ? "internal error" : e.reason, extraHeaders: headers)

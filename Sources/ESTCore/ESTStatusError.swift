@@ -5,4 +5,12 @@ public protocol ESTStatusError: Error {
     var httpStatus: Int { get }
     /// One line, never key material. For 5xx it goes to the audit and log, not the client.
     var reason: String { get }
+    /// False for a refusal that no one authenticated earned (a client certificate that
+    /// does not chain to a trusted CA costs nothing to make): logged, not audited, so that
+    /// it cannot grow the store. True by default.
+    var recordsAudit: Bool { get }
+}
+
+extension ESTStatusError {
+    public var recordsAudit: Bool { true }
 }

@@ -1,6 +1,7 @@
 internal import CFastCGI
 import ESTCore
 import Foundation
+import Synchronization
 
 /// Moves bytes between libfcgi and the EST core; decides nothing itself.
 public final class FastCGIServer: @unchecked Sendable {
@@ -17,6 +18,8 @@ public final class FastCGIServer: @unchecked Sendable {
 
     let listenFD: Int32
     let options: Options
+    /// Set before the listen socket is shut down, so workers tell a stop from a timeout.
+    let stopping = Atomic<Bool>(false)
     let makeService: @Sendable () throws -> ESTService
 
     /// `makeService` runs once per worker thread: each gets its own store connection.
@@ -75,7 +78,8 @@ public final class FastCGIServer: @unchecked Sendable {
         for _ in 0..<max(1, options.workers) { services.append(try makeService()) }
 
         // Accepted sockets inherit the listening socket's receive timeout (Linux): an idle
-        // or stalled connection then fails its read instead of holding a worker.
+        // or stalled connection then fails its read instead of holding a worker. accept()
+        // itself times out too on an idle listener; the workers accept again (Worker.loop).
         var timeout = timeval(tv_sec: options.readTimeoutSeconds, tv_usec: 0)
         if setsockopt(listenFD, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) != 0 {
             log("estfcgi: cannot set a receive timeout on the listen socket: \(String(cString: strerror(errno)))")
@@ -98,6 +102,7 @@ public final class FastCGIServer: @unchecked Sendable {
         var received: Int32 = 0
         sigwait(&stopSignals, &received)
         log("estfcgi: signal \(received), finishing requests in flight")
+        stopping.store(true, ordering: .sequentiallyConsistent)
         FCGX_ShutdownPending()
         // Wakes every thread blocked in accept(); requests being handled are unaffected.
         shutdown(listenFD, Int32(SHUT_RDWR))

@@ -16,9 +16,21 @@ final class Worker: @unchecked Sendable {
         guard let req = estfcgi_request_new() else { return }
         defer { estfcgi_request_free(req) }
         guard FCGX_InitRequest(req, server.listenFD, 0) == 0 else { return }
-        while FCGX_Accept_r(req) >= 0 {
-            handle(req)
-            FCGX_Finish_r(req)
+        while true {
+            let rc = FCGX_Accept_r(req)
+            if rc >= 0 {
+                handle(req)
+                FCGX_Finish_r(req)
+                continue
+            }
+            if server.stopping.load(ordering: .sequentiallyConsistent) { break }
+            // accept() timed out on an idle listener (SO_RCVTIMEO), or a connection failed
+            // before its request was read: accept the next one. Anything else (e.g. out of
+            // descriptors) is logged and retried after a pause rather than ending the worker.
+            if rc != -EAGAIN && rc != -EWOULDBLOCK && rc != -EINTR {
+                server.log("estfcgi: accept failed (\(String(cString: strerror(-rc)))); retrying")
+                usleep(100_000)
+            }
         }
         FCGX_Free(req, 1)
     }

@@ -113,6 +113,11 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
 
     public var isSelfIssued: Bool { subject == issuer }
 
+    /// SHA-256 over the issuer Name and the serial: names this certificate however its
+    /// signature is encoded (an ECDSA signature (r, s) is as valid as (r, n - s), and the
+    /// fingerprint differs), so counts, limits and denials keyed by it cannot be dodged.
+    public var issuerAndSerialDigest: Data { Digest.sha256(issuer.der + Data(serialHex.utf8)) }
+
     public var description: String { "\(subject) (serial \(serialHex))" }
 
     public static func == (a: Certificate, b: Certificate) -> Bool { a.der == b.der }

@@ -20,6 +20,10 @@ extension DistinguishedName {
                 catch { throw NameError("attribute \(type): \(error)") }
                 rebuiltPairs.append(DER.sequence([type.der, DER.tlv(fields[1].tag, fields[1].content)]))
             }
+            // X.690 §11.6: the values of a SET OF in ascending order of their encodings.
+            guard zip(rebuiltPairs, rebuiltPairs.dropFirst()).allSatisfy({ $0.0.lexicographicallyPrecedes($0.1) }) else {
+                throw NameError("a multi-valued relative name is not in DER order")
+            }
             rebuilt.append(DER.set(rebuiltPairs))
         }
         guard DER.sequence(rebuilt) == der else { throw NameError("not DER (a length or an encoding is not the minimal one)") }

@@ -97,6 +97,20 @@ public struct DistinguishedName: Hashable, Sendable, CustomStringConvertible {
         attributeOIDs.firstIndex(of: oid).map { attributeValues[$0] }
     }
 
+    /// Every value of attribute type `oid`, in DER order.
+    public func values(of oid: OID) -> [String] {
+        zip(attributeOIDs, attributeValues).filter { $0.0 == oid }.map(\.1)
+    }
+
+    /// Equal as names (RFC 5280 §7.1: OpenSSL's canonical form, case and spacing folded),
+    /// not only as bytes.
+    public func isEquivalent(to other: DistinguishedName) -> Bool {
+        if self == other { return true }
+        let result = try? withName { a in try other.withName { b in X509_NAME_cmp(a, b) } }
+        OpenSSLError.drainQueue()
+        return result == 0
+    }
+
     /// The value of the first commonName, if any.
     public var commonName: String? { value(of: .commonName) }
     public var description: String { string }

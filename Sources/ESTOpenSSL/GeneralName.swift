@@ -82,7 +82,16 @@ public enum GeneralName: Hashable, Sendable, CustomStringConvertible {
         case .otherName:
             // [0] IMPLICIT SEQUENCE { type-id OID, value [0] EXPLICIT ANY }
             guard constructed, let fields = DER.elements(e.content), fields.count == 2, let type = DER.oid(fields[0]),
-                  fields[1].tag == 0xa0 else { throw NameError("malformed otherName") }
+                  fields[1].tag == 0xa0, let inner = DER.elements(fields[1].content), inner.count == 1 else {
+                throw NameError("malformed otherName")
+            }
+            // A string value (e.g. a Microsoft UPN, RFC 4556's KRB5PrincipalName parts) follows
+            // the string rules; any value must be one DER element.
+            if [ASN1String.utf8String, ASN1String.printableString, ASN1String.ia5String].contains(inner[0].tag) {
+                do { _ = try ASN1String.text(tag: inner[0].tag, inner[0].content) } catch { throw NameError("otherName \(type): \(error)") }
+            } else if inner[0].tag & 0x20 != 0, DER.elements(inner[0].content) == nil {
+                throw NameError("otherName \(type): malformed value")
+            }
             return .otherName(type: type, value: fields[1].content)
         case .registeredID:
             guard !constructed, let oid = OID(derContent: e.content) else { throw NameError("malformed registeredID") }

@@ -73,9 +73,9 @@ extension SQLiteCAStore {
         let stamp = Timestamp.string(now)
         do {
             return try db.transaction {
-                if let limit = bootstrapLimit, let requester = c.requesterFingerprint {
+                if let limit = bootstrapLimit, let requester = c.requesterKey {
                     // Counted under the write lock, so two requests at once cannot both pass.
-                    let used = try db.scalar("SELECT count(*) FROM certificates WHERE requester_fingerprint = ? AND profile IS ?",
+                    let used = try db.scalar("SELECT count(*) FROM certificates WHERE requester_key = ? AND profile IS ?",
                                              [requester, c.profile])
                     if case .integer(let n) = used, n >= limit {
                         throw CAError.forbidden("bootstrap certificate already used \(n) times (this profile allows \(limit))")
@@ -83,10 +83,10 @@ extension SQLiteCAStore {
                 }
                 try db.execute("""
                     INSERT INTO certificates (serial, issuer_ca_id, profile, subject, sans, not_before, not_after,
-                        fingerprint, der, replaces_id, requester, issued_at, ski, requester_fingerprint)
+                        fingerprint, der, replaces_id, requester, issued_at, ski, requester_key)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [c.serial, c.issuerID, c.profile, c.subject, c.sans, c.notBefore, c.notAfter, c.fingerprint,
-                          c.der, replacing?.id, c.requester, stamp, c.keyIdentifier, c.requesterFingerprint])
+                          c.der, replacing?.id, c.requester, stamp, c.keyIdentifier, c.requesterKey])
                 let id = db.lastInsertRowID
                 if let old = replacing, revokeReplaced {
                     try db.execute("""

@@ -119,8 +119,9 @@ enum Schema {
             "ALTER TABLE profiles ADD COLUMN cn_pattern TEXT",
             "ALTER TABLE profiles ADD COLUMN dns_pattern TEXT",
             "ALTER TABLE profiles ADD COLUMN bootstrap_uses INTEGER",
-            "ALTER TABLE certificates ADD COLUMN requester_fingerprint TEXT",
-            "CREATE INDEX certificates_requester ON certificates (requester_fingerprint, profile)",
+            // SHA-256 of the bootstrap certificate's issuer and serial (issuerAndSerialDigest).
+            "ALTER TABLE certificates ADD COLUMN requester_key TEXT",
+            "CREATE INDEX certificates_requester ON certificates (requester_key, profile)",
             "ALTER TABLE cas ADD COLUMN key_protection TEXT",
             // What OpenSSL's PEM_write_bio_PKCS8PrivateKey gave: PBKDF2, 2,048 iterations.
             "UPDATE cas SET key_protection = 'pbkdf2-2048' WHERE encrypted_key IS NOT NULL",

@@ -108,7 +108,10 @@ final class EnrollmentTests: XCTestCase {
         // A certificate from a CA the profile does not trust.
         let dev = try f.ca.enroll(csr: csr, profile: nil, client: boot)
         XCTAssertThrowsError(try f.ca.enroll(csr: csr, profile: nil, client: dev)) {
-            guard case .forbidden = $0 as? CAError else { return XCTFail("\($0)") }
+            // 403, and not audited: an untrusted certificate costs its sender nothing.
+            guard case .untrusted = $0 as? CAError else { return XCTFail("\($0)") }
+            XCTAssertEqual(($0 as? CAError)?.httpStatus, 403)
+            XCTAssertEqual(($0 as? CAError)?.recordsAudit, false)
         }
         try f.admin.revoke(serial: boot.serialHex, reason: .keyCompromise)
         XCTAssertThrowsError(try f.ca.enroll(csr: csr, profile: nil, client: boot)) {

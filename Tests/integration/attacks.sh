@@ -121,6 +121,43 @@ suite_attacks() {
   expect_eq "attacks: no forged line in the responder's log" "$(grep -c '^ estfcgi: op=' "$WORK/nginx/estfcgi.log")" 0
   check "attacks: the path's newline is escaped in the log" grep -qF 'cacerts\x0a estfcgi' "$WORK/nginx/estfcgi.log"
 
+  # Found by the second attack on the hardened code.
+  # ECDSA signatures are malleable: (r, n - s) verifies too and changes the fingerprint, so
+  # revocation, denials and --bootstrap-uses are keyed by issuer and serial.
+  /usr/bin/python3 "$HERE/flip_ecdsa.py" "$WORK/boot-revoked.pem" "$WORK/flip-revoked.pem"; cp "$WORK/boot-revoked.key" "$WORK/flip-revoked.key"
+  /usr/bin/python3 "$HERE/flip_ecdsa.py" "$WORK/boot.pem" "$WORK/flip-boot.pem"; cp "$WORK/boot.key" "$WORK/flip-boot.key"
+  attack "a revoked bootstrap with its signature re-encoded"  403 $P/hard/simpleenroll flip-revoked "$d/good.der"
+  attack "bound: a used-up bootstrap, signature re-encoded"   403 $P/bound/simpleenroll flip-boot "$d/bound-ok.der"
+  # A denied bootstrap certificate cannot renew itself through the profile that minted it.
+  local boot_serial; boot_serial=$(openssl x509 -in "$WORK/boot.pem" -noout -serial | cut -d= -f2)
+  "$e" bootstrap deny "$boot_serial" --issuer factory >/dev/null
+  mkcsr boot-renew ec-P-256 "/CN=boot-0001/O=Example Devices"
+  attack "a denied bootstrap re-enrolling at its minting profile" 403 $P/factory/simplereenroll boot "$WORK/boot-renew.csr"
+  "$e" bootstrap allow "$boot_serial" --issuer factory >/dev/null
+  # Every CN counts, in the right DER order.
+  evil two-cns --rdn 2.5.4.3:0c:boot-0001 --rdn 2.5.4.3:0c:administrator
+  attack "bound: a second CN beside the bound one"          403 $P/bound/simpleenroll boot "$d/two-cns.der"
+  evil unsorted-rdn --rdn-multi "2.5.4.3:0c:boot-0001" "2.5.4.3:0c:admin"
+  attack "a multi-valued RDN out of DER order"              400 $P/hard/simpleenroll boot "$d/unsorted-rdn.der"
+  evil upn-escape --rdn 2.5.4.3:0c:x --san 'upnraw:0c:\x1b]0;pwned\x07admin@corp'
+  attack "an otherName UPN with control characters"         400 $P/upn/simpleenroll boot "$d/upn-escape.der"
+  evil upn-junk --rdn 2.5.4.3:0c:x --san raw:a00f06092b0601040182371402a002ffff
+  attack "an otherName whose value is not DER"              400 $P/upn/simpleenroll boot "$d/upn-junk.der"
+  evil ca-subject-folded --rdn '2.5.4.10:0c:ESTFCGI DEMO' --rdn '2.5.4.3:0c:estfcgi  demo issuing ca'
+  attack "a store CA's subject in other case and spacing"   400 $P/hard/simpleenroll boot "$d/ca-subject-folded.der"
+  # A negative serial can be denied too.
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=neg-boot" \
+    -keyout "$WORK/neg-boot.key" -out "$d/neg.csr" 2>/dev/null
+  openssl x509 -req -in "$d/neg.csr" -CA "$d/evf.pem" -CAkey "$d/evf.key" -set_serial -12345 -days 10 \
+    -extfile <(echo 'extendedKeyUsage=clientAuth') -out "$WORK/neg-boot.pem" 2>/dev/null
+  check "attacks: bootstrap deny of a negative serial" "$e" bootstrap deny --issuer evilfactory -- -3039
+  attack "a denied bootstrap with a negative serial"        403 $P/hard/simpleenroll neg-boot "$d/good.der"
+  # A self-made certificate earns no audit row, however many times it is sent.
+  audit_before=$(audit_count)
+  for _ in 1 2 3; do post $P/hard/simpleenroll "$d/good.der" rogue rogue; done
+  expect_eq "attacks: an untrusted self-signed client -> 403" "$STATUS" 403
+  expect_eq "attacks: ... logged, not audited" "$(audit_count)" "$audit_before"
+
   expect_eq "attacks: issued exactly what was meant to succeed ($issued)" "$(issued_count)" $((before + issued))
 
   # Slow and stalled clients straight at the FastCGI socket (the responder has 2 workers
@@ -137,6 +174,10 @@ suite_attacks() {
   wait $t1 $t2
   expect_contains "attacks: a trickled body is answered 408 at the deadline" "$(cat "$d/trickle1")" "408"
   expect_contains "attacks: an idle connection is closed" "$(cat "$d/idle1")" "closed"
+  # An idle listener must keep serving: accept() times out too, and the workers accept again.
+  sleep 5
+  est GET $P/cacerts
+  expect_eq "attacks: served after the listener was idle longer than --read-timeout" "$STATUS" 200
 
   # Server-side key generation is bounded per client: the same device, three at once.
   "$e" profile create --profile keygen-big --issuer issuing --trust factory --serverkeygen rsa-4096 >/dev/null

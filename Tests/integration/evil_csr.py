@@ -30,6 +30,13 @@ def main(argv):
             if tag == "1e":
                 raw = text.encode("utf-16-be")
             rdns.append(tlv(0x31, tlv(0x30, oid(t) + tlv(int(tag, 16), raw))))
+        elif arg == "--rdn-multi":  # one RDN of two values, in the order given
+            values = []
+            for spec in (value, argv[i + 2]):
+                t, tag, text = spec.split(":", 2)
+                values.append(tlv(0x30, oid(t) + tlv(int(tag, 16), text.encode())))
+            rdns.append(tlv(0x31, b"".join(values)))
+            i += 1
         elif arg == "--san":
             kind, v = value.split(":", 1)
             if kind == "dns":
@@ -38,6 +45,10 @@ def main(argv):
                 names.append(tlv(0x87, bytes.fromhex(v)))
             elif kind == "upn":  # otherName { 1.3.6.1.4.1.311.20.2.3, [0] UTF8String }
                 names.append(tlv(0xA0, oid("1.3.6.1.4.1.311.20.2.3") + tlv(0xA0, tlv(0x0C, v.encode()))))
+            elif kind == "upnraw":  # the same with the value's tag and bytes as given
+                tag, text = v.split(":", 1)
+                raw = text.encode("latin-1").decode("unicode_escape").encode("latin-1")
+                names.append(tlv(0xA0, oid("1.3.6.1.4.1.311.20.2.3") + tlv(0xA0, tlv(int(tag, 16), raw))))
             else:
                 names.append(bytes.fromhex(v))
         elif arg == "--san-tail":

@@ -28,13 +28,19 @@ public struct BootstrapDenial: Sendable, Equatable {
         self.createdAt = createdAt
     }
 
-    /// A serial in any form operators type, or a 64-digit fingerprint (colons allowed).
+    /// A serial in any form operators type (a leading '-' for the negative serials some
+    /// factories issue), or a 64-digit SHA-256 fingerprint (colons allowed; `serial:` or
+    /// `sha256:` in front says which, for a 64-digit serial).
     public static func key(parsing text: String) throws -> Key {
-        let hex = text.replacingOccurrences(of: ":", with: "").lowercased()
-        if hex.count == 64, hex.allSatisfy(\.isHexDigit) { return .fingerprint(hex) }
-        guard let serial = Serial.normalize(text) else {
+        var rest = Substring(text)
+        var kind: String? = nil
+        for prefix in ["serial:", "sha256:"] where rest.hasPrefix(prefix) { kind = prefix; rest = rest.dropFirst(prefix.count) }
+        let hex = rest.replacingOccurrences(of: ":", with: "").lowercased()
+        if kind != "serial:", hex.count == 64, hex.allSatisfy(\.isHexDigit) { return .fingerprint(hex) }
+        let negative = rest.hasPrefix("-")
+        guard kind != "sha256:", let serial = Serial.normalize(String(negative ? rest.dropFirst() : rest)) else {
             throw CAError.badRequest("'\(text)' is neither a hex serial nor a SHA-256 fingerprint")
         }
-        return .serial(serial)
+        return .serial(negative && serial != "0" ? "-" + serial : serial)
     }
 }

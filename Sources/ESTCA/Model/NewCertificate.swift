@@ -14,14 +14,15 @@ public struct NewCertificate: Sendable {
     public let fingerprint: String
     public let der: Data
     public let requester: String?
-    /// SHA-256 of the certificate that authenticated a first enrollment (hex), counted
-    /// against a profile's `--bootstrap-uses`; nil for the CLI and re-enrollments.
-    public let requesterFingerprint: String?
+    /// The certificate that authenticated a first enrollment, as its issuer-and-serial
+    /// digest (hex), counted against a profile's `--bootstrap-uses`; nil for the CLI and
+    /// re-enrollments.
+    public let requesterKey: String?
     /// subjectKeyIdentifier in hex, to find a serverkeygen recipient (RFC 7030 §4.4.1.2).
     public let keyIdentifier: String?
 
     public init(_ certificate: Certificate, issuer: CARecord, profile: String?, requester: String?,
-                requesterFingerprint: String? = nil) {
+                requesterKey: String? = nil) {
         serial = certificate.serialHex
         issuerID = issuer.id
         self.profile = profile
@@ -32,7 +33,7 @@ public struct NewCertificate: Sendable {
         fingerprint = certificate.fingerprint.hexString
         der = certificate.der
         self.requester = requester
-        self.requesterFingerprint = requesterFingerprint
+        self.requesterKey = requesterKey
         keyIdentifier = certificate.subjectKeyIdentifier?.hexString
     }
 }

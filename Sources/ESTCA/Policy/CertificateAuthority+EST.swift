@@ -28,12 +28,14 @@ extension CertificateAuthority: EnrollmentAuthority {
         let client = request.current
         // The exact DER we issued, so its signature and contents are ours.
         guard let current = try store.issuedCertificate(fingerprint: client.fingerprint.hexString) else {
-            throw CAError.forbidden("client certificate was not issued by this server")
+            throw CAError.untrusted("client certificate was not issued by this server")
         }
         guard current.profile == profile.label else {
             throw CAError.forbidden("client certificate belongs to profile \(current.profile ?? "(default)"), not \(profile.displayName)")
         }
         guard current.status == .valid else { throw CAError.forbidden("client certificate is revoked") }
+        // A denied bootstrap certificate must not renew itself into a fresh one.
+        try checkNotRevokedOrDenied(client, cas: try store.allCAs())
         let at = now()
         guard client.notBefore <= at, client.notAfter > at else {
             throw CAError.forbidden("client certificate is expired or not yet valid")
@@ -67,7 +69,7 @@ extension CertificateAuthority: EnrollmentAuthority {
         } else if profile.serverKeygenEncrypt {
             recipient = client
         }
-        let key = try keyGenerations.run(for: client.fingerprint.hexString) { try PrivateKey.generate(keyType) }
+        let key = try keyGenerations.run(for: client.issuerAndSerialDigest.hexString) { try PrivateKey.generate(keyType) }
         // The key part is ready before anything is issued, so a key that cannot be
         // delivered (e.g. no way to encrypt to the recipient) never leaves a record behind.
         let privateKeyInfo = try key.pkcs8DER()

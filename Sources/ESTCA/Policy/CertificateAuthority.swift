@@ -70,7 +70,7 @@ public final class CertificateAuthority {
         }
         try profile.identity.check(subject: csr.subject, subjectAltName: names)
         // A leaf named like a CA would chain confusingly and could be mistaken for it.
-        if !csr.subject.isEmpty, let ca = try store.allCAs().first(where: { $0.certificate.subject == csr.subject }) {
+        if !csr.subject.isEmpty, let ca = try store.allCAs().first(where: { $0.certificate.subject.isEquivalent(to: csr.subject) }) {
             throw CAError.badRequest("CSR subject is the subject of CA '\(ca.name)'")
         }
         return csr.subjectAltNameDER
@@ -94,7 +94,7 @@ public final class CertificateAuthority {
             catch { throw CAError.internalFailure("signing failed: \(error)") }
             do {
                 let row = NewCertificate(cert, issuer: issuer, profile: profile.label, requester: requester.name,
-                                         requesterFingerprint: requester.bootstrap?.fingerprint.hexString)
+                                         requesterKey: requester.bootstrap?.issuerAndSerialDigest.hexString)
                 let record = try store.recordIssued(row, replacing: replacing, revokeReplaced: profile.revokeOnReenroll,
                                                     bootstrapLimit: requester.bootstrap == nil ? nil : profile.identity.bootstrapUses,
                                                     now: at)
@@ -114,21 +114,29 @@ public final class CertificateAuthority {
             throw CAError.forbidden("profile \(profile.displayName) trusts no CA for enrollment")
         }
         // A bootstrap certificate is a TLS client's end-entity certificate (RFC 5280
-        // §4.2.1.9, §4.2.1.12), whatever chain it has.
-        guard !client.isCA else { throw CAError.forbidden("client certificate is a CA certificate (basicConstraints CA:TRUE)") }
+        // §4.2.1.9, §4.2.1.12) with a key this CA would certify itself, whatever its chain.
+        guard !client.isCA else { throw CAError.untrusted("client certificate is a CA certificate (basicConstraints CA:TRUE)") }
         guard client.allowsClientAuth else {
-            throw CAError.forbidden("client certificate is not for TLS client authentication (extendedKeyUsage lacks clientAuth)")
+            throw CAError.untrusted("client certificate is not for TLS client authentication (extendedKeyUsage lacks clientAuth)")
         }
+        do { try IssuancePolicy.checkKey(client.publicKey, allowed: []) }
+        catch { throw CAError.untrusted("client certificate key refused: \((error as? CAError)?.reason ?? "\(error)")") }
         let cas = try store.allCAs()
         let anchors = cas.filter { profile.trust.contains($0.name) }.map(\.certificate)
         let intermediates = cas.flatMap { [$0.certificate] + $0.chain }
         if case .untrusted(let why) = ChainVerifier(anchors: anchors, intermediates: intermediates).verify(client, at: now()) {
-            throw CAError.forbidden("client certificate not trusted for profile \(profile.displayName): \(why)")
+            throw CAError.untrusted("client certificate not trusted for profile \(profile.displayName): \(why)")
         }
-        if let record = try store.issuedCertificate(fingerprint: client.fingerprint.hexString), record.status == .revoked {
+        try checkNotRevokedOrDenied(client, cas: cas)
+    }
+
+    /// Revocation and denials, by issuer and serial (and a denial's exact fingerprint): a
+    /// copy of the certificate with its ECDSA signature re-encoded is the same certificate.
+    func checkNotRevokedOrDenied(_ client: Certificate, cas: [CARecord]) throws {
+        let issuers = Set(cas.filter { $0.certificate.subject == client.issuer }.map(\.name))
+        if try store.issuedCertificates(serial: client.serialHex).contains(where: { issuers.contains($0.issuer) && $0.status == .revoked }) {
             throw CAError.forbidden("client certificate is revoked")
         }
-        let issuers = Set(cas.filter { $0.certificate.subject == client.issuer }.map(\.name))
         if try store.bootstrapDenials(serial: client.serialHex, fingerprint: client.fingerprint.hexString)
             .contains(where: { issuers.contains($0.issuer) }) {
             throw CAError.forbidden("client certificate is denied (estfcgi bootstrap deny)")

@@ -28,7 +28,9 @@ extension IdentityPolicy {
                 + "(allowed: \(sanKinds.map(IdentityPolicy.name).joined(separator: ",")))")
         }
         if let cnPattern {
-            guard let cn = subject.commonName, Self.wholeMatch(cnPattern, cn) else {
+            // Every CN: relying parties differ on which one they read.
+            let cns = subject.values(of: .commonName)
+            guard !cns.isEmpty, cns.allSatisfy({ Self.wholeMatch(cnPattern, $0) }) else {
                 throw CAError.badRequest("CSR commonName does not match this profile's pattern")
             }
         }
@@ -45,11 +47,14 @@ extension IdentityPolicy {
         case .none:
             return
         case .cn:
-            guard let cn = subject.commonName, cn == client.subject.commonName else {
+            // Every CN of the CSR (relying parties differ on which one they read).
+            let cns = subject.values(of: .commonName)
+            guard let mine = client.subject.commonName, !cns.isEmpty, cns.allSatisfy({ $0 == mine }) else {
                 throw CAError.forbidden("CSR commonName must be the client certificate's (--bind-identity cn)")
             }
         case .serial:
-            guard let serial = subject.value(of: .serialNumber), serial == client.subject.value(of: .serialNumber) else {
+            let serials = subject.values(of: .serialNumber)
+            guard let mine = client.subject.value(of: .serialNumber), !serials.isEmpty, serials.allSatisfy({ $0 == mine }) else {
                 throw CAError.forbidden("CSR serialNumber must be the client certificate's (--bind-identity serial)")
             }
         }
