@@ -184,13 +184,16 @@ PY
   expect_eq "$SUITE: too many path segments -> 404" "$STATUS" 404
 
   expect_eq "$SUITE: no refusal issued anything" "$(issued_count)" "$before"
-  # Refusals decided by policy are audited (untrusted, revoked, tampered, weak key, key
-  # type, unknown label: 6); those before any decision (no or spoofed certificate,
-  # malformed body, media type, size, method, unrouted: 8) are logged only, so that
-  # anonymous clients cannot grow the store.
-  expect_eq "$SUITE: every refusal decided by policy left an audit row, no other did" "$(audit_count)" $((audit_before + 6))
+  # Refusals decided by policy are audited (revoked, tampered, weak key, key type, unknown
+  # label: 5); those before any decision (no or spoofed certificate, a certificate that
+  # authenticates no one, malformed body, media type, size, method, unrouted: 9) are logged
+  # only, so that anonymous clients and self-made certificates cannot grow the store.
+  expect_eq "$SUITE: every refusal decided by policy left an audit row, no other did" "$(audit_count)" $((audit_before + 5))
   expect_contains "$SUITE: audit names the refused client" \
-    "$(sqlite3 "$ESTFCGI_DB" "SELECT client || ' ' || status FROM audit WHERE client LIKE '%rogue%' ORDER BY id DESC LIMIT 1")" "CN=rogue 403"
+    "$(sqlite3 "$ESTFCGI_DB" "SELECT client || ' ' || status FROM audit WHERE client LIKE '%boot-revoked%' ORDER BY id DESC LIMIT 1")" \
+    "CN=boot-revoked-0001 403"
+  expect_eq "$SUITE: the untrusted (self-signed) client has no audit row" \
+    "$(sqlite3 "$ESTFCGI_DB" "SELECT count(*) FROM audit WHERE client LIKE '%rogue%'")" 0
 }
 
 # libest needs Content-Length on every answer, never chunked or close-delimited bodies.
