@@ -83,7 +83,7 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     deinit { X509_free(x509) }
 
     public convenience init(der: Data) throws {
-        guard let x = DERBridge.decode(der, { p, n in d2i_X509(nil, p, n) }) else {
+        guard let x = DERBridge.decode(der, free: { X509_free($0) }, { p, n in d2i_X509(nil, p, n) }) else {
             throw OpenSSLError("parse certificate", detail: "not a DER X.509 certificate")
         }
         try self.init(owning: x)

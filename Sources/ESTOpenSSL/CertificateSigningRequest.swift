@@ -54,7 +54,7 @@ public final class CertificateSigningRequest: @unchecked Sendable {
     deinit { X509_REQ_free(req) }
 
     public convenience init(der: Data) throws {
-        guard let r = DERBridge.decode(der, { p, n in d2i_X509_REQ(nil, p, n) }) else {
+        guard let r = DERBridge.decode(der, free: { X509_REQ_free($0) }, { p, n in d2i_X509_REQ(nil, p, n) }) else {
             throw OpenSSLError("parse CSR", detail: "not a DER PKCS#10 request")
         }
         try self.init(owning: r)

@@ -17,14 +17,19 @@ enum DERBridge {
     }
 
     /// Calls a `d2i_*` function over `data`; nil unless exactly one object fills it
-    /// (trailing bytes after the DER object are refused).
-    static func decode<T>(_ data: Data, _ decode: (UnsafeMutablePointer<UnsafePointer<UInt8>?>, Int) -> T?) -> T? {
+    /// (trailing bytes after the DER object are refused, and the object read is released
+    /// with `free`: a client sending them must not leak memory).
+    static func decode<T>(_ data: Data, free: (T) -> Void,
+                          _ decode: (UnsafeMutablePointer<UnsafePointer<UInt8>?>, Int) -> T?) -> T? {
         let bytes = [UInt8](data)
         let value = bytes.withUnsafeBufferPointer { buf -> T? in
             guard let base = buf.baseAddress else { return nil }
             var p: UnsafePointer<UInt8>? = base
             guard let value = decode(&p, bytes.count) else { return nil }
-            guard p == base + bytes.count else { return nil }
+            guard p == base + bytes.count else {
+                free(value)
+                return nil
+            }
             return value
         }
         if value == nil { OpenSSLError.drainQueue() }

@@ -15,7 +15,7 @@ public struct DistinguishedName: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses the DER of a Name; it must fill `der` exactly.
     public init(der: Data) throws {
-        guard let name = DERBridge.decode(der, { p, n in d2i_X509_NAME(nil, p, n) }) else {
+        guard let name = DERBridge.decode(der, free: { X509_NAME_free($0) }, { p, n in d2i_X509_NAME(nil, p, n) }) else {
             throw OpenSSLError("parse name", detail: "not a DER Name")
         }
         defer { X509_NAME_free(name) }
@@ -83,7 +83,7 @@ public struct DistinguishedName: Hashable, Sendable, CustomStringConvertible {
 
     /// Lends the Name to OpenSSL as an X509_NAME for the duration of `body`.
     func withName<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
-        guard let name = DERBridge.decode(der, { p, n in d2i_X509_NAME(nil, p, n) }) else {
+        guard let name = DERBridge.decode(der, free: { X509_NAME_free($0) }, { p, n in d2i_X509_NAME(nil, p, n) }) else {
             throw OpenSSLError("decode X509_NAME")
         }
         defer { X509_NAME_free(name) }

@@ -19,7 +19,7 @@ public enum PKCS7CertsOnly {
     /// The certificates of a certs-only PKCS#7 (DER, PEM or base64).
     public static func decode(_ data: Data) throws -> [Certificate] {
         guard let der = PEM.derFromAnyEncoding(data, labels: ["PKCS7"]),
-              let p7 = DERBridge.decode(der, { p, n in d2i_PKCS7(nil, p, n) }) else {
+              let p7 = DERBridge.decode(der, free: { PKCS7_free($0) }, { p, n in d2i_PKCS7(nil, p, n) }) else {
             throw OpenSSLError("parse PKCS#7")
         }
         defer { PKCS7_free(p7) }

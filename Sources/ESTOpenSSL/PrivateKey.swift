@@ -46,7 +46,7 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// Reads an unencrypted DER private key (PKCS#8 PrivateKeyInfo or traditional).
     public convenience init(der: Data) throws {
-        guard let k = DERBridge.decode(der, { p, n in d2i_AutoPrivateKey(nil, p, n) }) else {
+        guard let k = DERBridge.decode(der, free: { EVP_PKEY_free($0) }, { p, n in d2i_AutoPrivateKey(nil, p, n) }) else {
             throw OpenSSLError("read DER private key")
         }
         self.init(owning: k)

@@ -50,7 +50,7 @@ public enum ServerKeyEnvelope {
     /// SignedData, verified against `anchors`, as (eContentType, eContent).
     public static func open(_ der: Data, recipient: Certificate, key: PrivateKey,
                             anchors: [Certificate]) throws -> (OID, Data) {
-        guard let env = DERBridge.decode(der, { p, n in d2i_CMS_ContentInfo(nil, p, n) }) else {
+        guard let env = DERBridge.decode(der, free: { CMS_ContentInfo_free($0) }, { p, n in d2i_CMS_ContentInfo(nil, p, n) }) else {
             throw OpenSSLError("parse CMS")
         }
         defer { CMS_ContentInfo_free(env) }
@@ -58,7 +58,7 @@ public enum ServerKeyEnvelope {
         guard CMS_decrypt(env, key.pkey, recipient.x509, nil, plain.bio, UInt32(CMS_BINARY)) == 1 else {
             throw OpenSSLError("CMS_decrypt")
         }
-        guard let signed = DERBridge.decode(plain.data, { p, n in d2i_CMS_ContentInfo(nil, p, n) }) else {
+        guard let signed = DERBridge.decode(plain.data, free: { CMS_ContentInfo_free($0) }, { p, n in d2i_CMS_ContentInfo(nil, p, n) }) else {
             throw OpenSSLError("parse inner SignedData")
         }
         defer { CMS_ContentInfo_free(signed) }

@@ -86,3 +86,22 @@ final class CSRVectorTests: XCTestCase {
         XCTAssertEqual(Set(ders).count, 1)
     }
 }
+
+final class DecodeLeakTests: XCTestCase {
+    /// Resident memory in bytes (Linux).
+    func residentBytes() -> Int {
+        let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? "0 0"
+        return (Int(statm.split(separator: " ")[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// Found by FuzzBody under ASan: a DER object followed by extra bytes was refused but
+    /// not freed, so any client could leak ~3 KB per request with such a CSR.
+    func testRefusedTrailingBytesLeakNothing() throws {
+        let body = try Data(contentsOf: CSRVectorTests.directory.appendingPathComponent("trailing-garbage.der"))
+        for _ in 0..<1000 { XCTAssertNil(try? CertificateSigningRequest(der: body)) }  // warm up
+        let before = residentBytes()
+        for _ in 0..<40_000 { _ = try? CertificateSigningRequest(der: body) }
+        let grown = residentBytes() - before
+        XCTAssertLessThan(grown, 16 << 20, "grew \(grown >> 20) MiB over 40,000 refused parses")
+    }
+}
