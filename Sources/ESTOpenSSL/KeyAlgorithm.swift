@@ -45,7 +45,6 @@ public enum KeyAlgorithm: Equatable, Sendable, CustomStringConvertible {
         default: return nil
         }
     }
-    public var isEC: Bool { if case .ec = self { return true } else { return false } }
 
     /// The signature digest used when this key signs: SHA-256 for RSA and P-256,
     /// SHA-384 for P-384, SHA-512 for P-521, none for Ed25519 (RFC 8410 §6).

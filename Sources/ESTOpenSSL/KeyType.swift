@@ -30,6 +30,5 @@ public enum KeyType: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    public var isRSA: Bool { rsaBits != nil }
     public var isEC: Bool { curve != nil }
 }

@@ -16,8 +16,6 @@ public struct CAAdministration {
         self.authority = authority
     }
 
-    static let caNameRule = "CA name must be 1-64 characters without commas"
-
     // MARK: - CAs
 
     /// A self-signed root (no `issuer`), or an intermediate signed by CA `issuer` of this store.
@@ -82,7 +80,7 @@ public struct CAAdministration {
     }
 
     private func checkName(_ name: String) throws {
-        guard !name.isEmpty, name.count <= 64, !name.contains(",") else { throw CAError.badRequest(Self.caNameRule) }
+        guard !name.isEmpty, name.count <= 64, !name.contains(",") else { throw CAError.badRequest("CA name must be 1-64 characters without commas") }
         if try store.ca(named: name) != nil { throw CAError.badRequest("a CA named '\(name)' already exists") }
     }
 
