@@ -13,7 +13,10 @@ public enum CertificateSigner {
             X509_free(x)
             throw error
         }
-        return try Certificate(owning: x)
+        // Read back from its DER: the key was copied as bytes, so OpenSSL holds no decoded
+        // key for this X509 until it parses one (path validation and CMS need it).
+        defer { X509_free(x) }
+        return try Certificate(der: try DERBridge.encode("i2d_X509") { i2d_X509(x, $0) })
     }
 
     private static func build(_ x: OpaquePointer, _ t: CertificateTemplate, issuer: Certificate?,
@@ -38,7 +41,7 @@ public enum CertificateSigner {
               ASN1_TIME_set(X509_getm_notAfter(x), time_t(t.notAfter.timeIntervalSince1970)) != nil else {
             throw OpenSSLError("validity")
         }
-        guard X509_set_pubkey(x, t.publicKey.pkey) == 1 else { throw OpenSSLError("X509_set_pubkey") }
+        try setPublicKey(x, t.publicKey)
 
         let issuerX509 = issuer?.x509 ?? x
         var basic = t.isCA ? "critical,CA:TRUE" : "critical,CA:FALSE"
@@ -61,6 +64,38 @@ public enum CertificateSigner {
 
         guard X509_sign(x, issuerKey.pkey, issuerKey.algorithm.signingDigest) > 0 else {
             throw OpenSSLError("sign certificate")
+        }
+    }
+
+    /// Copies the SubjectPublicKeyInfo as the CSR carried it. X509_set_pubkey would have
+    /// OpenSSL 3 encode the key and decode it again, the costliest step of an issuance.
+    private static func setPublicKey(_ x: OpaquePointer, _ key: PublicKey) throws {
+        guard let spki = DER.elements(key.spkiDER)?.first, let parts = DER.elements(spki.content), parts.count == 2,
+              parts[1].tag == 0x03, parts[1].content.first == 0,
+              let algorithm = DERBridge.decode(parts[0].encoded, free: { X509_ALGOR_free($0) },
+                                               { p, n in d2i_X509_ALGOR(nil, p, n) }) else {
+            throw OpenSSLError("SubjectPublicKeyInfo", detail: "malformed")
+        }
+        defer { X509_ALGOR_free(algorithm) }
+        var oid: OpaquePointer? = nil
+        var parameterType: Int32 = 0
+        var parameter: UnsafeRawPointer? = nil
+        X509_ALGOR_get0(&oid, &parameterType, &parameter, algorithm)
+        // X509_PUBKEY_set0_param takes ownership: hand it copies.
+        var parameterCopy: UnsafeMutableRawPointer? = nil
+        switch parameterType {
+        case V_ASN1_UNDEF, V_ASN1_NULL: break
+        case V_ASN1_OBJECT: parameterCopy = UnsafeMutableRawPointer(OBJ_dup(OpaquePointer(parameter)))
+        default: parameterCopy = ASN1_STRING_dup(parameter?.assumingMemoryBound(to: ASN1_STRING.self)).map { UnsafeMutableRawPointer($0) }
+        }
+        let bits = [UInt8](parts[1].content.dropFirst())
+        guard let oidCopy = OBJ_dup(oid), parameterType == V_ASN1_UNDEF || parameterType == V_ASN1_NULL || parameterCopy != nil,
+              let encoded = bits.withUnsafeBytes({ CRYPTO_memdup($0.baseAddress, max(1, $0.count), nil, 0) }) else {
+            throw OpenSSLError("copy SubjectPublicKeyInfo")
+        }
+        guard X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), oidCopy, parameterType, parameterCopy,
+                                     encoded.assumingMemoryBound(to: UInt8.self), Int32(bits.count)) == 1 else {
+            throw OpenSSLError("X509_PUBKEY_set0_param")
         }
     }
 

@@ -2,15 +2,35 @@ internal import COpenSSL
 import Foundation
 
 /// RFC 5280 §6 path validation by OpenSSL against an explicit set of trust anchors.
-public struct ChainVerifier {
-    public var anchors: [Certificate]
-    public var intermediates: [Certificate]
+///
+/// The OpenSSL trust store is built once, in `init`, and shared by every `verify`: a
+/// profile's verifier is made once per store version, not once per request (each build
+/// costs OpenSSL decoder and algorithm look-ups). An X509_STORE may be used by several
+/// threads at once, as OpenSSL's own SSL_CTX does; each `verify` has its own context.
+public final class ChainVerifier: @unchecked Sendable {
+    public let anchors: [Certificate]
+    public let intermediates: [Certificate]
+    private let store: OpaquePointer?
+    /// Borrowed pointers into `intermediates`, which this object keeps alive.
+    private let untrusted: OpaquePointer?
 
     /// Any certificate in `anchors` may end a path, root or not (X509_V_FLAG_PARTIAL_CHAIN):
     /// a profile may trust an intermediate without trusting everything its root signed.
     public init(anchors: [Certificate], intermediates: [Certificate] = []) {
         self.anchors = anchors
         self.intermediates = intermediates
+        store = X509_STORE_new()
+        if let store {
+            for a in anchors { X509_STORE_add_cert(store, a.x509) }
+            _ = OpenSSLError.drainQueue()  // duplicate anchors are harmless
+        }
+        untrusted = estfcgi_sk_X509_new()
+        if let untrusted { for c in intermediates { _ = estfcgi_sk_X509_push(untrusted, c.x509) } }
+    }
+
+    deinit {
+        X509_STORE_free(store)
+        estfcgi_sk_X509_free(untrusted)
     }
 
     public enum Outcome: Equatable {
@@ -20,15 +40,7 @@ public struct ChainVerifier {
 
     public func verify(_ leaf: Certificate, at time: Date = Date()) -> Outcome {
         guard !anchors.isEmpty else { return .untrusted("no trust anchors configured") }
-        guard let store = X509_STORE_new() else { return .untrusted("X509_STORE_new failed") }
-        defer { X509_STORE_free(store) }
-        for a in anchors { X509_STORE_add_cert(store, a.x509) }
-        _ = OpenSSLError.drainQueue()  // duplicate anchors are harmless
-
-        guard let untrusted = estfcgi_sk_X509_new() else { return .untrusted("stack") }
-        defer { estfcgi_sk_X509_free(untrusted) }
-        for c in intermediates { _ = estfcgi_sk_X509_push(untrusted, c.x509) }
-
+        guard let store, let untrusted else { return .untrusted("out of memory building the trust store") }
         guard let ctx = X509_STORE_CTX_new() else { return .untrusted("X509_STORE_CTX_new failed") }
         defer { X509_STORE_CTX_free(ctx) }
         guard X509_STORE_CTX_init(ctx, store, leaf.x509, untrusted) == 1 else {

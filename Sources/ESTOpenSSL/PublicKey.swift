@@ -32,15 +32,13 @@ public final class PublicKey: @unchecked Sendable {
         } else {
             rsaExponent = nil
         }
-        var xp: OpaquePointer? = nil
-        guard X509_PUBKEY_set(&xp, pkey) == 1, let xpub = xp else { throw OpenSSLError("X509_PUBKEY_set") }
-        defer { X509_PUBKEY_free(xpub) }
-        var key: UnsafePointer<UInt8>?
-        var len: Int32 = 0
-        guard X509_PUBKEY_get0_param(nil, &key, &len, nil, xpub) == 1, let k = key else {
-            throw OpenSSLError("X509_PUBKEY_get0_param")
+        // Read from the DER rather than re-encoded by OpenSSL 3, whose encoder and decoder
+        // round trip cost more than the rest of a certificate's parse.
+        guard let spki = DER.elements(spkiDER)?.first, spki.tag == 0x30, let parts = DER.elements(spki.content),
+              parts.count == 2, parts[1].tag == 0x03, let unused = parts[1].content.first, unused == 0 else {
+            throw OpenSSLError("SubjectPublicKeyInfo", detail: "malformed subjectPublicKey")
         }
-        keyIdentifier = Digest.sha1(Data(bytes: k, count: Int(len)))
+        keyIdentifier = Digest.sha1(parts[1].content.dropFirst())
     }
 
     deinit { EVP_PKEY_free(pkey) }
