@@ -48,4 +48,8 @@ public enum CAError: Error, CustomStringConvertible, Equatable, ESTStatusError {
     }
 
     public var description: String { reason }
+
+    /// The refusal of a second re-enrollment with a certificate already replaced (and
+    /// revoked as superseded) by the first.
+    public static let alreadyRenewed = "certificate already renewed"
 }

@@ -1,3 +1,4 @@
+import ESTOpenSSL
 /// What one request did: the response, and what the adapter's log line says about it
 /// (the audit row is already written).
 public struct ESTOutcome: Sendable {
@@ -11,6 +12,8 @@ public struct ESTOutcome: Sendable {
     /// (unrouted, wrong method or media type, no client certificate, public reads) have
     /// only their log line, so that anonymous clients cannot grow the store.
     public var audited = false
+    /// Set when the authority recorded the audit event with the certificate it issued.
+    var recordedWithCertificate = false
     /// Set when writing the audit record failed (e.g. a full disk), for the log line.
     public var auditFailure: String? = nil
 
@@ -26,6 +29,14 @@ public struct ESTOutcome: Sendable {
         line += " reason=\(q(reason))"
         if let auditFailure { line += " audit=\(q("failed: " + auditFailure))" } else if audited { line += " audit=recorded" }
         return line
+    }
+
+    /// The record of a successful issuance, before the authority adds its serial.
+    func issuedEvent(subject: DistinguishedName) -> AuditEvent {
+        var success = self
+        success.response = ESTResponse(status: 200)
+        success.reason = "issued \(subject)"
+        return success.auditEvent
     }
 
     var auditEvent: AuditEvent {

@@ -38,6 +38,12 @@ public final class ESTService {
     /// Requests answered without reaching a policy decision (logged, not audited).
     public private(set) var unaudited = 0
 
+    /// The last client certificate read, by the web server's exact variable: a gateway on
+    /// a kept-alive connection, or a device retrying, sends the same one again, and the
+    /// adapter asks twice per request (before and after the body). One service serves one
+    /// thread, so this needs no lock.
+    private var lastClient: (raw: String, pemPresent: Bool, certificate: Certificate?)?
+
     /// The answer to a request whose body need not be read at all: unrouted, wrong method,
     /// a declared body over the cap, the wrong media type, or no client certificate where
     /// one is needed. The adapter calls this before reading a body, so a client that
@@ -70,10 +76,19 @@ public final class ESTService {
     private func start(_ request: ESTRequest) -> (ESTOutcome, Certificate?) {
         var outcome = ESTOutcome(response: .error(500, "internal error"), operation: "-", profile: nil, client: nil,
                                  reason: "", serial: nil)
+        let (pemPresent, client) = clientCertificate(request)
+        outcome.client = client?.subject.string ?? (pemPresent ? "(unparseable certificate)" : nil)
+        return (outcome, client)
+    }
+
+    /// Whether the web server passed a client certificate, and the certificate if it parses.
+    private func clientCertificate(_ request: ESTRequest) -> (pemPresent: Bool, certificate: Certificate?) {
+        let raw = request.params["SSL_CLIENT_CERT"] ?? ""
+        if let last = lastClient, last.raw == raw { return (last.pemPresent, last.certificate) }
         let pem = request.clientCertificatePEM
         let client = pem.flatMap { try? Certificate(pem: $0) }
-        outcome.client = client?.subject.string ?? (pem == nil ? nil : "(unparseable certificate)")
-        return (outcome, client)
+        lastClient = (raw, pem != nil, client)
+        return (pem != nil, client)
     }
 
     /// The refusal of `error`, audited when the request had reached a policy decision.
@@ -81,8 +96,15 @@ public final class ESTService {
         if let e = error as? ESTStatusError {
             if !e.recordsAudit { outcome.audited = false }
             // Internal details go to the audit log and error log, not to the client.
-            let headers = (e as? ESTError)?.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } ?? []
-            outcome.response = .error(e.httpStatus, e.httpStatus >= 500 ? "internal error" : e.reason, extraHeaders: headers)
+            var headers = (e as? ESTError)?.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } ?? []
+            var shown = e.httpStatus >= 500 ? "internal error" : e.reason
+            if e.httpStatus == 503 {
+                // A busy or full store, or a stopping responder: the request may simply be
+                // repeated (RFC 9110 §15.6.4), which EST clients do on Retry-After.
+                shown = "temporarily unavailable; retry later"
+                if !headers.contains(where: { $0.0 == "Retry-After" }) { headers.append(("Retry-After", "1")) }
+            }
+            outcome.response = .error(e.httpStatus, shown, extraHeaders: headers)
             outcome.reason = e.reason
             if let failed = e as? AnswerFailed { outcome.serial = failed.serial }
         } else {
@@ -97,6 +119,7 @@ public final class ESTService {
             unaudited += 1
             return outcome
         }
+        if outcome.recordedWithCertificate && outcome.response.status == 200 { return outcome }
         do { try authority.audit(outcome.auditEvent) } catch { outcome.auditFailure = "\(error)" }
         return outcome
     }
@@ -121,7 +144,7 @@ public final class ESTService {
             throw ESTError(415, "Content-Type must be application/pkcs10 (got \(got))")
         }
         guard client != nil else {
-            throw ESTError.unauthorized(request.clientCertificatePEM == nil ? "client certificate required" : "client certificate unreadable")
+            throw ESTError.unauthorized(clientCertificate(request).pemPresent ? "client certificate unreadable" : "client certificate required")
         }
         return route
     }
@@ -135,12 +158,14 @@ public final class ESTService {
         case .simpleenroll, .simplereenroll:
             let (csr, client) = try readCSR(request, client: client)
             outcome.audited = true
+            let event = outcome.issuedEvent(subject: csr.subject)
             let cert: Certificate
             if route.operation == .simpleenroll {
-                cert = try authority.enroll(csr: csr, profile: route.label, client: client)
+                cert = try authority.enroll(csr: csr, profile: route.label, client: client, audit: event)
             } else {
-                cert = try authority.reenroll(ReenrollmentRequest(csr: csr, current: client), profile: route.label)
+                cert = try authority.reenroll(ReenrollmentRequest(csr: csr, current: client), profile: route.label, audit: event)
             }
+            outcome.recordedWithCertificate = true
             // RFC 7030 §4.2.3; only the issued certificate, since libest refuses answers
             // over 4 KiB: the chain is what /cacerts is for.
             let response = try answering(cert) {
@@ -160,11 +185,13 @@ public final class ESTService {
             let (csr, client) = try readCSR(request, client: client)
             let keyRequest = try ServerKeyGenRequest(parsing: csr)
             outcome.audited = true
-            let result = try authority.serverKeyGen(keyRequest, profile: route.label, client: client)
+            let result = try authority.serverKeyGen(keyRequest, profile: route.label, client: client,
+                                                    audit: outcome.issuedEvent(subject: csr.subject))
+            outcome.recordedWithCertificate = true
             let response = try answering(result.certificate) { try serverKeyGenResponse(result) }
             return Answer(response: response, serial: result.certificate.serialHex,
-                          reason: "issued \(result.certificate.subject) with a server-generated \(result.keyType.rawValue) key"
-                              + (result.encryptedTo.map { " encrypted to \($0)" } ?? ""))
+                          reason: "issued \(result.certificate.subject)"
+                              + ServerGeneratedKey.auditDetail(keyType: result.keyType, encryptedTo: result.encryptedTo))
         case .fullcmc:
             throw ESTError(501, "full CMC (RFC 7030 §4.3) is not supported")
         }

@@ -6,19 +6,26 @@ import Foundation
 /// (routing, methods, media types, authentication present, §4.4.1 attributes) and hands
 /// over typed requests; the authority decides trust and policy and throws an
 /// `ESTStatusError` when it refuses. `profile` is the §3.2.2 label, nil for the default.
+///
+/// `audit` is the record of a successful issuance as the core sees it (operation,
+/// profile, client, "issued SUBJECT"): the authority records it, with the serial, in the
+/// same transaction as the certificate, so neither exists without the other.
 public protocol EnrollmentAuthority: AnyObject {
     /// §4.1: the certificates /cacerts returns.
     func caCertificates(profile: String?) throws -> [Certificate]
     /// §4.2.1: first enrollment, authenticated by `client` (the TLS client certificate).
-    func enroll(csr: CertificateSigningRequest, profile: String?, client: Certificate) throws -> Certificate
+    func enroll(csr: CertificateSigningRequest, profile: String?, client: Certificate, audit: AuditEvent) throws -> Certificate
     /// §4.2.2: renewal or rekey of `request.current`. Once it has authorised that
     /// certificate, the authority calls `request.checkIdentity()`.
-    func reenroll(_ request: ReenrollmentRequest, profile: String?) throws -> Certificate
-    /// §4.4: a key generated here and a certificate for it.
-    func serverKeyGen(_ request: ServerKeyGenRequest, profile: String?, client: Certificate) throws -> ServerGeneratedKey
+    func reenroll(_ request: ReenrollmentRequest, profile: String?, audit: AuditEvent) throws -> Certificate
+    /// §4.4: a key generated here and a certificate for it; the audit reason gets
+    /// `ServerGeneratedKey.auditDetail`.
+    func serverKeyGen(_ request: ServerKeyGenRequest, profile: String?, client: Certificate,
+                      audit: AuditEvent) throws -> ServerGeneratedKey
     /// §4.5: the DER CsrAttrs the profile asks for, nil when it asks for nothing (204).
     func csrAttributes(profile: String?) throws -> Data?
     /// Records one audit event: every request that reached a policy decision leaves one,
-    /// allowed or refused. A failure is reported in the request's log line.
+    /// allowed or refused. It may join a later transaction, within a bounded delay, so that
+    /// a refusal costs no disk flush of its own. A failure is reported in the log line.
     func audit(_ event: AuditEvent) throws
 }

@@ -85,6 +85,9 @@ public final class Database {
     }
 
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    /// Whether a transaction is open: SQLite ends one by itself after some errors
+    /// (SQLITE_FULL, SQLITE_IOERR), which then fail every statement that follows.
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
     /// Runs `body` in one transaction: all of it commits or none of it does. Writers take
@@ -105,7 +108,27 @@ public final class Database {
             return result
         } catch {
             transactionDepth = 0
-            try? execute("ROLLBACK")
+            if isInTransaction { try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Runs `body` inside the open transaction as a savepoint: when it throws, only its
+    /// own changes are rolled back and the transaction goes on.
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        precondition(transactionDepth > 0, "savepoint outside a transaction")
+        try execute("SAVEPOINT s")
+        transactionDepth += 1
+        defer { transactionDepth -= 1 }
+        do {
+            let result = try body()
+            try execute("RELEASE s")
+            return result
+        } catch {
+            if isInTransaction {
+                try? execute("ROLLBACK TO s")
+                try? execute("RELEASE s")
+            }
             throw error
         }
     }

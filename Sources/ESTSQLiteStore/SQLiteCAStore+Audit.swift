@@ -5,13 +5,22 @@ import Foundation
 
 extension SQLiteCAStore {
     public func recordAudit(_ e: AuditEvent, now: Date) throws {
-        try read {
-            try db.execute("""
-                INSERT INTO audit (time, operation, profile, client, status, outcome, reason, serial)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, [Timestamp.string(now), e.operation, e.profile, e.client, e.status.map(Int64.init), e.outcome.rawValue,
-                      e.reason, e.serial])
-        }
+        try read { try Self.insertAudit(db, e, now: now) }
+    }
+
+    /// With the process's writer, joins its next transaction (at most its delay later, and
+    /// at the latest when it closes): a refused request costs no fsync of its own.
+    public func queueAudit(_ e: AuditEvent, now: Date) throws {
+        guard let commits else { return try recordAudit(e, now: now) }
+        commits.enqueue { db in try Self.insertAudit(db, e, now: now) }
+    }
+
+    static func insertAudit(_ db: Database, _ e: AuditEvent, now: Date) throws {
+        try db.execute("""
+            INSERT INTO audit (time, operation, profile, client, status, outcome, reason, serial)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, [Timestamp.string(now), e.operation, e.profile, e.client, e.status.map(Int64.init), e.outcome.rawValue,
+                  e.reason, e.serial])
     }
 
     public func auditRecords(limit: Int) throws -> [AuditRecord] {

@@ -10,15 +10,15 @@ extension SQLiteCAStore {
         """
     static let certFrom = "certificates x JOIN cas c ON c.id = x.issuer_ca_id LEFT JOIN certificates r ON r.id = x.replaces_id"
 
-    func issuedRecord(_ r: Row) throws -> IssuedCertificate {
+    static func issuedRecord(_ r: Row) throws -> IssuedCertificate {
         let serial = try r.requiredString("serial")
         guard let status = CertificateStatus(rawValue: try r.requiredString("status")), status != .expired else {
-            throw Self.unreadable("certificate \(serial)", "status \(r["status"])")
+            throw unreadable("certificate \(serial)", "status \(r["status"])")
         }
         var reason: RevocationReason? = nil
         if let text = r.string("revocation_reason") {
             guard let parsed = RevocationReason(rawValue: text) else {
-                throw Self.unreadable("certificate \(serial)", "revocation reason '\(text)'")
+                throw unreadable("certificate \(serial)", "revocation reason '\(text)'")
             }
             reason = parsed
         }
@@ -31,7 +31,11 @@ extension SQLiteCAStore {
     }
 
     private func certificates(where condition: String, _ params: [any SQLBindable]) throws -> [IssuedCertificate] {
-        try db.query("SELECT \(Self.certColumns) FROM \(Self.certFrom) WHERE \(condition)", params).map(issuedRecord)
+        try Self.certificates(db, where: condition, params)
+    }
+
+    static func certificates(_ db: Database, where condition: String, _ params: [any SQLBindable]) throws -> [IssuedCertificate] {
+        try db.query("SELECT \(certColumns) FROM \(certFrom) WHERE \(condition)", params).map(issuedRecord)
     }
 
     public func issuedCertificate(fingerprint: String) throws -> IssuedCertificate? {
@@ -69,57 +73,94 @@ extension SQLiteCAStore {
     }
 
     public func recordIssued(_ c: NewCertificate, replacing: IssuedCertificate?, revokeReplaced: Bool,
-                             bootstrapLimit: Int?, now: Date) throws -> IssuedCertificate {
+                             bootstrapLimit: Int?, audit: AuditEvent?, now: Date) throws -> IssuedCertificate {
         let stamp = Timestamp.string(now)
-        do {
-            return try db.transaction {
-                if let limit = bootstrapLimit, let requester = c.requesterKey {
-                    // Counted under the write lock, so two requests at once cannot both pass.
-                    let used = try db.scalar("SELECT count(*) FROM certificates WHERE requester_key = ? AND profile IS ?",
-                                             [requester, c.profile])
-                    if case .integer(let n) = used, n >= limit {
-                        throw CAError.forbidden("bootstrap certificate already used \(n) times (this profile allows \(limit))")
-                    }
+        // Every check that another request could invalidate runs here, under the write lock:
+        // two requests at once cannot both pass it.
+        return try commit { db in
+            if let limit = bootstrapLimit, let requester = c.requesterKey {
+                let used = try db.scalar("SELECT count(*) FROM certificates WHERE requester_key = ? AND profile IS ?",
+                                         [requester, c.profile])
+                if case .integer(let n) = used, n >= limit {
+                    throw CAError.forbidden("bootstrap certificate already used \(n) times (this profile allows \(limit))")
                 }
+            }
+            if let old = replacing {
+                // Revoked since the request was authorised: by an operator, or replaced by a
+                // re-enrollment that committed first (RFC 7030 §4.2.2 replaces a certificate once
+                // when the profile revokes on re-enrollment).
+                let now = try db.query("SELECT status, revocation_reason FROM certificates WHERE id = ?", [old.id]).first
+                if now?.string("status") != CertificateStatus.valid.rawValue {
+                    throw CAError.forbidden(now?.string("revocation_reason") == RevocationReason.superseded.rawValue
+                                            ? CAError.alreadyRenewed : "client certificate is revoked")
+                }
+            }
+            do {
                 try db.execute("""
                     INSERT INTO certificates (serial, issuer_ca_id, profile, subject, sans, not_before, not_after,
                         fingerprint, der, replaces_id, requester, issued_at, ski, requester_key)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [c.serial, c.issuerID, c.profile, c.subject, c.sans, c.notBefore, c.notAfter, c.fingerprint,
                           c.der, replacing?.id, c.requester, stamp, c.keyIdentifier, c.requesterKey])
-                let id = db.lastInsertRowID
-                if let old = replacing, revokeReplaced {
-                    try db.execute("""
-                        UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = 'superseded'
-                        WHERE id = ? AND status = 'valid'
-                        """, [stamp, old.id])
-                }
-                guard let record = try certificates(where: "x.id = ?", [id]).first else {
-                    throw CAError.internalFailure("recorded certificate vanished")
-                }
-                return record
+            } catch let e as SQLiteError where e.isUniqueViolation && e.message.contains("certificates.serial") {
+                // Only UNIQUE (issuer_ca_id, serial) is a collision worth a retry.
+                throw SerialCollision()
             }
-        } catch let e as SQLiteError where e.isUniqueViolation && e.message.contains("certificates.serial") {
-            // Only UNIQUE (issuer_ca_id, serial) is a collision worth a retry.
-            throw SerialCollision()
-        } catch let e as SQLiteError {
-            throw Self.failure(e)
+            let id = db.lastInsertRowID
+            if let old = replacing, revokeReplaced {
+                try db.execute("""
+                    UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = 'superseded'
+                    WHERE id = ? AND status = 'valid'
+                    """, [stamp, old.id])
+                guard db.changes == 1 else { throw CAError.forbidden(CAError.alreadyRenewed) }
+            }
+            if var event = audit {
+                event.serial = c.serial
+                try Self.insertAudit(db, event, now: now)
+            }
+            guard let record = try Self.certificates(db, where: "x.id = ?", [id]).first else {
+                throw CAError.internalFailure("recorded certificate vanished")
+            }
+            return record
         }
     }
 
     public func revoke(_ certificate: IssuedCertificate, reason: RevocationReason, audit: AuditEvent,
-                       now: Date) throws -> IssuedCertificate {
+                       now: Date) throws -> [IssuedCertificate] {
         try write {
+            let stamp = Timestamp.string(now)
             try db.execute("""
                 UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = ?
                 WHERE id = ? AND status = 'valid'
-                """, [Timestamp.string(now), reason.rawValue, certificate.id])
-            guard db.changes == 1 else { throw CAError.badRequest("certificate \(certificate.serial) is already revoked") }
-            try recordAudit(audit, now: now)
-            guard let record = try certificates(where: "x.id = ?", [certificate.id]).first else {
-                throw CAError.internalFailure("revoked certificate vanished")
+                """, [stamp, reason.rawValue, certificate.id])
+            let revokedIt = db.changes == 1
+            // Its successors were obtained by authenticating with it (RFC 7030 §4.2.2): they go
+            // with it, so a revocation racing a re-enrollment never leaves the new one valid.
+            let successors = try db.query("""
+                WITH RECURSIVE line(id) AS (
+                    SELECT id FROM certificates WHERE replaces_id = ?
+                    UNION SELECT c.id FROM certificates c JOIN line ON c.replaces_id = line.id
+                )
+                SELECT id FROM line
+                """, [certificate.id]).compactMap { $0.int("id") }
+            var changed: [Int64] = revokedIt ? [certificate.id] : []
+            for id in successors {
+                try db.execute("""
+                    UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = ?
+                    WHERE id = ? AND status = 'valid'
+                    """, [stamp, reason.rawValue, id])
+                if db.changes == 1 { changed.append(id) }
             }
-            return record
+            guard !changed.isEmpty else { throw CAError.badRequest("certificate \(certificate.serial) is already revoked") }
+            var event = audit
+            if changed.count > 1 { event.reason += " (with \(changed.count - (revokedIt ? 1 : 0)) successor(s))" }
+            try recordAudit(event, now: now)
+            return try changed.map { id in
+                guard let record = try certificates(where: "x.id = ?", [id]).first else {
+                    throw CAError.internalFailure("revoked certificate vanished")
+                }
+                return record
+            }
         }
     }
 }

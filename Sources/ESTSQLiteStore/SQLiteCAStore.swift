@@ -2,13 +2,17 @@ import ESTCA
 import ESTSQLite
 import Foundation
 
-/// The CA store in one SQLite file. One instance per thread (one connection each);
-/// several processes may open the same file.
+/// The CA store in one SQLite file. One instance per thread (one connection each, for
+/// reads); several processes may open the same file. The instances of one process share
+/// a `CommitQueue` for the writes of the request path (issuance and audit).
 public final class SQLiteCAStore: CAStore {
     let db: Database
+    /// The process's writer; nil (the CLI) writes on `db` directly.
+    let commits: CommitQueue?
 
     /// Opens the store; with `create` the file and schema are made when missing.
-    public init(path: String, create: Bool = false) throws {
+    public init(path: String, create: Bool = false, commits: CommitQueue? = nil) throws {
+        self.commits = commits
         if !create, !FileManager.default.fileExists(atPath: path) {
             throw CAError.notFound("no store at \(path) (run `estfcgi init --db \(path)` first)")
         }
@@ -36,6 +40,19 @@ public final class SQLiteCAStore: CAStore {
         catch let e as SQLiteError { throw Self.failure(e) }
     }
 
+    /// Runs `body` in a transaction of the process's writer (group commit) when there is
+    /// one, else in a transaction of its own; returns after it committed.
+    func commit<T>(_ body: @escaping (Database) throws -> T) throws -> T {
+        do {
+            if let commits { return try commits.perform(body) }
+            return try db.transaction { try body(db) }
+        } catch let e as SQLiteError {
+            throw Self.failure(e)
+        } catch is CommitQueue.Closed {
+            throw CAError.unavailable("the responder is stopping; try again")
+        }
+    }
+
     /// Runs reads (or one autocommit statement), mapping SQLite failures to CAError.
     func read<T>(_ body: () throws -> T) throws -> T {
         do { return try body() }
@@ -44,8 +61,31 @@ public final class SQLiteCAStore: CAStore {
 
     /// A full disk is the operator's to fix and the client's to retry: say so (503),
     /// rather than a bare internal error.
+    /// Likewise a store locked by another process for longer than the busy timeout.
     static func failure(_ e: SQLiteError) -> CAError {
-        e.isFull ? .unavailable("the CA store is full (\(e.message)); try again later") : .internalFailure(e.description)
+        if e.isFull { return .unavailable("the CA store is full (\(e.message)); try again later") }
+        if e.isBusy { return .unavailable("the CA store is busy (\(e.message)); try again later") }
+        return .internalFailure(e.description)
+    }
+
+    public func materialVersion() throws -> Int64 {
+        try read {
+            guard case .integer(let v) = try db.scalar("SELECT value FROM material_version WHERE id = 1") else {
+                throw Self.unreadable("material version", "no row")
+            }
+            return v
+        }
+    }
+
+    /// `PRAGMA quick_check`: nil when the file is sound, else what SQLite found.
+    public func quickCheck() throws -> String? {
+        try read {
+            let lines = try db.query("PRAGMA quick_check").map { row -> String in
+                if case .text(let line)? = row.values.first { return line }
+                return "\(row.values)"
+            }
+            return lines == ["ok"] ? nil : lines.prefix(5).joined(separator: "; ")
+        }
     }
 
     /// A stored row that the model refuses (a value this version cannot read).

@@ -140,7 +140,27 @@ enum Schema {
             "CREATE INDEX bootstrap_denials_serial ON bootstrap_denials (serial)",
             "CREATE INDEX bootstrap_denials_fingerprint ON bootstrap_denials (fingerprint)",
         ],
+        // 5: a version of what responders cache (CAs, profiles and their trust and cacerts
+        // rows), bumped by triggers in the very transaction of any change, by any process;
+        // and the successors of a certificate, found without a scan.
+        [
+            "CREATE INDEX certificates_replaces ON certificates (replaces_id)",
+            "CREATE TABLE material_version (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL)",
+            "INSERT INTO material_version (id, value) VALUES (1, 1)",
+        ] + Schema.versionTriggers(on: ["cas", "profiles", "profile_trust", "profile_cacerts"]),
     ])
+
+    /// AFTER INSERT, UPDATE and DELETE triggers bumping `material_version` on each table.
+    static func versionTriggers(on tables: [String]) -> [String] {
+        tables.flatMap { table in
+            ["INSERT", "UPDATE", "DELETE"].map { event in
+                """
+                CREATE TRIGGER \(table)_\(event.lowercased())_version AFTER \(event) ON \(table)
+                BEGIN UPDATE material_version SET value = value + 1; END
+                """
+            }
+        }
+    }
 
     /// Copies the comma-separated CA names of `profiles.column` into `table`, keeping
     /// their order (CA names cannot contain commas).

@@ -23,16 +23,14 @@ struct Cert: ParsableCommand {
             catch let e as CAError { throw e }
             catch { throw CAError.badRequest("malformed CSR: \(error)") }
             let p = try ca.requireProfile(selector.label)
-            // The certificate is recorded either way; a failed audit write is said, not hidden.
-            func audit(_ event: AuditEvent) {
-                do { try ca.audit(event) } catch { warn("audit record not written: \(error)") }
-            }
             do {
-                let (cert, record) = try ca.issue(csr: request, profile: p, requester: "admin")
-                audit(.admin("cert-issue", profile: p.label, reason: "issued \(cert.subject)", serial: record.serial))
+                // Recorded with its audit row in one transaction.
+                let (cert, _) = try ca.issue(csr: request, profile: p, requester: "admin",
+                                             audit: .admin("cert-issue", profile: p.label, reason: "issued \(request.subject)"))
                 print(cert.pem, terminator: "")
             } catch let e as CAError {
-                audit(.admin("cert-issue", profile: p.label, outcome: .refused, reason: e.reason))
+                do { try ca.audit(.admin("cert-issue", profile: p.label, outcome: .refused, reason: e.reason)) }
+                catch { warn("audit record not written: \(error)") }
                 throw e
             }
         }
@@ -94,8 +92,18 @@ struct Cert: ParsableCommand {
             guard let r = RevocationReason(rawValue: reason) else {
                 throw CAError.badRequest("--reason must be one of \(RevocationReason.allCases.map(\.rawValue).joined(separator: ","))")
             }
-            let c = try store.administration().revoke(serial: serial, reason: r)
-            if output.json { try printJSON(certJSON(c, pem: false)) } else { print("revoked \(c.serial) (\(r.rawValue))") }
+            // The certificate, then any successor re-enrolled from it (revoked with it).
+            let revoked = try store.administration().revoke(serial: serial, reason: r)
+            let asked = Serial.normalize(serial)
+            let successors = revoked.filter { $0.serial != asked }
+            if output.json {
+                var j = certJSON(revoked.first { $0.serial == asked } ?? revoked[0], pem: false)
+                if !successors.isEmpty { j["successors_revoked"] = successors.map(\.serial) }
+                try printJSON(j)
+                return
+            }
+            if successors.count == revoked.count { print("\(asked ?? serial) was already revoked") }
+            for c in revoked { print("revoked \(c.serial) (\(r.rawValue))" + (c.serial == asked ? "" : ", a successor of \(asked ?? serial)")) }
         }
     }
 }

@@ -38,6 +38,9 @@ struct Serve: ParsableCommand {
         // Fail at start, not on the first request, when the store or passphrase is wrong;
         // keys under older protection are re-encrypted on the way.
         let probe = try SQLiteCAStore(path: path)
+        if let damage = try probe.quickCheck() {
+            throw CAError.internalFailure("store \(path) is damaged (PRAGMA quick_check: \(damage)); restore it from a backup")
+        }
         for ca in try probe.allCAs() where ca.hasKey { _ = try keyring.signingKey(for: ca) }
         for name in try CAAdministration(CertificateAuthority(store: probe, keyring: keyring)).upgradeKeyProtection() {
             warn("CA '\(name)': key re-encrypted (\(PrivateKey.keyProtection))")
@@ -55,9 +58,18 @@ struct Serve: ParsableCommand {
         options.logToWebServer = logToWebServer
         options.readTimeoutSeconds = readTimeout
         options.drainSeconds = drainSeconds
+        // One writer and one parsed copy of the CAs and profiles for the whole process; a
+        // read connection per worker.
+        let pool = try SQLiteStorePool(path: path)
+        let materials = CAMaterialCache()
         let server = FastCGIServer(listenFD: fd, options: options) {
-            ESTService(authority: CertificateAuthority(store: try SQLiteCAStore(path: path), keyring: keyring,
-                                                       keyGenerations: keyGenerations))
+            ESTService(authority: CertificateAuthority(store: try pool.makeStore(), keyring: keyring,
+                                                       keyGenerations: keyGenerations, materials: materials))
+        }
+        defer {
+            // After the drain: the audit rows still queued are committed before exit.
+            let lost = pool.close()
+            if lost > 0 { warn("\(lost) audit record(s) could not be written") }
         }
         try server.run()
     }

@@ -42,7 +42,7 @@ final class Fixture {
 
     /// A bootstrap certificate from the factory CA, recorded under profile "factory".
     func bootstrap(_ cn: String = "boot") throws -> Certificate {
-        try ca.issue(csr: try csr(cn).0, profile: try ca.requireProfile("factory"), requester: "test").0
+        try ca.issue(csr: try csr(cn).0, profile: try ca.requireProfile("factory"), requester: "test", audit: nil).0
     }
 }
 
@@ -52,7 +52,7 @@ final class IssuancePolicyTests: XCTestCase {
         let (csr, _) = try f.csr("wants-ca", extensions: [("basicConstraints", "critical,CA:TRUE"),
                                                           ("keyUsage", "critical,keyCertSign,cRLSign"),
                                                           ("subjectAltName", "DNS:a.example")])
-        let (cert, record) = try f.ca.issue(csr: csr, profile: try f.ca.requireProfile(nil), requester: "t")
+        let (cert, record) = try f.ca.issue(csr: csr, profile: try f.ca.requireProfile(nil), requester: "t", audit: nil)
         XCTAssertFalse(cert.isCA)
         XCTAssertFalse(cert.keyUsage?.contains(.keyCertSign) ?? true)
         XCTAssertEqual(cert.subjectAltNameDER, csr.subjectAltNameDER)
@@ -63,7 +63,7 @@ final class IssuancePolicyTests: XCTestCase {
 
     func testNotAfterIsCappedByTheIssuer() throws {
         let f = try Fixture()
-        let cert = try f.ca.issue(csr: try f.csr("long").0, profile: try f.ca.requireProfile(nil), requester: "t").0
+        let cert = try f.ca.issue(csr: try f.csr("long").0, profile: try f.ca.requireProfile(nil), requester: "t", audit: nil).0
         let issuer = try XCTUnwrap(f.store.ca(named: "issuing")).certificate
         XCTAssertEqual(cert.notAfter, issuer.notAfter, "365-day profile under a 50-day CA")
     }
@@ -93,7 +93,7 @@ final class IssuancePolicyTests: XCTestCase {
         let (csr, _) = try f.csr("bulk")
         let profile = try f.ca.requireProfile(nil)
         var serials = Set<String>()
-        for _ in 0..<1000 { serials.insert(try f.ca.issue(csr: csr, profile: profile, requester: "t").1.serial) }
+        for _ in 0..<1000 { serials.insert(try f.ca.issue(csr: csr, profile: profile, requester: "t", audit: nil).1.serial) }
         XCTAssertEqual(serials.count, 1000)
         XCTAssertEqual(try f.issuedCount(), 1000)
     }
@@ -149,7 +149,7 @@ final class EnrollmentTests: XCTestCase {
             ("another subjectAltName (§4.2.2)", inWindow, otherSAN, { dev }, nil,
              .refused("re-enrollment CSR subjectAltName differs from the current certificate (RFC 7030 §4.2.2)")),
             ("a rekey inside the window", inWindow, rekey, { dev }, nil, .issued),
-            ("the superseded certificate again", inWindow, rekey, { dev }, nil, .refused("client certificate is revoked")),
+            ("the superseded certificate again", inWindow, rekey, { dev }, nil, .refused("certificate already renewed")),
             ("an expired certificate", dev.notAfter + .days(31), rekey, { try XCTUnwrap(renewed) }, nil,
              .refused("client certificate is expired or not yet valid")),
             ("under another profile", inWindow, rekey, { try XCTUnwrap(renewed) }, "factory",
@@ -216,7 +216,7 @@ final class ServerKeyGenTests: XCTestCase {
         // An EC client that holds its key, and a profile that always encrypts.
         let clientKey = try PrivateKey.generate(.ecP256)
         let client = try f.ca.issue(csr: try CSRBuilder.make(subject: try DistinguishedName(parsing: "CN=client"), key: clientKey),
-                                    profile: try f.ca.requireProfile("factory"), requester: "t").0
+                                    profile: try f.ca.requireProfile("factory"), requester: "t", audit: nil).0
         p.serverKeygenEncrypt = true
         try f.admin.saveProfile(p, replace: true)
         let sealed = try f.ca.serverKeyGen(ServerKeyGenRequest(template: template, encryptTo: nil), profile: nil, client: client)
@@ -243,7 +243,7 @@ final class ServerKeyGenTests: XCTestCase {
         // with real CSRs. Here: an Ed25519 client cannot be encrypted to, and nothing is issued.
         let edKey = try PrivateKey.generate(.ed25519)
         let edClient = try f.ca.issue(csr: try CSRBuilder.make(subject: try DistinguishedName(parsing: "CN=ed"), key: edKey),
-                                      profile: try f.ca.requireProfile("factory"), requester: "t").0
+                                      profile: try f.ca.requireProfile("factory"), requester: "t", audit: nil).0
         p.serverKeygenEncrypt = true
         try f.admin.saveProfile(p, replace: true)
         let template = try CSRBuilder.make(subject: try DistinguishedName(parsing: "CN=x"), key: key)

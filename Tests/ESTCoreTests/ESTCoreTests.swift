@@ -31,29 +31,41 @@ final class FakeAuthority: EnrollmentAuthority {
             issuer: caCert, issuerKey: caKey)
     }
 
-    func enroll(csr: CertificateSigningRequest, profile: String?, client: Certificate) throws -> Certificate {
+    /// What the real authority commits with each certificate: the core's event and the serial.
+    var issuedAudits: [AuditEvent] = []
+
+    func enroll(csr: CertificateSigningRequest, profile: String?, client: Certificate, audit: AuditEvent) throws -> Certificate {
         _ = try caCertificates(profile: profile)  // unknown profile -> notFound, like the real one
         if let refuse { throw refuse }
         enrolled.append((profile, client.subject.string))
-        return try sign(csr)
+        let cert = try sign(csr)
+        var event = audit
+        event.serial = cert.serialHex
+        issuedAudits.append(event)
+        return cert
     }
 
-    func reenroll(_ request: ReenrollmentRequest, profile: String?) throws -> Certificate {
+    func reenroll(_ request: ReenrollmentRequest, profile: String?, audit: AuditEvent) throws -> Certificate {
         try request.checkIdentity()
-        return try enroll(csr: request.csr, profile: profile, client: request.current)
+        return try enroll(csr: request.csr, profile: profile, client: request.current, audit: audit)
     }
 
     var csrAttrs: Data? = nil
     func csrAttributes(profile: String?) throws -> Data? { csrAttrs }
 
     var keyRequests: [ServerKeyGenRequest] = []
-    func serverKeyGen(_ request: ServerKeyGenRequest, profile: String?, client: Certificate) throws -> ServerGeneratedKey {
+    func serverKeyGen(_ request: ServerKeyGenRequest, profile: String?, client: Certificate,
+                      audit: AuditEvent) throws -> ServerGeneratedKey {
         keyRequests.append(request)
         let key = try PrivateKey.generate(.ecP256)
         let cert = try CertificateSigner.sign(CertificateTemplate(
             subject: request.template.subject, publicKey: try key.publicKey, serial: try CertificateTemplate.randomSerial(),
             notBefore: Date(), notAfter: Date() + 3600, isCA: false, keyUsage: [.digitalSignature]),
             issuer: caCert, issuerKey: caKey)
+        var event = audit
+        event.reason += ServerGeneratedKey.auditDetail(keyType: .ecP256, encryptedTo: nil)
+        event.serial = cert.serialHex
+        issuedAudits.append(event)
         return ServerGeneratedKey(key: .pkcs8(try key.pkcs8DER()), certificate: cert, keyType: .ecP256)
     }
 
@@ -226,6 +238,27 @@ final class ServiceTests: XCTestCase {
             if expected == 500 { XCTAssertEqual(body, "internal error\n") } else { XCTAssertEqual(body, error.reason + "\n") }
             XCTAssertEqual(fake.audits.last?.reason, error.reason, "the audit keeps the real reason")
         }
+    }
+
+    /// A busy or full store is the client's to retry: 503 with Retry-After, no internals.
+    func testUnavailableStoreIsRetryable() {
+        fake.refuse = AuthorityError(httpStatus: 503, reason: "the CA store is busy (database is locked)")
+        let out = service.handle(request("POST", "/.well-known/est/simpleenroll", body: csrDER))
+        XCTAssertEqual(out.response.status, 503)
+        XCTAssertEqual(out.response.header("Retry-After"), "1")
+        XCTAssertEqual(String(decoding: out.response.body, as: UTF8.self), "temporarily unavailable; retry later\n")
+        XCTAssertEqual(fake.audits.last?.reason, "the CA store is busy (database is locked)")
+    }
+
+    /// What the core hands the authority to commit with the certificate, and that it does
+    /// not write a second record of the same issuance.
+    func testIssuanceAuditTravelsWithTheCertificate() throws {
+        let out = service.handle(request("POST", "/.well-known/est/iot/simpleenroll", body: csrDER))
+        XCTAssertEqual(out.response.status, 200)
+        XCTAssertEqual(fake.issuedAudits, [AuditEvent(operation: "simpleenroll", profile: "iot", client: "CN=device", status: 200,
+                                                      outcome: .ok, reason: "issued CN=new", serial: out.serial)])
+        XCTAssertEqual(fake.audits, [], "recorded once, by the authority")
+        XCTAssertTrue(out.logLine.hasSuffix("audit=recorded"), out.logLine)
     }
 
     func testCSRAttrsAnswers204WhenEmptyAnd200WithBase64() throws {

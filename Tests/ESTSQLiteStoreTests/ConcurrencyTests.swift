@@ -54,7 +54,7 @@ final class ConcurrencyTests: XCTestCase {
             try admin.saveProfile(def, replace: false)
             let key = try PrivateKey.generate(.ecP256)
             let csr = try CSRBuilder.make(subject: try DistinguishedName(parsing: "CN=boot"), key: key)
-            bootstrapPEM = try ca.issue(csr: csr, profile: try ca.requireProfile("factory"), requester: "test").0.pem
+            bootstrapPEM = try ca.issue(csr: csr, profile: try ca.requireProfile("factory"), requester: "test", audit: nil).0.pem
         }
 
         let workers = 4

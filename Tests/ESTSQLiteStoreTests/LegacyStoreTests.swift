@@ -30,7 +30,7 @@ final class LegacyStoreTests: XCTestCase {
     func fixtureFile(_ name: String) throws -> Data { try Data(contentsOf: Self.fixture.appendingPathComponent(name)) }
 
     func testEveryRowSurvivesTheMigration() throws {
-        XCTAssertEqual(try store.schemaVersion, 4)
+        XCTAssertEqual(try store.schemaVersion, 5)
         XCTAssertEqual(try store.allCAs().count, 7)
         XCTAssertEqual(try store.allCAs().filter(\.hasKey).map(\.name), ["root", "issuing", "rsaroot", "vendor"])
         XCTAssertEqual(try store.allCAs().filter { !$0.chain.isEmpty }.map(\.name), ["issuing", "partner", "side"])
@@ -87,15 +87,20 @@ final class LegacyStoreTests: XCTestCase {
         let csr = try CSRBuilder.make(subject: device.subject, key: try PrivateKey.generate(.ecP256),
                                       extensions: [("subjectAltName", "DNS:device-42.example")])
         XCTAssertEqual(csr.subjectAltNameDER, device.subjectAltNameDER)
-        let renewed = try authority.reenroll(ReenrollmentRequest(csr: csr, current: device), profile: "device")
+        let event = AuditEvent(operation: "simplereenroll", profile: "device", client: device.subject.string, status: 200,
+                               outcome: .ok, reason: "issued \(csr.subject)")
+        let renewed = try authority.reenroll(ReenrollmentRequest(csr: csr, current: device), profile: "device", audit: event)
         let record = try XCTUnwrap(store.issuedCertificate(fingerprint: renewed.fingerprint.hexString))
         XCTAssertEqual(record.replacesSerial, "6b18e7fb30be98a9b658eec35feea50")
         XCTAssertEqual(record.profile, "device")
         XCTAssertEqual(try store.issuedCertificates(matching: CertificateFilter(), now: Date()).count, 18)
+        var recorded = event
+        recorded.serial = renewed.serialHex
+        XCTAssertEqual(try store.auditRecords(limit: 1).last?.event, recorded, "the audit row commits with the certificate")
 
         let rotor = try Certificate(pem: String(decoding: try fixtureFile("certs/rotor-08.pem"), as: UTF8.self))
-        XCTAssertThrowsError(try authority.reenroll(ReenrollmentRequest(csr: csr, current: rotor), profile: "rotate")) {
-            XCTAssertEqual($0 as? CAError, .forbidden("client certificate is revoked"))
+        XCTAssertThrowsError(try authority.reenroll(ReenrollmentRequest(csr: csr, current: rotor), profile: "rotate", audit: event)) {
+            XCTAssertEqual($0 as? CAError, .forbidden("certificate already renewed"), "rotor-08 was superseded by rotor-09")
         }
     }
 }

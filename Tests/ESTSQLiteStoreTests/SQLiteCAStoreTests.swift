@@ -33,10 +33,10 @@ final class SQLiteCAStoreTests: XCTestCase {
         let serial = try CertificateTemplate.randomSerial()
         let first = try leaf(serial: serial)
         _ = try store.recordIssued(NewCertificate(first, issuer: issuer, profile: nil, requester: nil), replacing: nil,
-                                   revokeReplaced: false, bootstrapLimit: nil, now: Date())
+                                   revokeReplaced: false, bootstrapLimit: nil, audit: nil, now: Date())
         // Same serial, another certificate: retry with a fresh serial.
         XCTAssertThrowsError(try store.recordIssued(NewCertificate(try leaf(serial: serial), issuer: issuer, profile: nil, requester: nil),
-                                                    replacing: nil, revokeReplaced: false, bootstrapLimit: nil, now: Date())) {
+                                                    replacing: nil, revokeReplaced: false, bootstrapLimit: nil, audit: nil, now: Date())) {
             XCTAssertTrue($0 is SerialCollision, "\($0)")
         }
         // Any other constraint (here: an issuer that is not in the store) is a failure to
@@ -45,7 +45,7 @@ final class SQLiteCAStoreTests: XCTestCase {
                                     encryptedKeyPEM: nil, status: .active, createdAt: "")
         XCTAssertThrowsError(try store.recordIssued(NewCertificate(try leaf(serial: try CertificateTemplate.randomSerial()),
                                                                    issuer: stranger, profile: nil, requester: nil),
-                                                    replacing: nil, revokeReplaced: false, bootstrapLimit: nil, now: Date())) {
+                                                    replacing: nil, revokeReplaced: false, bootstrapLimit: nil, audit: nil, now: Date())) {
             guard case .internalFailure(let why) = $0 as? CAError else { return XCTFail("\($0)") }
             XCTAssertTrue(why.contains("FOREIGN KEY"), why)
         }
@@ -55,12 +55,13 @@ final class SQLiteCAStoreTests: XCTestCase {
         let then = Date(timeIntervalSince1970: 2_000_000_000)  // 2033-05-18T03:33:20Z
         let record = try store.recordIssued(NewCertificate(try leaf(serial: try CertificateTemplate.randomSerial()), issuer: issuer,
                                                            profile: nil, requester: nil),
-                                            replacing: nil, revokeReplaced: false, bootstrapLimit: nil, now: then)
+                                            replacing: nil, revokeReplaced: false, bootstrapLimit: nil, audit: nil, now: then)
         XCTAssertEqual(record.issuedAt, "2033-05-18T03:33:20Z")
         try store.recordAudit(.admin("test"), now: then)
         XCTAssertEqual(try store.auditRecords(limit: 1).first?.time, "2033-05-18T03:33:20Z")
         let revoked = try store.revoke(record, reason: .keyCompromise, audit: .admin("revoke"), now: then + 60)
-        XCTAssertEqual(revoked.revokedAt, "2033-05-18T03:34:20Z")
+        XCTAssertEqual(revoked.count, 1)
+        XCTAssertEqual(revoked.first?.revokedAt, "2033-05-18T03:34:20Z")
         XCTAssertThrowsError(try store.revoke(record, reason: .keyCompromise, audit: .admin("revoke"), now: then)) {
             XCTAssertEqual($0 as? CAError, .badRequest("certificate \(record.serial) is already revoked"))
         }

@@ -158,9 +158,10 @@ public struct CAAdministration {
 
     // MARK: - Certificates
 
-    /// Revokes by serial (hex in any form). Refuses ambiguity and double revocation.
+    /// Revokes by serial (hex in any form), with every valid successor re-enrolled from it;
+    /// returns what it revoked. Refuses ambiguity and double revocation.
     @discardableResult
-    public func revoke(serial input: String, reason: RevocationReason) throws -> IssuedCertificate {
+    public func revoke(serial input: String, reason: RevocationReason) throws -> [IssuedCertificate] {
         guard let serial = Serial.normalize(input) else { throw CAError.badRequest("'\(input)' is not a hex serial") }
         let matches = try store.issuedCertificates(serial: serial)
         guard let cert = matches.first else { throw CAError.notFound("no certificate with serial \(serial)") }

@@ -9,25 +9,35 @@ public final class CertificateAuthority {
     let keyring: CAKeyring
     /// Shared by every authority of a process (one per worker), like the keyring.
     let keyGenerations: KeyGenerationGate
+    /// The parsed CAs and profiles, shared by the process's authorities like the keyring.
+    let materials: CAMaterialCache
     let now: () -> Date
 
     public init(store: any CAStore, keyring: CAKeyring, keyGenerations: KeyGenerationGate = KeyGenerationGate(),
-                now: @escaping () -> Date = Date.init) {
+                materials: CAMaterialCache = CAMaterialCache(), now: @escaping () -> Date = Date.init) {
         self.store = store
         self.keyring = keyring
         self.keyGenerations = keyGenerations
+        self.materials = materials
         self.now = now
     }
 
+    /// The CAs and profiles as the store holds them now.
+    func material() throws -> CAMaterial { try materials.material(from: store) }
+
     public func requireProfile(_ label: String?) throws -> Profile {
-        guard let p = try store.profile(label: label) else {
+        try requireProfile(label, in: try material())
+    }
+
+    func requireProfile(_ label: String?, in m: CAMaterial) throws -> Profile {
+        guard let p = m.profile(label: label) else {
             throw CAError.notFound(label.map { "unknown profile '\($0)'" } ?? "no default profile configured")
         }
         return p
     }
 
-    func requireCA(_ name: String) throws -> CARecord {
-        guard let ca = try store.ca(named: name) else { throw CAError.internalFailure("CA '\(name)' not found") }
+    func requireCA(_ name: String, in m: CAMaterial) throws -> CARecord {
+        guard let ca = m.ca(named: name) else { throw CAError.internalFailure("CA '\(name)' not found") }
         return ca
     }
 
@@ -38,22 +48,24 @@ public final class CertificateAuthority {
         var bootstrap: Certificate? = nil
     }
 
-    /// Signs `csr` under `profile` and records the certificate before returning it.
+    /// Signs `csr` under `profile` and records the certificate, with `audit` (its serial
+    /// filled in) in the same transaction, before returning it.
     public func issue(csr: CertificateSigningRequest, profile: Profile, requester: String?,
-                      replacing: IssuedCertificate? = nil) throws -> (Certificate, IssuedCertificate) {
-        try issue(csr: csr, profile: profile, requester: Requester(name: requester), replacing: replacing)
+                      audit: AuditEvent?) throws -> (Certificate, IssuedCertificate) {
+        try issue(csr: csr, profile: profile, requester: Requester(name: requester), replacing: nil, audit: audit,
+                  in: try material())
     }
 
-    func issue(csr: CertificateSigningRequest, profile: Profile, requester: Requester,
-               replacing: IssuedCertificate?) throws -> (Certificate, IssuedCertificate) {
-        let san = try checkRequest(csr, profile: profile, usesItsKey: true)
+    func issue(csr: CertificateSigningRequest, profile: Profile, requester: Requester, replacing: IssuedCertificate?,
+               audit: AuditEvent?, in m: CAMaterial) throws -> (Certificate, IssuedCertificate) {
+        let san = try checkRequest(csr, profile: profile, usesItsKey: true, in: m)
         return try sign(subject: csr.subject, subjectAltNameDER: san, publicKey: csr.publicKey,
-                        profile: profile, requester: requester, replacing: replacing)
+                        profile: profile, requester: requester, replacing: replacing, audit: audit, in: m)
     }
 
     /// The checks every CSR passes, whether its key is certified (enroll) or it is only a
     /// template (serverkeygen, RFC 7030 §4.4.1). Returns the subjectAltName to sign.
-    func checkRequest(_ csr: CertificateSigningRequest, profile: Profile, usesItsKey: Bool) throws -> Data? {
+    func checkRequest(_ csr: CertificateSigningRequest, profile: Profile, usesItsKey: Bool, in m: CAMaterial) throws -> Data? {
         // RFC 7030 §4.2.1 / RFC 2986: the request proves possession of its key.
         guard csr.signatureIsValid else { throw CAError.badRequest("CSR signature does not verify") }
         if usesItsKey { try IssuancePolicy.checkKey(csr.publicKey, allowed: profile.keyTypes) }
@@ -70,15 +82,16 @@ public final class CertificateAuthority {
         }
         try profile.identity.check(subject: csr.subject, subjectAltName: names)
         // A leaf named like a CA would chain confusingly and could be mistaken for it.
-        if !csr.subject.isEmpty, let ca = try store.allCAs().first(where: { $0.certificate.subject.isEquivalent(to: csr.subject) }) {
+        if !csr.subject.isEmpty, let ca = m.cas.first(where: { $0.certificate.subject.isEquivalent(to: csr.subject) }) {
             throw CAError.badRequest("CSR subject is the subject of CA '\(ca.name)'")
         }
         return csr.subjectAltNameDER
     }
 
     func sign(subject: DistinguishedName, subjectAltNameDER: Data?, publicKey: PublicKey, profile: Profile,
-              requester: Requester, replacing: IssuedCertificate?) throws -> (Certificate, IssuedCertificate) {
-        let issuer = try requireCA(profile.issuer)
+              requester: Requester, replacing: IssuedCertificate?, audit: AuditEvent?,
+              in m: CAMaterial) throws -> (Certificate, IssuedCertificate) {
+        let issuer = try requireCA(profile.issuer, in: m)
         guard issuer.status == .active else { throw CAError.internalFailure("issuing CA '\(issuer.name)' is disabled") }
         let issuerKey = try keyring.signingKey(for: issuer)
         let at = now()
@@ -97,7 +110,7 @@ public final class CertificateAuthority {
                                          requesterKey: requester.bootstrap?.issuerAndSerialDigest.hexString)
                 let record = try store.recordIssued(row, replacing: replacing, revokeReplaced: profile.revokeOnReenroll,
                                                     bootstrapLimit: requester.bootstrap == nil ? nil : profile.identity.bootstrapUses,
-                                                    now: at)
+                                                    audit: audit, now: at)
                 return (cert, record)
             } catch is SerialCollision {
                 continue  // 2^-127 odds; a fresh serial is cheaper than a lock
@@ -109,7 +122,7 @@ public final class CertificateAuthority {
     /// RFC 7030 §3.3.2: the TLS client certificate must chain, by our own verification and
     /// not only the web server's, to one of the profile's trust CAs, be inside its validity
     /// and not be revoked here.
-    func authorizeFirstEnrollment(_ client: Certificate, profile: Profile) throws {
+    func authorizeFirstEnrollment(_ client: Certificate, profile: Profile, in m: CAMaterial) throws {
         guard !profile.trust.isEmpty else {
             throw CAError.forbidden("profile \(profile.displayName) trusts no CA for enrollment")
         }
@@ -121,13 +134,11 @@ public final class CertificateAuthority {
         }
         do { try IssuancePolicy.checkKey(client.publicKey, allowed: []) }
         catch { throw CAError.untrusted("client certificate key refused: \((error as? CAError)?.reason ?? "\(error)")") }
-        let cas = try store.allCAs()
-        let anchors = cas.filter { profile.trust.contains($0.name) }.map(\.certificate)
-        let intermediates = cas.flatMap { [$0.certificate] + $0.chain }
-        if case .untrusted(let why) = ChainVerifier(anchors: anchors, intermediates: intermediates).verify(client, at: now()) {
+        let verdict = m.verifier(for: profile)?.verify(client, at: now()) ?? .untrusted("profile not loaded")
+        if case .untrusted(let why) = verdict {
             throw CAError.untrusted("client certificate not trusted for profile \(profile.displayName): \(why)")
         }
-        try checkNotRevokedOrDenied(client, cas: cas)
+        try checkNotRevokedOrDenied(client, cas: m.cas)
     }
 
     /// Revocation and denials, by issuer and serial (and a denial's exact fingerprint): a
@@ -144,8 +155,8 @@ public final class CertificateAuthority {
     }
 
     /// A certificate this store holds (issued or CA) whose subjectKeyIdentifier is `ski`.
-    func certificate(keyIdentifier ski: Data) throws -> Certificate? {
+    func certificate(keyIdentifier ski: Data, in m: CAMaterial) throws -> Certificate? {
         if let record = try store.issuedCertificate(keyIdentifier: ski) { return try Certificate(der: record.der) }
-        return try store.allCAs().map(\.certificate).first { $0.subjectKeyIdentifier == ski }
+        return m.cas.map(\.certificate).first { $0.subjectKeyIdentifier == ski }
     }
 }

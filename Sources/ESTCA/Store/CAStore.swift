@@ -7,6 +7,10 @@ import Foundation
 /// clock (time comes in as `now`). Every method is atomic; a change and its audit event
 /// commit together, and `recordIssued` commits before it returns.
 public protocol CAStore: AnyObject {
+    /// Changes, in the same transaction, whenever a CA, a profile or a profile's trust or
+    /// cacerts set changes, by any process: what a responder may cache is keyed by it.
+    func materialVersion() throws -> Int64
+
     // MARK: CAs
     func ca(named name: String) throws -> CARecord?
     func allCAs() throws -> [CARecord]
@@ -31,16 +35,20 @@ public protocol CAStore: AnyObject {
     func issuedCertificates(matching filter: CertificateFilter, now: Date) throws -> [IssuedCertificate]
     /// The newest issued certificate whose subjectKeyIdentifier is `keyIdentifier`.
     func issuedCertificate(keyIdentifier: Data) throws -> IssuedCertificate?
-    /// Records `certificate` and, when `replacing` is given with `revokeReplaced`, revokes
-    /// that one as superseded, in one transaction. Throws `SerialCollision` when the serial
-    /// is already used by that issuer. With `bootstrapLimit`, refuses (CAError.forbidden)
-    /// when the profile already holds that many certificates from the same requester
-    /// fingerprint, counted in the same transaction.
+    /// Records `certificate` and `audit` (its serial filled in) in one transaction, committed
+    /// before it returns. With `replacing`: refuses (CAError.forbidden) when that certificate
+    /// is no longer valid at commit time ("certificate already renewed" when a successor
+    /// replaced it), and with `revokeReplaced` revokes it as superseded in the same
+    /// transaction, so it is replaced once. Throws `SerialCollision` when the serial is
+    /// already used by that issuer. With `bootstrapLimit`, refuses when the profile already
+    /// holds that many certificates from the same requester fingerprint.
     func recordIssued(_ certificate: NewCertificate, replacing: IssuedCertificate?, revokeReplaced: Bool,
-                      bootstrapLimit: Int?, now: Date) throws -> IssuedCertificate
-    /// Revokes a valid certificate; CAError.badRequest when it is already revoked.
+                      bootstrapLimit: Int?, audit: AuditEvent?, now: Date) throws -> IssuedCertificate
+    /// Revokes a certificate and every valid successor re-enrolled from it, directly or not;
+    /// returns those it revoked, the certificate first when it was still valid.
+    /// CAError.badRequest when there was nothing left to revoke.
     func revoke(_ certificate: IssuedCertificate, reason: RevocationReason, audit: AuditEvent,
-                now: Date) throws -> IssuedCertificate
+                now: Date) throws -> [IssuedCertificate]
 
     // MARK: Bootstrap denials
     func bootstrapDenials() throws -> [BootstrapDenial]
@@ -53,8 +61,15 @@ public protocol CAStore: AnyObject {
 
     // MARK: Audit
     func recordAudit(_ event: AuditEvent, now: Date) throws
+    /// Records an event that may wait briefly to join another transaction (the refusals of
+    /// the request path); it is committed at the latest when the store is closed.
+    func queueAudit(_ event: AuditEvent, now: Date) throws
     /// The latest `limit` records, oldest first.
     func auditRecords(limit: Int) throws -> [AuditRecord]
     /// Deletes the records older than `before`; returns how many. The prune itself is audited.
     func pruneAudit(before: Date, audit: AuditEvent, now: Date) throws -> Int
+}
+
+extension CAStore {
+    public func queueAudit(_ event: AuditEvent, now: Date) throws { try recordAudit(event, now: now) }
 }

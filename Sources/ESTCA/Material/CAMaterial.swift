@@ -1,0 +1,33 @@
+import ESTOpenSSL
+import Foundation
+
+/// The CAs and profiles of one store version, parsed once: the certificates and chains,
+/// and each profile's OpenSSL trust store ready for RFC 5280 path validation. Immutable,
+/// so the workers of a process share one. Revocation, denials and re-enrollment state are
+/// not here: they are read from the store on every request.
+final class CAMaterial: @unchecked Sendable {
+    let version: Int64
+    let cas: [CARecord]
+    private let casByName: [String: CARecord]
+    /// By label; the default profile (label nil) under "" (never a valid label).
+    private let profiles: [String: Profile]
+    private let verifiers: [String: ChainVerifier]
+
+    init(version: Int64, cas: [CARecord], profiles: [Profile]) {
+        self.version = version
+        self.cas = cas
+        casByName = Dictionary(cas.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.profiles = Dictionary(profiles.map { ($0.label ?? "", $0) }, uniquingKeysWith: { first, _ in first })
+        // Every store CA and its chain may complete a client's path; only a profile's trust
+        // CAs may end it.
+        let intermediates = cas.flatMap { [$0.certificate] + $0.chain }
+        verifiers = self.profiles.mapValues { profile in
+            ChainVerifier(anchors: cas.filter { profile.trust.contains($0.name) }.map(\.certificate),
+                          intermediates: intermediates)
+        }
+    }
+
+    func profile(label: String?) -> Profile? { profiles[label ?? ""] }
+    func ca(named name: String) -> CARecord? { casByName[name] }
+    func verifier(for profile: Profile) -> ChainVerifier? { verifiers[profile.label ?? ""] }
+}
