@@ -634,7 +634,8 @@ class Run:
                 if st == ["200", "403"] and succ == 1:
                     good += 1
                 else:
-                    lines.append(f"round {k}: {'+'.join(st)}, {succ} successors")
+                    got = ", ".join(f"{r.status} {r.serial or ''}".strip() for r in out)
+                    lines.append(f"round {k}: {ident.serial} re-enrolled twice at once -> {got}; {succ} successors in the store")
             both = sum(1 for _, out in self.races if all(r.status == 200 for r in out))
             inv(f"race: one 200 + one 403 per round", good == self.a.race_rounds,
                 f"{good}/{self.a.race_rounds} rounds; both 200 in {both}" + (f" ({lines[0]})" if lines else ""))
@@ -687,7 +688,7 @@ def cmd_run(a):
     run = Run(a)
     run.execute()
     checks = run.check()
-    print(f"# {a.processes} processes x {a.workers} workers, {a.clients} clients x "
+    print(f"# {a.processes} process(es) x {a.workers} workers, {a.clients} clients x "
           f"{a.operations or 'unlimited'} operations" + (f", at most {a.seconds}s" if a.seconds else "")
           + (f", SIGKILL every ~{a.kill_every}s" if a.kill_every else "")
           + f", {run.total_seconds:.1f}s in all (logs: {run.fleet.dir})")
