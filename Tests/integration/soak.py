@@ -144,6 +144,8 @@ class Fleet:
         self.listener.listen(1024)
         for slot in range(self.a.processes):
             self.procs.append(self.spawn(slot))
+        if not self.wait_ready():
+            raise RuntimeError("estfcgi serve did not start (see its logs in %s)" % self.dir)
         self.port = free_port()
         self.nginx_conf = os.path.join(self.dir, "nginx.conf")
         with open(os.path.join(ROOT, "nginx", "estfcgi.conf")) as f:
@@ -182,9 +184,26 @@ http {{
         log = open(self.log_path(slot), "ab")
         args = [self.a.estfcgi, "serve", "--workers", str(self.a.workers)]
         p = subprocess.Popen(args, stdin=self.listener.fileno(), stdout=log, stderr=log, env=self.env)
+        p.log_offset = log.tell()
         log.close()
         self.spawned += 1
         return p
+
+    def wait_ready(self, seconds=20):
+        """Until every current process logged that it serves (its keys are decrypted)."""
+        end = now() + seconds
+        while now() < end:
+            with self.lock:
+                pending = []
+                for slot, p in enumerate(self.procs):
+                    with open(self.log_path(slot), "rb") as f:
+                        f.seek(p.log_offset)
+                        if b"estfcgi: serving" not in f.read() and p.poll() is None:
+                            pending.append(slot)
+            if not pending:
+                return True
+            time.sleep(0.05)
+        return False
 
     def kill_one(self, rng):
         with self.lock:
@@ -490,8 +509,8 @@ class Run:
             for t in helpers:
                 t.join()
             self.load_seconds = now() - t_start
-            # Let a process killed last finish its start before the race.
-            time.sleep(0.5 if a.kill_every > 0 else 0)
+            # A process respawned last finishes its start (SIGTERM before then is no drain).
+            self.fleet.wait_ready()
             self.race(a.race_rounds)
             self.revoke_race(a.revoke_race_rounds)
         finally:
