@@ -3,7 +3,8 @@
 and scripts/soak). Python stdlib plus Debian's python3-cryptography (CSRs, PKCS#7).
 
   soak.py run   --work DIR [--processes P --workers W --clients C --operations N
-                            --seconds S --kill-every K --revoke-every R --race-rounds 20]
+                            --seconds S --kill-every K --revoke-every R --race-rounds 20
+                            --revoke-race-rounds 20 --think 0.15 --results FILE]
   soak.py drain --work DIR
 
 `run` needs a store made by scripts/demo-pki.sh's pki_setup in DIR (ca.db, passphrase,
@@ -12,8 +13,10 @@ itself and starts P `estfcgi serve --workers W` processes with that socket as fd
 spawn-fcgi does), puts a private nginx (the shipped nginx/estfcgi.conf) in front, and
 runs C clients that enroll and re-enroll through it while the CLI revokes some of the
 certificates they hold; with --kill-every it SIGKILLs a random responder process every K
-seconds and respawns it on the same socket. Then 20 rounds of the re-enrollment race, then
-SIGTERM to every responder. It prints the invariants as a table (and, with --results FILE,
+seconds and respawns it on the same socket. Then --race-rounds rounds of the re-enrollment
+race (two simplereenroll with one certificate at once, iot), --revoke-race-rounds rounds of a
+simplereenroll racing `estfcgi cert revoke` of its certificate, then SIGTERM to every
+responder. The checks assume `cert revoke` refuses an already revoked certificate. It prints the invariants as a table (and, with --results FILE,
 one "name<TAB>PASS|FAIL<TAB>detail" line per invariant) and exits 1 when one fails.
 
 `drain` starts one `estfcgi serve`, sends a FastCGI simpleenroll whose body trickles in
@@ -101,18 +104,6 @@ class Identity:
             f.write(key_pem(key))
         self.ctx = ssl.create_default_context(cafile=cafile)
         self.ctx.load_cert_chain(self.certfile, self.keyfile)
-
-    @classmethod
-    def from_files(cls, certfile, keyfile, cafile):
-        self = cls.__new__(cls)
-        with open(certfile, "rb") as f:
-            self.cert = x509.load_pem_x509_certificate(f.read())
-        self.key = None
-        self.serial, self.fp = serial_hex(self.cert), fingerprint(self.cert)
-        self.certfile, self.keyfile = certfile, keyfile
-        self.ctx = ssl.create_default_context(cafile=cafile)
-        self.ctx.load_cert_chain(certfile, keyfile)
-        return self
 
 
 # ---------------------------------------------------------------- the fleet under test
@@ -357,7 +348,7 @@ class Run:
     def client(self, i):
         rng = random.Random(self.a.seed * 1000 + i)
         profile = "iot" if i % 2 == 0 else None  # iot: revoke-on-reenroll; default: keeps the old one
-        keys = [new_key() for _ in range(8)]     # a small pool: key generation off the hot path
+        keys = [new_key() for _ in range(8)] if self.a.reuse_keys else None
         cur, left, dev, n = None, 0, 0, 0
         while (self.a.operations == 0 or n < self.a.operations) and not self.past_deadline():
             n += 1
