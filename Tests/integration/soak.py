@@ -16,8 +16,9 @@ certificates they hold; with --kill-every it SIGKILLs a random responder process
 seconds and respawns it on the same socket. Then --race-rounds rounds of the re-enrollment
 race (two simplereenroll with one certificate at once, iot), --revoke-race-rounds rounds of a
 simplereenroll racing `estfcgi cert revoke` of its certificate, then SIGTERM to every
-responder. The checks assume `cert revoke` refuses an already revoked certificate. It prints the invariants as a table (and, with --results FILE,
-one "name<TAB>PASS|FAIL<TAB>detail" line per invariant) and exits 1 when one fails.
+responder. The checks assume `cert revoke` refuses an already revoked certificate. It
+prints the invariants as a table (and, with --results FILE, one
+"name<TAB>PASS|FAIL<TAB>detail" line per invariant) and exits 1 when one fails.
 
 `drain` starts one `estfcgi serve`, sends a FastCGI simpleenroll whose body trickles in
 over 2 s, SIGTERMs the responder in the middle and checks that the answer is 200, that
