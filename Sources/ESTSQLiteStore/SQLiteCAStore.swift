@@ -84,7 +84,10 @@ public final class SQLiteCAStore: CAStore {
                 if case .text(let line)? = row.values.first { return line }
                 return "\(row.values)"
             }
-            return lines == ["ok"] ? nil : lines.prefix(5).joined(separator: "; ")
+            if lines == ["ok"] { return nil }
+            // One line for the error log: SQLite puts several findings in one row.
+            let findings = lines.flatMap { $0.split(whereSeparator: \.isNewline) }.filter { !$0.hasPrefix("***") }
+            return findings.prefix(3).joined(separator: "; ")
         }
     }
 
