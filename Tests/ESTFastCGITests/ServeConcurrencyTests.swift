@@ -12,13 +12,13 @@ final class ServeConcurrencyTests: XCTestCase {
     final class StaticAuthority: EnrollmentAuthority {
         var audited = 0
         func caCertificates(profile: String?) throws -> [Certificate] { throw ESTError.notFound("no CA here") }
-        func enroll(csr: CertificateSigningRequest, profile: String?, client: Certificate) throws -> Certificate {
+        func enroll(csr: CertificateSigningRequest, profile: String?, client: Certificate, audit: AuditEvent) throws -> Certificate {
             throw ESTError(403, "no enrollment here")
         }
-        func reenroll(_ request: ReenrollmentRequest, profile: String?) throws -> Certificate {
+        func reenroll(_ request: ReenrollmentRequest, profile: String?, audit: AuditEvent) throws -> Certificate {
             throw ESTError(403, "no enrollment here")
         }
-        func serverKeyGen(_ request: ServerKeyGenRequest, profile: String?, client: Certificate) throws -> ServerGeneratedKey {
+        func serverKeyGen(_ request: ServerKeyGenRequest, profile: String?, client: Certificate, audit: AuditEvent) throws -> ServerGeneratedKey {
             throw ESTError(403, "no enrollment here")
         }
         func csrAttributes(profile: String?) throws -> Data? { Data([0x30, 0x00]) }
