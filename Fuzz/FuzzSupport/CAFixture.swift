@@ -62,13 +62,13 @@ public final class CAFixture: @unchecked Sendable {
 
         let key = try PrivateKey.generate(.ecP256)
         let csr = try CSRBuilder.make(subject: try DistinguishedName(parsing: "CN=fuzz-bootstrap"), key: key)
-        bootstrap = try authority.issue(csr: csr, profile: try authority.requireProfile("factory"), requester: "fuzz").0
+        bootstrap = try authority.issue(csr: csr, profile: try authority.requireProfile("factory"), requester: "fuzz", audit: nil).0
         let deviceKey = try PrivateKey.generate(.ecP256)
         let deviceCSR = try CSRBuilder.make(
             subject: try DistinguishedName(parsing: "CN=device-p256.example.com"), key: deviceKey,
             extensions: [("subjectAltName", "DNS:device-p256.example.com,DNS:alt.example.com,IP:192.0.2.10,"
                           + "IP:2001:db8::10,email:device@example.com,URI:urn:uuid:0d7e5a90-3c1f-4b7e-8a6d-2f4e9c1b5a77")])
-        enrolled = try authority.issue(csr: deviceCSR, profile: try authority.requireProfile(nil), requester: "fuzz").0
+        enrolled = try authority.issue(csr: deviceCSR, profile: try authority.requireProfile(nil), requester: "fuzz", audit: nil).0
         service = ESTService(authority: authority)
     }
 
