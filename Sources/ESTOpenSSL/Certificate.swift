@@ -4,7 +4,14 @@ import Foundation
 /// An X.509 certificate (RFC 5280). Immutable; every field estfcgi uses is read once,
 /// when the certificate is parsed or built, so no getter can fail or fall back.
 public final class Certificate: @unchecked Sendable, Hashable, CustomStringConvertible {
+    /// The X509 as parsed, or as built by CertificateSigner. A built one carries its key as
+    /// the CSR's bytes, with no key decoded by OpenSSL (decoding costs more than the rest of
+    /// an issuance): it serves to encode (PKCS#7), while path validation and CMS, which need
+    /// the key, use `complete`.
     let x509: OpaquePointer
+    private let isBuilt: Bool
+    private let parseLock = NSLock()
+    private var parsed: OpaquePointer?
     public let der: Data
     public let subject: DistinguishedName
     public let issuer: DistinguishedName
@@ -31,9 +38,11 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     /// OpenSSL's text for the subjectAltName (`DNS:a, IP Address:1.2.3.4`), "" when absent.
     public let subjectAltNameText: String
 
-    /// Takes ownership of `x509`, also when reading it fails.
-    init(owning x509: OpaquePointer) throws {
+    /// Takes ownership of `x509`, also when reading it fails. `builtWith` is the key a
+    /// certificate just built and signed here was given (see `x509`).
+    init(owning x509: OpaquePointer, builtWith knownKey: PublicKey? = nil) throws {
         self.x509 = x509
+        isBuilt = knownKey != nil
         do {
             der = try DERBridge.encode("i2d_X509") { i2d_X509(x509, $0) }
             guard let s = X509_get_subject_name(x509), let i = X509_get_issuer_name(x509) else {
@@ -46,10 +55,14 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
             serialHex = try Certificate.hex(bn)
             notBefore = try Certificate.date(X509_getm_notBefore(x509))
             notAfter = try Certificate.date(X509_getm_notAfter(x509))
-            guard let key = X509_get_pubkey(x509) else {
-                throw OpenSSLError("certificate public key", detail: "the key cannot be decoded")
+            if let knownKey {
+                publicKey = knownKey
+            } else {
+                guard let key = X509_get_pubkey(x509) else {
+                    throw OpenSSLError("certificate public key", detail: "the key cannot be decoded")
+                }
+                publicKey = try PublicKey(owning: key, spki: X509_get_X509_PUBKEY(x509))
             }
-            publicKey = try PublicKey(owning: key, spki: X509_get_X509_PUBKEY(x509))
             isCA = X509_check_ca(x509) == 1
             let pathLen = X509_get_pathlen(x509)
             pathLength = pathLen < 0 ? nil : Int(pathLen)
@@ -80,7 +93,24 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         }
     }
 
-    deinit { X509_free(x509) }
+    deinit {
+        X509_free(x509)
+        if let parsed { X509_free(parsed) }
+    }
+
+    /// The X509 with its key decoded, for OpenSSL operations that use the key: `x509`
+    /// itself, or for a certificate built here, parsed from `der` once, on first use.
+    var complete: OpaquePointer {
+        guard isBuilt else { return x509 }
+        return parseLock.withLock {
+            if let parsed { return parsed }
+            // The DER was made by i2d_X509 and signed here: parsing it cannot fail short of
+            // memory exhaustion; fall back to the built object rather than crash.
+            let x = DERBridge.decode(der, free: { X509_free($0) }, { p, n in d2i_X509(nil, p, n) }) ?? x509
+            if x != x509 { parsed = x }
+            return x
+        }
+    }
 
     public convenience init(der: Data) throws {
         guard let x = DERBridge.decode(der, free: { X509_free($0) }, { p, n in d2i_X509(nil, p, n) }) else {

@@ -13,10 +13,7 @@ public enum CertificateSigner {
             X509_free(x)
             throw error
         }
-        // Read back from its DER: the key was copied as bytes, so OpenSSL holds no decoded
-        // key for this X509 until it parses one (path validation and CMS need it).
-        defer { X509_free(x) }
-        return try Certificate(der: try DERBridge.encode("i2d_X509") { i2d_X509(x, $0) })
+        return try Certificate(owning: x, builtWith: t.publicKey)
     }
 
     private static func build(_ x: OpaquePointer, _ t: CertificateTemplate, issuer: Certificate?,
@@ -43,7 +40,7 @@ public enum CertificateSigner {
         }
         try setPublicKey(x, t.publicKey)
 
-        let issuerX509 = issuer?.x509 ?? x
+        let issuerX509 = issuer?.complete ?? x
         var basic = t.isCA ? "critical,CA:TRUE" : "critical,CA:FALSE"
         if t.isCA, let p = t.pathLength { basic += ",pathlen:\(p)" }
         try add(nid: NID_basic_constraints, basic, to: x, issuer: issuerX509)

@@ -145,8 +145,10 @@ public final class CertificateAuthority {
     /// copy of the certificate with its ECDSA signature re-encoded is the same certificate.
     func checkNotRevokedOrDenied(_ client: Certificate, cas: [CARecord]) throws {
         let issuers = Set(cas.filter { $0.certificate.subject == client.issuer }.map(\.name))
-        if try store.issuedCertificates(serial: client.serialHex).contains(where: { issuers.contains($0.issuer) && $0.status == .revoked }) {
-            throw CAError.forbidden("client certificate is revoked")
+        if let revoked = try store.issuedCertificates(serial: client.serialHex)
+            .first(where: { issuers.contains($0.issuer) && $0.status == .revoked }) {
+            // Superseded: replaced by a re-enrollment, maybe one that committed a moment ago.
+            throw CAError.forbidden(revoked.revocationReason == .superseded ? CAError.alreadyRenewed : "client certificate is revoked")
         }
         if try store.bootstrapDenials(serial: client.serialHex, fingerprint: client.fingerprint.hexString)
             .contains(where: { issuers.contains($0.issuer) }) {
