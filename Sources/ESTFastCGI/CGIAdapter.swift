@@ -39,15 +39,49 @@ public enum CGIAdapter {
     public static func run(params: [String: String], service: ESTService) -> Int32 {
         signal(SIGPIPE, SIG_IGN)  // a web server that went away is a failed write, not a kill
         let deadline = ContinuousClock.now + .seconds(readTimeoutSeconds)
+        var consumed = 0
+        var reachedEOF = false
         let outcome = respond(params: params, service: service, deadline: deadline) { wanted, deadline in
-            readAvailable(fd: 0, upTo: wanted, until: deadline)
+            let chunk = readAvailable(fd: 0, upTo: wanted, until: deadline)
+            consumed += chunk?.count ?? 0
+            if chunk?.isEmpty == true { reachedEOF = true }
+            return chunk
         }
+        // A web server that writes the body to the program before it reads the answer
+        // (mod_cgid, fcgiwrap) loses the answer when the program exits with the body
+        // unread: what a refusal did not read, or what lay beyond the cap, is read and
+        // dropped (up to `drainCap` and the same deadline), never parsed.
+        let head = ESTRequest(params: params)
+        var left: Int? = nil
+        if let declared = head.declaredLength { left = max(0, declared - consumed) }
+        else if reachedEOF || !["POST", "PUT"].contains(head.method) { left = 0 }
+        let drained = drain(fd: 0, left: left, cap: drainCap, until: deadline)
         // The answer is built whole before the first byte goes out: never half an answer.
         let written = writeAll(fd: 1, CGIResponse.encode(outcome.response))
         var line = outcome.logLine
         if !written { line += " (answer not delivered: \(String(cString: strerror(errno))))" }
+        else if !drained { line += " (request body not read to its end: the web server may drop the answer)" }
         writeAll(fd: 2, Array((line + "\n").utf8))
         return written ? 0 : 1
+    }
+
+    /// The most a refused or oversized body is read for nothing: nginx's
+    /// `client_max_body_size` and Apache's `LimitRequestBody` in the shipped configs.
+    static let drainCap = 1 << 20
+
+    /// Reads and drops `left` more bytes (nil: up to EOF) from `fd`, at most `cap`, until
+    /// `deadline`; true when nothing is left unread.
+    static func drain(fd: Int32, left: Int?, cap: Int, until deadline: ContinuousClock.Instant) -> Bool {
+        var left = left
+        var dropped = 0
+        while left != 0 {
+            if dropped >= cap { return false }
+            guard let chunk = readAvailable(fd: fd, upTo: min(65536, left ?? 65536, cap - dropped), until: deadline) else { return false }
+            if chunk.isEmpty { return true }
+            dropped += chunk.count
+            left = left.map { $0 - chunk.count }
+        }
+        return true
     }
 
     /// What `Worker.handle` does for one FastCGI request: refusals that need no body are

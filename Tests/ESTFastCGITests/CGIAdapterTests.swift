@@ -146,4 +146,23 @@ final class CGIAdapterTests: XCTestCase {
         close(fds[1])
         XCTAssertEqual(CGIAdapter.readAvailable(fd: fds[0], upTo: 10, until: .now + .seconds(5)), [])
     }
+
+    func testDrainingWhatARefusalDidNotRead() throws {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        defer { close(fds[0]) }
+        XCTAssertTrue(CGIAdapter.writeAll(fd: fds[1], [UInt8](repeating: 65, count: 30_000)))
+        XCTAssertTrue(CGIAdapter.drain(fd: fds[0], left: 10_000, cap: 1 << 20, until: .now + .seconds(5)))
+        XCTAssertFalse(CGIAdapter.drain(fd: fds[0], left: 20_000, cap: 5_000, until: .now + .seconds(5)), "over the cap")
+        // What is left (some 15,000 bytes), then EOF, when no length is known.
+        close(fds[1])
+        XCTAssertTrue(CGIAdapter.drain(fd: fds[0], left: nil, cap: 1 << 20, until: .now + .seconds(5)))
+        XCTAssertTrue(CGIAdapter.drain(fd: fds[0], left: 0, cap: 1 << 20, until: .now + .seconds(5)))
+
+        var stalled: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&stalled), 0)
+        defer { close(stalled[0]); close(stalled[1]) }
+        XCTAssertFalse(CGIAdapter.drain(fd: stalled[0], left: 10, cap: 1 << 20, until: .now + .milliseconds(100)),
+                       "a body that does not come is given up at the deadline")
+    }
 }
