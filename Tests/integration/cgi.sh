@@ -194,6 +194,10 @@ cgi_specific() {
     -H 'Content-Type: application/pkcs10' --data-binary "@$WORK/big"
   expect_eq "$label: a chunked body over 64 KiB -> 413" "$STATUS" 413
 
+  # A query without '=' is an ISINDEX search: Apache passes its words as arguments.
+  est GET '/.well-known/est/cacerts?search+words'
+  expect_eq "$label: a query without '=' (ISINDEX arguments) is still a CGI request" "$STATUS" 200
+
   BASE=$nostore
   est GET /.well-known/est/cacerts
   expect_eq "$label: a missing store -> 500 with one line 'internal error'" "$STATUS $(cat "$WORK/resp.body")" "500 internal error"
