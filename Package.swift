@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "ESTCore", dependencies: ["ESTOpenSSL"]),
         .target(name: "ESTCA", dependencies: ["ESTCore", "ESTOpenSSL"]),
         .target(name: "ESTSQLiteStore", dependencies: ["ESTCA", "ESTCore", "ESTSQLite"]),
-        .target(name: "ESTFastCGI", dependencies: ["CFastCGI", "ESTCore"]),
+        .target(name: "ESTFastCGI", dependencies: ["CFastCGI", "ESTCore", "ESTOpenSSL"]),
         .executableTarget(name: "estfcgi", dependencies: [
             "ESTFastCGI", "ESTCore", "ESTCA", "ESTSQLiteStore", "ESTOpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

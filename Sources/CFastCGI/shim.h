@@ -9,4 +9,9 @@ static inline FCGX_Request *estfcgi_request_new(void) {
     return (FCGX_Request *)calloc(1, sizeof(FCGX_Request));
 }
 static inline void estfcgi_request_free(FCGX_Request *r) { free(r); }
+
+/* The process environment as the web server (or fcgiwrap) handed it to a CGI program, in
+   order and with any duplicated names (Swift 6 rejects the `environ` global itself). */
+extern char **environ;
+static inline char **estfcgi_environ(void) { return environ; }
 #endif

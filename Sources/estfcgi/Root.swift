@@ -11,6 +11,9 @@ struct EstfcgiCommand: ParsableCommand {
     /// Like `main()`, but every failure is exactly one line (no usage dump), so that
     /// operators' scripts can log it.
     static func main_() {
+        // Started by a web server as a CGI program: answer its one request and exit, before
+        // any argument parsing (which would print usage on stdout, a broken CGI answer).
+        CGICommand.runIfCGI()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -30,6 +30,20 @@ struct StoreOptions: ParsableArguments {
         return try PassphraseFile.read(file, minimumLength: PassphraseFile.minimumStoreLength)
     }
 
+    /// The store of a CGI request (`estfcgi` run as a CGI program): ESTFCGI_DB and
+    /// ESTFCGI_KEY_PASSPHRASE_FILE are variables of the request there (Apache `SetEnv`,
+    /// nginx `fastcgi_param` through fcgiwrap), read with the request's other variables.
+    static func cgi(_ params: [String: String]) throws -> StoreOptions {
+        guard let db = params["ESTFCGI_DB"], !db.isEmpty else {
+            throw CAError.internalFailure("ESTFCGI_DB is not set (Apache: SetEnv ESTFCGI_DB FILE; fcgiwrap: fastcgi_param ESTFCGI_DB FILE)")
+        }
+        var options = try StoreOptions.parse([])
+        options.db = db
+        // Empty rather than nil: no fallback to another reading of the environment.
+        options.keyPassphraseFile = params["ESTFCGI_KEY_PASSPHRASE_FILE"] ?? ""
+        return options
+    }
+
     func openStore(create: Bool = false) throws -> SQLiteCAStore {
         try SQLiteCAStore(path: try path, create: create)
     }

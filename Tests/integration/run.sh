@@ -12,14 +12,15 @@ source "$HERE/cli.sh"
 source "$HERE/legacy.sh"
 source "$HERE/nginx.sh"
 source "$HERE/apache.sh"
+source "$HERE/cgi.sh"
 source "$HERE/attacks.sh"
 source "$HERE/concurrency.sh"
 
-cleanup() { nginx_stop 2>/dev/null; apache_stop 2>/dev/null; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"; }
+cleanup() { nginx_stop 2>/dev/null; apache_stop 2>/dev/null; cgi_apache_stop 2>/dev/null; cgi_nginx_stop 2>/dev/null; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"; }
 trap cleanup EXIT
 
 [ -x "$ESTFCGI" ] || { echo "build first: $ESTFCGI missing"; exit 2; }
-suites=${*:-cli legacy nginx attacks concurrency apache}
+suites=${*:-cli legacy nginx attacks concurrency apache cgi}
 pki_setup
 for s in $suites; do
   echo "# suite $s"

@@ -1,0 +1,21 @@
+import ESTCore
+import ESTFastCGI
+import Foundation
+
+/// `estfcgi` as a classic CGI program (Apache mod_cgid, nginx with fcgiwrap): the same
+/// service, authority and store as `serve`, for one request per process. Start-up is kept
+/// cheap, since every request pays it: the store is opened, and the passphrase file read,
+/// only when the request needs them; a CA key is decrypted only when a request signs
+/// (PBKDF2 at 600,000 iterations, ~0.2 s). No quick_check and no key re-encryption here:
+/// `estfcgi init` does the latter.
+enum CGICommand {
+    /// When this process is a CGI program, answers its request and exits; else returns.
+    static func runIfCGI() {
+        guard let params = CGIAdapter.invocation(arguments: Array(CommandLine.arguments.dropFirst())) else { return }
+        // No commit queue (no writer thread) for one request: the store writes its own
+        // transactions, so an issued certificate and its audit row are committed before
+        // the answer is written, and a refusal's audit row before the process exits.
+        let service = ESTService(authority: DeferredAuthority { try StoreOptions.cgi(params).authority() })
+        exit(CGIAdapter.run(params: params, service: service))
+    }
+}
