@@ -74,11 +74,16 @@ public final class CommitQueue: @unchecked Sendable {
         return result!
     }
 
+    /// At most this many deferred writes wait at once: a flood of refused requests while
+    /// another process holds the store's lock must not grow memory without bound. Beyond it
+    /// they are dropped and counted in `lostRows` (the request's log line remains).
+    public static let maxWaiting = 100_000
+
     /// Queues a write that may wait up to `maxDelay` for a transaction to join.
     public func enqueue(_ write: @escaping Write) {
         condition.lock()
         defer { condition.unlock() }
-        guard !finished else {
+        guard !finished, later.count < Self.maxWaiting else {
             lostRows += 1
             return
         }
