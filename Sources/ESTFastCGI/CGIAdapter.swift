@@ -16,7 +16,7 @@ public enum CGIAdapter {
     /// a CGI's fd 0 (a pipe or a connected socket) from the listen socket that spawn-fcgi
     /// and mod_fcgid hand to `estfcgi serve`.
     public static func invocation(arguments: [String]) -> [String: String]? {
-        let params = FastCGIParams.parse(environment())
+        let params = FastCGIParams.parse(FastCGIParams.entries(estfcgi_environ()))
         guard isCGIRequest(params, arguments: arguments) else { return nil }
         guard FCGX_Init() == 0, FCGX_IsCGI() != 0 else { return nil }
         return params
@@ -84,20 +84,10 @@ public enum CGIAdapter {
         return true
     }
 
-    /// What `Worker.handle` does for one FastCGI request: refusals that need no body are
-    /// answered without reading it; else the body is read up to the cap and `deadline`.
-    /// `read(n, deadline)` returns up to `n` bytes, empty at EOF, nil when the deadline passed.
+    /// The exchange of `Worker.handle`, with the body read by `read` (see Exchange.answer).
     static func respond(params: [String: String], service: ESTService, deadline: ContinuousClock.Instant,
                         read: (Int, ContinuousClock.Instant) -> [UInt8]?) -> ESTOutcome {
-        let head = ESTRequest(params: params)
-        if let refusal = service.refusalBeforeBody(head) { return refusal }
-        var stalled = false
-        let (body, truncated, timedOut) = RequestBody.read(declaredLength: head.declaredLength, cap: ESTService.maxBodyBytes,
-                                                           deadline: deadline) { wanted in
-            guard let chunk = read(wanted, deadline) else { stalled = true; return [] }
-            return chunk
-        }
-        return service.handle(ESTRequest(params: params, body: body, bodyTruncated: truncated, bodyTimedOut: timedOut || stalled))
+        Exchange.answer(params: params, service: service, deadline: deadline, read: read)
     }
 
     /// Up to `n` bytes from `fd` once it has some: empty at EOF (or on a read error), nil
@@ -132,15 +122,5 @@ public enum CGIAdapter {
             offset += n
         }
         return true
-    }
-
-    private static func environment() -> [String] {
-        var out: [String] = []
-        guard var p = estfcgi_environ() else { return out }
-        while let entry = p.pointee {
-            out.append(String(cString: entry))
-            p += 1
-        }
-        return out
     }
 }

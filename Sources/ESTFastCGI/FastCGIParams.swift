@@ -15,4 +15,16 @@ public enum FastCGIParams {
         }
         return params
     }
+
+    /// The entries of a NULL-terminated C array of `NAME=value` strings, in order: libfcgi's
+    /// FCGX_ParamArray and a CGI program's `environ` alike.
+    static func entries(_ array: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> [String] {
+        var out: [String] = []
+        guard var p = array else { return out }
+        while let entry = p.pointee {
+            out.append(String(cString: entry))
+            p += 1
+        }
+        return out
+    }
 }

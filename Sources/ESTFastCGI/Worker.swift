@@ -36,40 +36,23 @@ final class Worker: @unchecked Sendable {
     }
 
     private func handle(_ req: UnsafeMutablePointer<FCGX_Request>) {
-        let head = ESTRequest(params: FastCGIParams.parse(entries(req.pointee.envp)))
-        let outcome: ESTOutcome
-        if let refusal = service.refusalBeforeBody(head) {
-            outcome = refusal  // the body is never read
-        } else {
-            let input = req.pointee.in
-            let deadline = ContinuousClock.now + .seconds(server.options.readTimeoutSeconds)
-            let (body, truncated, timedOut) = RequestBody.read(declaredLength: head.declaredLength, cap: ESTService.maxBodyBytes,
-                                                               deadline: deadline) { wanted in
-                // What libfcgi already holds, or one byte: FCGX_GetStr blocks until it has all
-                // it was asked for, which would let a trickling client outlast the deadline.
-                let buffered = input.map { $0.pointee.stop - $0.pointee.rdNext } ?? 0
-                let n = max(1, min(wanted, buffered))
-                var buffer = [UInt8](repeating: 0, count: n)
-                let got = buffer.withUnsafeMutableBufferPointer { buf in
-                    buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: n) { FCGX_GetStr($0, Int32(n), input) }
-                }
-                return got > 0 ? Array(buffer.prefix(Int(got))) : []
+        let input = req.pointee.in
+        let outcome = Exchange.answer(params: FastCGIParams.parse(FastCGIParams.entries(req.pointee.envp)), service: service,
+                                      deadline: .now + .seconds(server.options.readTimeoutSeconds)) { wanted, _ in
+            // What libfcgi already holds, or one byte: FCGX_GetStr blocks until it has all
+            // it was asked for, which would let a trickling client outlast the deadline (the
+            // socket's receive timeout bounds each wait).
+            let buffered = input.map { $0.pointee.stop - $0.pointee.rdNext } ?? 0
+            let n = max(1, min(wanted, buffered))
+            var buffer = [UInt8](repeating: 0, count: n)
+            let got = buffer.withUnsafeMutableBufferPointer { buf in
+                buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: n) { FCGX_GetStr($0, Int32(n), input) }
             }
-            outcome = service.handle(ESTRequest(params: head.params, body: body, bodyTruncated: truncated, bodyTimedOut: timedOut))
+            return got > 0 ? Array(buffer.prefix(Int(got))) : []
         }
         put(CGIResponse.encode(outcome.response), req.pointee.out)
         server.log(outcome.logLine)
         if server.options.logToWebServer { put(Array((outcome.logLine + "\n").utf8), req.pointee.err) }
-    }
-
-    private func entries(_ envp: FCGX_ParamArray?) -> [String] {
-        var out: [String] = []
-        guard var p = envp else { return out }
-        while let entry = p.pointee {
-            out.append(String(cString: entry))
-            p += 1
-        }
-        return out
     }
 
     private func put(_ bytes: [UInt8], _ stream: UnsafeMutablePointer<FCGX_Stream>?) {

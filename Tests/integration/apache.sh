@@ -1,7 +1,6 @@
 # Apache front: renders the shipped apache/ configs (mod_proxy_fcgi and mod_fcgid) into a
 # private Apache 2.4 on loopback ports and runs the same device scenarios (sourced).
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-MODS=/usr/lib/apache2/modules
 
 # render_apache_conf FILE PORT BACKEND OUT: the shipped virtual host with test paths.
 render_apache_conf() {
@@ -27,26 +26,8 @@ apache_start() {
   chmod 755 "$dir/estfcgi-fcgid-wrapper"
   render_apache_conf estfcgi.conf "$APACHE_PROXY_PORT" "unix:$APACHE_SOCK" "$dir/proxy.conf"
   render_apache_conf estfcgi-fcgid.conf "$APACHE_FCGID_PORT" "" "$dir/fcgid.conf"
-  cat > "$dir/httpd.conf" <<CONF
-ServerRoot $dir
-ServerName localhost
-PidFile $dir/httpd.pid
-ErrorLog $dir/error.log
-LogLevel warn
-DefaultRuntimeDir $dir
-User www-data
-Group www-data
-LoadModule mpm_event_module $MODS/mod_mpm_event.so
-LoadModule authz_core_module $MODS/mod_authz_core.so
-LoadModule mime_module $MODS/mod_mime.so
-LoadModule alias_module $MODS/mod_alias.so
-LoadModule ssl_module $MODS/mod_ssl.so
-LoadModule buffer_module $MODS/mod_buffer.so
-LoadModule proxy_module $MODS/mod_proxy.so
-LoadModule proxy_fcgi_module $MODS/mod_proxy_fcgi.so
-LoadModule fcgid_module $MODS/mod_fcgid.so
-LoadModule reqtimeout_module $MODS/mod_reqtimeout.so
-TypesConfig /etc/mime.types
+  { httpd_conf_head "$dir" proxy proxy_fcgi fcgid
+    cat <<CONF
 FcgidIPCDir $dir/fcgid
 FcgidProcessTableFile $dir/fcgid/shm
 Listen 127.0.0.1:$APACHE_PROXY_PORT
@@ -54,6 +35,7 @@ Listen 127.0.0.1:$APACHE_FCGID_PORT
 Include $dir/proxy.conf
 Include $dir/fcgid.conf
 CONF
+  } > "$dir/httpd.conf"
   "$ESTFCGI" serve --socket "$APACHE_SOCK" --socket-mode 660 --workers 2 2> "$dir/estfcgi.log" &
   APACHE_ESTFCGI_PID=$!
   local i; for i in $(seq 100); do [ -S "$APACHE_SOCK" ] && break; sleep 0.1; done

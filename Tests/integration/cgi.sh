@@ -4,7 +4,6 @@
 # particular to CGI: the binary run by hand, a missing store, bodies without Content-Length,
 # concurrent processes on one store (sourced; needs lib.sh, scenarios.sh, apache.sh).
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-MODS=/usr/lib/apache2/modules
 
 # The binary the configs run, with symlinks resolved (.build/debug is one).
 cgi_binary() { readlink -f "$ESTFCGI"; }
@@ -32,31 +31,15 @@ cgi_apache_start() {
   # The same configuration with a store that does not exist.
   render_apache_conf estfcgi-cgi.conf "$CGI_APACHE_NOSTORE_PORT" "" "$dir/nostore.conf"
   render_cgi_store "$dir/nostore.conf" "$WORK/no-such-store.db"
-  cat > "$dir/httpd.conf" <<CONF
-ServerRoot $dir
-ServerName localhost
-PidFile $dir/httpd.pid
-ErrorLog $dir/error.log
-LogLevel warn
-DefaultRuntimeDir $dir
-User www-data
-Group www-data
-LoadModule mpm_event_module $MODS/mod_mpm_event.so
-LoadModule authz_core_module $MODS/mod_authz_core.so
-LoadModule mime_module $MODS/mod_mime.so
-LoadModule alias_module $MODS/mod_alias.so
-LoadModule env_module $MODS/mod_env.so
-LoadModule ssl_module $MODS/mod_ssl.so
-LoadModule cgid_module $MODS/mod_cgid.so
-LoadModule buffer_module $MODS/mod_buffer.so
-LoadModule reqtimeout_module $MODS/mod_reqtimeout.so
-TypesConfig /etc/mime.types
+  { httpd_conf_head "$dir" env cgid
+    cat <<CONF
 ScriptSock $dir/cgisock
 Listen 127.0.0.1:$CGI_APACHE_PORT
 Listen 127.0.0.1:$CGI_APACHE_NOSTORE_PORT
 Include $dir/cgi.conf
 Include $dir/nostore.conf
 CONF
+  } > "$dir/httpd.conf"
   apache2 -f "$dir/httpd.conf" -k start || return 1
   wait_port "$CGI_APACHE_PORT" && wait_port "$CGI_APACHE_NOSTORE_PORT"
 }
@@ -85,23 +68,12 @@ cgi_nginx_start() {
   render_cgi_store "$dir/estfcgi-$CGI_NGINX_PORT.conf" "$ESTFCGI_DB"
   render_cgi_store "$dir/estfcgi-$CGI_NGINX_NOSTORE_PORT.conf" "$WORK/no-such-store.db"
   # Workers as www-data, as Debian runs them: a chunked body is spooled to a file under $WORK.
-  cat > "$dir/nginx.conf" <<CONF
-user www-data www-data;
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/error.log info;
-events { worker_connections 256; }
-http {
-    access_log $dir/access.log;
-    client_body_temp_path $dir/tmp/body;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    proxy_temp_path $dir/tmp/proxy;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
+  { echo "user www-data www-data;"; nginx_http_head "$dir"; cat <<CONF
     include $dir/estfcgi-$CGI_NGINX_PORT.conf;
     include $dir/estfcgi-$CGI_NGINX_NOSTORE_PORT.conf;
 }
 CONF
+  } > "$dir/nginx.conf"
   # fcgiwrap as Debian's unit runs it (www-data, -f: the CGI's stderr into nginx's error
   # log), on a loopback port, in a session of its own so that its children stop with it.
   setsid setpriv --reuid=www-data --regid=www-data --clear-groups \

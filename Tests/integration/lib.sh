@@ -28,3 +28,47 @@ wait_port() {
 }
 
 ESTFCGI=${ESTFCGI:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.build/debug/estfcgi}
+
+# httpd_conf_head DIR MODULE...: the first lines of a private Apache's httpd.conf (paths in
+# DIR, run as www-data), loading the modules every EST config needs and then MODULE...
+# (names as in mod_NAME.so); the caller appends its Listen and Include lines.
+httpd_conf_head() {
+  local dir=$1 m; shift
+  cat <<CONF
+ServerRoot $dir
+ServerName localhost
+PidFile $dir/httpd.pid
+ErrorLog $dir/error.log
+LogLevel warn
+DefaultRuntimeDir $dir
+User www-data
+Group www-data
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
+LoadModule alias_module /usr/lib/apache2/modules/mod_alias.so
+LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so
+LoadModule buffer_module /usr/lib/apache2/modules/mod_buffer.so
+LoadModule reqtimeout_module /usr/lib/apache2/modules/mod_reqtimeout.so
+TypesConfig /etc/mime.types
+CONF
+  for m in "$@"; do echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"; done
+}
+
+# nginx_http_head DIR: the head of a private nginx's http {} block (paths in DIR); the
+# caller adds its includes and servers and closes the block.
+nginx_http_head() {
+  cat <<CONF
+worker_processes 1;
+pid $1/nginx.pid;
+error_log $1/error.log info;
+events { worker_connections 256; }
+http {
+    access_log $1/access.log;
+    client_body_temp_path $1/tmp/body;
+    fastcgi_temp_path $1/tmp/fastcgi;
+    proxy_temp_path $1/tmp/proxy;
+    uwsgi_temp_path $1/tmp/uwsgi;
+    scgi_temp_path $1/tmp/scgi;
+CONF
+}

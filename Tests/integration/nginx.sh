@@ -17,18 +17,7 @@ nginx_start() {
   mkdir -p "$dir/tmp"
   NGINX_PORT=$(free_port); PIN_PORT=$(free_port); FCGI_PORT=$(free_port)
   render_nginx_conf "$NGINX_PORT" "$FCGI_PORT" "$dir/estfcgi.conf"
-  cat > "$dir/nginx.conf" <<CONF
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/error.log info;
-events { worker_connections 256; }
-http {
-    access_log $dir/access.log;
-    client_body_temp_path $dir/tmp/body;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    proxy_temp_path $dir/tmp/proxy;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
+  { nginx_http_head "$dir"; cat <<CONF
     include $dir/estfcgi.conf;
     # A front for one device population: every request is pinned to profile iot.
     server {
@@ -45,6 +34,7 @@ http {
     }
 }
 CONF
+  } > "$dir/nginx.conf"
   "$ESTFCGI" serve --listen "127.0.0.1:$FCGI_PORT" --workers 2 --read-timeout 3 --log-to-webserver 2> "$dir/estfcgi.log" &
   ESTFCGI_PID=$!
   nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
