@@ -49,7 +49,10 @@ public enum CAError: Error, CustomStringConvertible, Equatable, ESTStatusError {
 
     public var description: String { reason }
 
-    /// The refusal of a second re-enrollment with a certificate already replaced (and
-    /// revoked as superseded) by the first.
-    public static let alreadyRenewed = "certificate already renewed"
+    /// The refusal of a client certificate revoked for `reason`. Superseded means replaced
+    /// by a re-enrollment (RFC 7030 §4.2.2), perhaps one that committed a moment ago: the
+    /// loser of two re-enrollments at once hears "already renewed" whichever check saw it.
+    public static func revokedClient(_ reason: RevocationReason?) -> CAError {
+        .forbidden(reason == .superseded ? "certificate already renewed" : "client certificate is revoked")
+    }
 }

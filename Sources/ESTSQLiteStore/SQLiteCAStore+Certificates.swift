@@ -89,10 +89,9 @@ extension SQLiteCAStore {
                 // Revoked since the request was authorised: by an operator, or replaced by a
                 // re-enrollment that committed first (RFC 7030 §4.2.2 replaces a certificate once
                 // when the profile revokes on re-enrollment).
-                let now = try db.query("SELECT status, revocation_reason FROM certificates WHERE id = ?", [old.id]).first
-                if now?.string("status") != CertificateStatus.valid.rawValue {
-                    throw CAError.forbidden(now?.string("revocation_reason") == RevocationReason.superseded.rawValue
-                                            ? CAError.alreadyRenewed : "client certificate is revoked")
+                let row = try db.query("SELECT status, revocation_reason FROM certificates WHERE id = ?", [old.id]).first
+                if row?.string("status") != CertificateStatus.valid.rawValue {
+                    throw CAError.revokedClient(row?.string("revocation_reason").flatMap(RevocationReason.init(rawValue:)))
                 }
             }
             do {
@@ -112,7 +111,7 @@ extension SQLiteCAStore {
                     UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = 'superseded'
                     WHERE id = ? AND status = 'valid'
                     """, [stamp, old.id])
-                guard db.changes == 1 else { throw CAError.forbidden(CAError.alreadyRenewed) }
+                guard db.changes == 1 else { throw CAError.revokedClient(.superseded) }
             }
             if var event = audit {
                 event.serial = c.serial

@@ -38,9 +38,7 @@ extension CertificateAuthority: EnrollmentAuthority {
             throw CAError.forbidden("client certificate belongs to profile \(current.profile ?? "(default)"), not \(profile.displayName)")
         }
         // Checked again when the successor is recorded, in its transaction.
-        guard current.status == .valid else {
-            throw CAError.forbidden(current.revocationReason == .superseded ? CAError.alreadyRenewed : "client certificate is revoked")
-        }
+        guard current.status == .valid else { throw CAError.revokedClient(current.revocationReason) }
         // A denied bootstrap certificate must not renew itself into a fresh one.
         try checkNotRevokedOrDenied(client, cas: m.cas)
         let at = now()

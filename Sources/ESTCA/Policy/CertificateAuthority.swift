@@ -147,8 +147,7 @@ public final class CertificateAuthority {
         let issuers = Set(cas.filter { $0.certificate.subject == client.issuer }.map(\.name))
         if let revoked = try store.issuedCertificates(serial: client.serialHex)
             .first(where: { issuers.contains($0.issuer) && $0.status == .revoked }) {
-            // Superseded: replaced by a re-enrollment, maybe one that committed a moment ago.
-            throw CAError.forbidden(revoked.revocationReason == .superseded ? CAError.alreadyRenewed : "client certificate is revoked")
+            throw CAError.revokedClient(revoked.revocationReason)
         }
         if try store.bootstrapDenials(serial: client.serialHex, fingerprint: client.fingerprint.hexString)
             .contains(where: { issuers.contains($0.issuer) }) {
