@@ -42,6 +42,12 @@ static inline void estfcgi_sk_X509_EXTENSION_pop_free(STACK_OF(X509_EXTENSION) *
     sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free);
 }
 
+/* STACK_OF(X509_REVOKED): the entries of a CRL, owned by it. */
+static inline int estfcgi_sk_X509_REVOKED_num(const STACK_OF(X509_REVOKED) *s) { return sk_X509_REVOKED_num(s); }
+static inline X509_REVOKED *estfcgi_sk_X509_REVOKED_value(const STACK_OF(X509_REVOKED) *s, int i) {
+    return sk_X509_REVOKED_value(s, i);
+}
+
 /* BIO / memory macros */
 static inline long estfcgi_BIO_get_mem_data(BIO *b, char **pp) { return BIO_get_mem_data(b, pp); }
 static inline void estfcgi_OPENSSL_free(void *p) { OPENSSL_free(p); }

@@ -58,6 +58,12 @@ public enum CertificateSigner {
             // RFC 5280 §4.2.1.6: critical when the subject is empty.
             try addRaw(nid: NID_subject_alt_name, san, critical: t.subject.isEmpty, to: x)
         }
+        if !t.crlDistributionPoints.isEmpty {
+            // Encoded here, not through OpenSSL's config syntax, where a ',' in a URI would
+            // start another value.
+            try addRaw(nid: NID_crl_distribution_points, try DistributionPointURI.extensionValue(t.crlDistributionPoints),
+                       critical: false, to: x)
+        }
 
         guard X509_sign(x, issuerKey.pkey, issuerKey.algorithm.signingDigest) > 0 else {
             throw OpenSSLError("sign certificate")

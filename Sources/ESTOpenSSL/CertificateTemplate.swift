@@ -17,10 +17,13 @@ public struct CertificateTemplate {
     public var extendedKeyUsage: [ExtendedKeyUsage]
     /// subjectAltName GeneralNames DER, copied as is (RFC 7030 §4.2.2 compares it byte for byte).
     public var subjectAltNameDER: Data?
+    /// cRLDistributionPoints (RFC 5280 §4.2.1.13), non-critical, one DistributionPoint with
+    /// these URIs as its fullName; empty means none. Each must pass DistributionPointURI.validate.
+    public var crlDistributionPoints: [String]
 
     public init(subject: DistinguishedName, publicKey: PublicKey, serial: Data, notBefore: Date, notAfter: Date,
                 isCA: Bool, pathLength: Int? = nil, keyUsage: KeyUsage, extendedKeyUsage: [ExtendedKeyUsage] = [],
-                subjectAltNameDER: Data? = nil) {
+                subjectAltNameDER: Data? = nil, crlDistributionPoints: [String] = []) {
         self.subject = subject
         self.publicKey = publicKey
         self.serial = serial
@@ -31,6 +34,7 @@ public struct CertificateTemplate {
         self.keyUsage = keyUsage
         self.extendedKeyUsage = extendedKeyUsage
         self.subjectAltNameDER = subjectAltNameDER
+        self.crlDistributionPoints = crlDistributionPoints
     }
 
     /// 128 random bits with the top bit cleared: positive and at most 16 octets
