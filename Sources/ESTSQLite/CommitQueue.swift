@@ -151,16 +151,18 @@ public final class CommitQueue: @unchecked Sendable {
         var lost = 0
         do {
             try db.transaction {
-                for job in batch {
-                    do { try db.savepoint { try job.write(db) } } catch {
-                        job.error = error
+                // The deferred rows first: they were queued before the writes that flush them,
+                // so that row ids (the audit's order) follow the order of the requests.
+                for write in deferred {
+                    do { try db.savepoint { try write(db) } } catch {
+                        lost += 1
                         // SQLITE_FULL or an I/O error ends the transaction: nothing of it stays.
                         guard db.isInTransaction else { throw error }
                     }
                 }
-                for write in deferred {
-                    do { try db.savepoint { try write(db) } } catch {
-                        lost += 1
+                for job in batch {
+                    do { try db.savepoint { try job.write(db) } } catch {
+                        job.error = error
                         guard db.isInTransaction else { throw error }
                     }
                 }
