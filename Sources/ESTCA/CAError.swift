@@ -21,11 +21,14 @@ public enum CAError: Error, CustomStringConvertible, Equatable, ESTStatusError {
     case unavailable(String)
     /// Operator-side misconfiguration or store failure (500 over EST).
     case internalFailure(String)
+    /// 202: held for an operator's approval; the client repeats the request after
+    /// `retryAfter` seconds (RFC 7030 §4.2.3).
+    case pending(String, retryAfter: Int)
 
     public var reason: String {
         switch self {
         case .notFound(let r), .unauthenticated(let r), .forbidden(let r), .untrusted(let r), .badRequest(let r), .tooManyRequests(let r),
-             .unavailable(let r), .internalFailure(let r):
+             .unavailable(let r), .internalFailure(let r), .pending(let r, _):
             return r
         }
     }
@@ -39,7 +42,13 @@ public enum CAError: Error, CustomStringConvertible, Equatable, ESTStatusError {
         case .tooManyRequests: return 429
         case .unavailable: return 503
         case .internalFailure: return 500
+        case .pending: return 202
         }
+    }
+
+    public var responseHeaders: [(String, String)] {
+        if case .pending(_, let seconds) = self { return [("Retry-After", String(seconds))] }
+        return []
     }
 
     public var recordsAudit: Bool {

@@ -2,4 +2,6 @@
 public enum AuditOutcome: String, Sendable, CaseIterable {
     case ok
     case refused
+    /// Held for an operator's approval (202, RFC 7030 §4.2.3).
+    case pending
 }

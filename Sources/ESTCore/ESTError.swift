@@ -16,5 +16,7 @@ public struct ESTError: ESTStatusError, Equatable, CustomStringConvertible {
     public static func unauthorized(_ reason: String) -> ESTError { ESTError(401, reason) }
     public static func notFound(_ reason: String) -> ESTError { ESTError(404, reason) }
 
+    public var responseHeaders: [(String, String)] { headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+
     public var description: String { reason }
 }

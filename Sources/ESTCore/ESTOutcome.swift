@@ -14,6 +14,9 @@ public struct ESTOutcome: Sendable {
     public var audited = false
     /// Set when the authority recorded the audit event with the certificate it issued.
     var recordedWithCertificate = false
+    /// The WWW-Authenticate challenge a 401 carries: set once the profile is known to take
+    /// HTTP authentication (RFC 9110 §11.6.1; libest's estclient sends credentials only then).
+    var challenge: String? = nil
     /// Set when writing the audit record failed (e.g. a full disk), for the log line.
     public var auditFailure: String? = nil
 
@@ -42,6 +45,6 @@ public struct ESTOutcome: Sendable {
     var auditEvent: AuditEvent {
         func bounded(_ s: String) -> String { PrintableText.escaped(s, limit: PrintableText.fieldLimit) }
         return AuditEvent(operation: operation, profile: profile, client: client.map(bounded), status: response.status,
-                          outcome: response.status < 300 ? .ok : .refused, reason: bounded(reason), serial: serial)
+                          outcome: response.status == 202 ? .pending : response.status < 300 ? .ok : .refused, reason: bounded(reason), serial: serial)
     }
 }

@@ -42,6 +42,18 @@ public struct ESTRequest: Sendable {
         return raw.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
     }
 
+    /// The user the web server's HTTP authentication accepted (RFC 3875 §4.1.11), only
+    /// when it also says how it authenticated them (AUTH_TYPE, §4.1.1). Apache sets both
+    /// after `AuthType Basic`. nginx sets neither by itself: Debian's `fastcgi_params`
+    /// passes `$remote_user` in every location, read from the client's Authorization
+    /// header whether or not `auth_basic` checked it, so only a location that does
+    /// `auth_basic` may add `fastcgi_param AUTH_TYPE Basic`. The Authorization header
+    /// itself (HTTP_AUTHORIZATION) is never read.
+    public var remoteUser: String? {
+        guard let user = params["REMOTE_USER"], !user.isEmpty, let type = params["AUTH_TYPE"], !type.isEmpty else { return nil }
+        return user
+    }
+
     /// The TLS client certificate PEM, taken ONLY from the web server's SSL_CLIENT_CERT
     /// variable: Apache's PEM, or nginx's URL-escaped `$ssl_client_escaped_cert`. A client's
     /// own `SSL-Client-Cert` header arrives as HTTP_SSL_CLIENT_CERT and is never read.

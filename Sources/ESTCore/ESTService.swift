@@ -77,7 +77,9 @@ public final class ESTService {
         var outcome = ESTOutcome(response: .error(500, "internal error"), operation: "-", profile: nil, client: nil,
                                  reason: "", serial: nil)
         let (pemPresent, client) = clientCertificate(request)
-        outcome.client = client?.subject.string ?? (pemPresent ? "(unparseable certificate)" : nil)
+        let certificate = client?.subject.string ?? (pemPresent ? "(unparseable certificate)" : nil)
+        outcome.client = certificate
+        if let user = request.remoteUser { outcome.client = (certificate.map { $0 + " " } ?? "") + "(http user \(user))" }
         return (outcome, client)
     }
 
@@ -96,7 +98,8 @@ public final class ESTService {
         if let e = error as? ESTStatusError {
             if !e.recordsAudit { outcome.audited = false }
             // Internal details go to the audit log and error log, not to the client.
-            var headers = (e as? ESTError)?.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } ?? []
+            var headers = e.responseHeaders
+            if e.httpStatus == 401, let challenge = outcome.challenge { headers.append(("WWW-Authenticate", challenge)) }
             var shown = e.httpStatus >= 500 ? "internal error" : e.reason
             if e.httpStatus == 503 {
                 // A busy or full store, or a stopping responder: the request may simply be
@@ -143,10 +146,37 @@ public final class ESTService {
             let got = request.contentType.isEmpty ? "none" : request.contentType
             throw ESTError(415, "Content-Type must be application/pkcs10 (got \(got))")
         }
-        guard client != nil else {
+        // §3.2.3, §3.3.2: what the profile requires is presented, or 401 before the body.
+        let required = authority.clientAuthentication(profile: route.label)
+        let renewal = op == .simplereenroll
+        if required.takesHTTP { outcome.challenge = "Basic realm=\"\(Self.realm(request))\"" }
+        if required.requiresCertificate(renewal: renewal), client == nil {
             throw ESTError.unauthorized(clientCertificate(request).pemPresent ? "client certificate unreadable" : "client certificate required")
         }
+        if required.requiresHTTP(renewal: renewal), try Self.httpUser(request) == nil {
+            throw ESTError.unauthorized("HTTP authentication required")
+        }
         return route
+    }
+
+    /// REMOTE_USER when the web server set one; it is a device identity here, so it is held
+    /// to the limits of one: no control characters, at most 256 bytes.
+    static func httpUser(_ request: ESTRequest) throws(ESTError) -> String? {
+        guard let user = request.remoteUser else { return nil }
+        guard user.utf8.count <= 256, !user.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw .unauthorized("HTTP user name refused (control characters or over 256 bytes)")
+        }
+        return user
+    }
+
+    /// The realm of the Basic challenge: the location's ESTFCGI_AUTH_REALM (the web server's
+    /// `auth_basic` realm, so that clients reuse their credentials), else "estfcgi".
+    static func realm(_ request: ESTRequest) -> String {
+        guard let realm = request.params["ESTFCGI_AUTH_REALM"], (1...64).contains(realm.utf8.count),
+              realm.utf8.allSatisfy({ (0x20...0x7e).contains($0) && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) else {
+            return "estfcgi"
+        }
+        return realm
     }
 
     private func dispatch(_ route: Route, _ request: ESTRequest, _ client: Certificate?, _ outcome: inout ESTOutcome) throws -> Answer {
@@ -156,14 +186,17 @@ public final class ESTService {
             return Answer(response: try certsOnly(certs, mediaType: "application/pkcs7-mime"), serial: nil,
                           reason: "served \(certs.count) certificates")
         case .simpleenroll, .simplereenroll:
-            let (csr, client) = try readCSR(request, client: client)
+            let csr = try readCSR(request)
+            let credentials = ClientCredentials(certificate: client, httpUser: try Self.httpUser(request))
             outcome.audited = true
             let event = outcome.issuedEvent(subject: csr.subject)
             let cert: Certificate
             if route.operation == .simpleenroll {
-                cert = try authority.enroll(csr: csr, profile: route.label, client: client, audit: event)
+                cert = try authority.enroll(csr: csr, profile: route.label, credentials: credentials, audit: event)
             } else {
-                cert = try authority.reenroll(ReenrollmentRequest(csr: csr, current: client), profile: route.label, audit: event)
+                guard let client else { throw ESTError.unauthorized("client certificate required") }
+                cert = try authority.reenroll(ReenrollmentRequest(csr: csr, current: client, httpUser: credentials.httpUser),
+                                              profile: route.label, audit: event)
             }
             outcome.recordedWithCertificate = true
             // RFC 7030 §4.2.3; only the issued certificate, since libest refuses answers
@@ -182,16 +215,22 @@ public final class ESTService {
                 ("Content-Transfer-Encoding", "base64"),
             ], body: Data(der.base64Wrapped().utf8)), serial: nil, reason: "served CSR attributes")
         case .serverkeygen:
-            let (csr, client) = try readCSR(request, client: client)
+            let csr = try readCSR(request)
             let keyRequest = try ServerKeyGenRequest(parsing: csr)
+            let credentials = ClientCredentials(certificate: client, httpUser: try Self.httpUser(request))
             outcome.audited = true
-            let result = try authority.serverKeyGen(keyRequest, profile: route.label, client: client,
+            let result = try authority.serverKeyGen(keyRequest, profile: route.label, credentials: credentials,
                                                     audit: outcome.issuedEvent(subject: csr.subject))
             outcome.recordedWithCertificate = true
             let response = try answering(result.certificate) { try serverKeyGenResponse(result) }
             return Answer(response: response, serial: result.certificate.serialHex,
                           reason: "issued \(result.certificate.subject)"
                               + ServerGeneratedKey.auditDetail(keyType: result.keyType, encryptedTo: result.encryptedTo))
+        case .crl:
+            // RFC 5280 §4.2.1.13, RFC 2585 §4.2: the DER, as relying parties fetch it.
+            let der = try authority.crl(profile: route.label)
+            return Answer(response: ESTResponse(status: 200, headers: [("Content-Type", "application/pkix-crl")], body: der),
+                          serial: nil, reason: "served the CRL")
         case .fullcmc:
             throw ESTError(501, "full CMC (RFC 7030 §4.3) is not supported")
         }
@@ -204,15 +243,13 @@ public final class ESTService {
 
     /// The body of a CSR-carrying operation, after `preflight` (RFC 7030 §4.2.1, RFC 8951 §3).
     /// An unknown profile is the authority's 404, decided after these checks of the request's shape.
-    private func readCSR(_ request: ESTRequest, client: Certificate?) throws(ESTError)
-        -> (CertificateSigningRequest, Certificate) {
+    private func readCSR(_ request: ESTRequest) throws(ESTError) -> CertificateSigningRequest {
         if request.bodyTimedOut { throw ESTError(408, "request body not received in time") }
         if request.bodyTruncated || request.body.count > Self.maxBodyBytes {
             throw ESTError(413, "request body over \(Self.maxBodyBytes) bytes")
         }
-        guard let client else { throw .unauthorized("client certificate required") }
         // Content-Transfer-Encoding is ignored (RFC 8951 §3): base64, PEM or DER all parse.
-        do { return (try CertificateSigningRequest(anyEncoding: request.body), client) }
+        do { return try CertificateSigningRequest(anyEncoding: request.body) }
         catch { throw .badRequest("malformed CSR: \(error)") }
     }
 

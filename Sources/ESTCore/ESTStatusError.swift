@@ -9,8 +9,11 @@ public protocol ESTStatusError: Error {
     /// does not chain to a trusted CA costs nothing to make): logged, not audited, so that
     /// it cannot grow the store. True by default.
     var recordsAudit: Bool { get }
+    /// Headers the answer carries (e.g. Allow on 405, Retry-After on 202). None by default.
+    var responseHeaders: [(String, String)] { get }
 }
 
 extension ESTStatusError {
     public var recordsAudit: Bool { true }
+    public var responseHeaders: [(String, String)] { [] }
 }

@@ -7,23 +7,34 @@ import Foundation
 /// over typed requests; the authority decides trust and policy and throws an
 /// `ESTStatusError` when it refuses. `profile` is the §3.2.2 label, nil for the default.
 ///
+/// A request held for an operator's approval is answered 202 with Retry-After (§4.2.3):
+/// the authority throws an `ESTStatusError` of status 202 carrying that header.
+///
 /// `audit` is the record of a successful issuance as the core sees it (operation,
 /// profile, client, "issued SUBJECT"): the authority records it, with the serial, in the
 /// same transaction as the certificate, so neither exists without the other.
 public protocol EnrollmentAuthority: AnyObject {
     /// §4.1: the certificates /cacerts returns.
     func caCertificates(profile: String?) throws -> [Certificate]
-    /// §4.2.1: first enrollment, authenticated by `client` (the TLS client certificate).
-    func enroll(csr: CertificateSigningRequest, profile: String?, client: Certificate, audit: AuditEvent) throws -> Certificate
+    /// §3.2.3, §3.3.2: what a first enrollment under `profile` must present; the core
+    /// refuses (401) before reading a body that comes without it. `.certificate` for a
+    /// profile that does not exist, so that an unauthenticated client learns nothing.
+    func clientAuthentication(profile: String?) -> ClientAuthentication
+    /// §4.2.1: first enrollment, authenticated by `credentials`.
+    func enroll(csr: CertificateSigningRequest, profile: String?, credentials: ClientCredentials,
+                audit: AuditEvent) throws -> Certificate
     /// §4.2.2: renewal or rekey of `request.current`. Once it has authorised that
     /// certificate, the authority calls `request.checkIdentity()`.
     func reenroll(_ request: ReenrollmentRequest, profile: String?, audit: AuditEvent) throws -> Certificate
     /// §4.4: a key generated here and a certificate for it; the audit reason gets
     /// `ServerGeneratedKey.auditDetail`.
-    func serverKeyGen(_ request: ServerKeyGenRequest, profile: String?, client: Certificate,
+    func serverKeyGen(_ request: ServerKeyGenRequest, profile: String?, credentials: ClientCredentials,
                       audit: AuditEvent) throws -> ServerGeneratedKey
     /// §4.5: the DER CsrAttrs the profile asks for, nil when it asks for nothing (204).
     func csrAttributes(profile: String?) throws -> Data?
+    /// The DER of the latest CRL of the profile's issuing CA (RFC 5280 §5); an
+    /// `ESTStatusError` of 404 before it has published one.
+    func crl(profile: String?) throws -> Data
     /// Records one audit event: every request that reached a policy decision leaves one,
     /// allowed or refused. It may join a later transaction, within a bounded delay, so that
     /// a refusal costs no disk flush of its own. A failure is reported in the log line.

@@ -5,10 +5,13 @@ import ESTOpenSSL
 public struct ReenrollmentRequest {
     public let csr: CertificateSigningRequest
     public let current: Certificate
+    /// REMOTE_USER, for a profile that also requires HTTP authentication.
+    public let httpUser: String?
 
-    public init(csr: CertificateSigningRequest, current: Certificate) {
+    public init(csr: CertificateSigningRequest, current: Certificate, httpUser: String? = nil) {
         self.csr = csr
         self.current = current
+        self.httpUser = httpUser
     }
 
     /// §4.2.2: "the Subject field and SubjectAltName extension MUST be identical to the

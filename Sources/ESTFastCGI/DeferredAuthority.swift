@@ -4,10 +4,11 @@ import Foundation
 
 /// An authority opened when a request first needs it. A CGI process answers one request
 /// and pays its start-up on every one, and many answers need no store at all (unrouted,
-/// wrong method or media type, no client certificate, a body too large): those open
-/// nothing. What `open` throws is kept and answered on every call as a 500 (503 when the
-/// store was busy or full), its reason in the log line: a missing or unreadable store, or
-/// passphrase file, is the operator's to fix, not the client's (never a 404 or 400).
+/// wrong method or media type, a body too large): those open nothing. A CSR-carrying
+/// request opens it before its body is read, to learn what the profile authenticates with
+/// (RFC 7030 §3.2.3). What `open` throws is kept and answered on every call as a 500 (503
+/// when the store was busy or full), its reason in the log line: a missing or unreadable
+/// store, or passphrase file, is the operator's to fix, not the client's (never a 404 or 400).
 public final class DeferredAuthority: EnrollmentAuthority {
     private let open: () throws -> any EnrollmentAuthority
     private var opened: Result<any EnrollmentAuthority, OpenFailure>?
@@ -40,21 +41,33 @@ public final class DeferredAuthority: EnrollmentAuthority {
         try authority().caCertificates(profile: profile)
     }
 
-    public func enroll(csr: CertificateSigningRequest, profile: String?, client: Certificate, audit: AuditEvent) throws -> Certificate {
-        try authority().enroll(csr: csr, profile: profile, client: client, audit: audit)
+    /// Opens the store: a 401 must say whether the profile takes HTTP authentication.
+    /// A store that cannot be opened answers every later call, so this falls back to
+    /// certificates and the request still fails as a 500.
+    public func clientAuthentication(profile: String?) -> ClientAuthentication {
+        (try? authority())?.clientAuthentication(profile: profile) ?? .certificate
+    }
+
+    public func enroll(csr: CertificateSigningRequest, profile: String?, credentials: ClientCredentials,
+                       audit: AuditEvent) throws -> Certificate {
+        try authority().enroll(csr: csr, profile: profile, credentials: credentials, audit: audit)
     }
 
     public func reenroll(_ request: ReenrollmentRequest, profile: String?, audit: AuditEvent) throws -> Certificate {
         try authority().reenroll(request, profile: profile, audit: audit)
     }
 
-    public func serverKeyGen(_ request: ServerKeyGenRequest, profile: String?, client: Certificate,
+    public func serverKeyGen(_ request: ServerKeyGenRequest, profile: String?, credentials: ClientCredentials,
                              audit: AuditEvent) throws -> ServerGeneratedKey {
-        try authority().serverKeyGen(request, profile: profile, client: client, audit: audit)
+        try authority().serverKeyGen(request, profile: profile, credentials: credentials, audit: audit)
     }
 
     public func csrAttributes(profile: String?) throws -> Data? {
         try authority().csrAttributes(profile: profile)
+    }
+
+    public func crl(profile: String?) throws -> Data {
+        try authority().crl(profile: profile)
     }
 
     public func audit(_ event: AuditEvent) throws {

@@ -65,6 +65,10 @@ extension SQLiteCAStore {
         case .revoked?: condition += " AND x.status = 'revoked'"
         case .expired?: condition += " AND x.status = 'valid' AND x.not_after < ?"; params.append(nowString)
         }
+        if let device = filter.device {
+            condition += " AND x.device_id = (SELECT id FROM devices WHERE name = ?)"
+            params.append(device)
+        }
         if let days = filter.expiringWithinDays {
             condition += " AND x.status = 'valid' AND x.not_after >= ? AND x.not_after <= ?"
             params += [nowString, Timestamp.string(now.addingTimeInterval(.days(days)))]
@@ -72,19 +76,20 @@ extension SQLiteCAStore {
         return try read { try certificates(where: condition + " ORDER BY x.id", params) }
     }
 
-    public func recordIssued(_ c: NewCertificate, replacing: IssuedCertificate?, revokeReplaced: Bool,
-                             bootstrapLimit: Int?, audit: AuditEvent?, now: Date) throws -> IssuedCertificate {
+    public func recordIssued(_ c: NewCertificate, conditions: IssuanceConditions, audit: AuditEvent?,
+                             now: Date) throws -> IssuedCertificate {
         let stamp = Timestamp.string(now)
         // Every check that another request could invalidate runs here, under the write lock:
         // two requests at once cannot both pass it.
         return try commit { db in
-            if let limit = bootstrapLimit, let requester = c.requesterKey {
+            if let limit = conditions.bootstrapLimit, let requester = c.requesterKey {
                 let used = try db.scalar("SELECT count(*) FROM certificates WHERE requester_key = ? AND profile IS ?",
                                          [requester, c.profile])
                 if case .integer(let n) = used, n >= limit {
                     throw CAError.forbidden("bootstrap certificate already used \(n) times (this profile allows \(limit))")
                 }
             }
+            let replacing = conditions.replacing
             if let old = replacing {
                 // Revoked since the request was authorised: by an operator, or replaced by a
                 // re-enrollment that committed first (RFC 7030 §4.2.2 replaces a certificate once
@@ -94,24 +99,38 @@ extension SQLiteCAStore {
                     throw CAError.revokedClient(row?.string("revocation_reason").flatMap(RevocationReason.init(rawValue:)))
                 }
             }
+            let (deviceID, superseded) = try conditions.device.map { try Self.claim($0, profile: c.profile, db, now: now) } ?? (nil, [])
             do {
                 try db.execute("""
                     INSERT INTO certificates (serial, issuer_ca_id, profile, subject, sans, not_before, not_after,
-                        fingerprint, der, replaces_id, requester, issued_at, ski, requester_key)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        fingerprint, der, replaces_id, requester, issued_at, ski, requester_key, device_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [c.serial, c.issuerID, c.profile, c.subject, c.sans, c.notBefore, c.notAfter, c.fingerprint,
-                          c.der, replacing?.id, c.requester, stamp, c.keyIdentifier, c.requesterKey])
+                          c.der, replacing?.id, c.requester, stamp, c.keyIdentifier, c.requesterKey, deviceID])
             } catch let e as SQLiteError where e.isUniqueViolation && e.message.contains("certificates.serial") {
                 // Only UNIQUE (issuer_ca_id, serial) is a collision worth a retry.
                 throw SerialCollision()
             }
             let id = db.lastInsertRowID
-            if let old = replacing, revokeReplaced {
+            if let old = replacing, conditions.revokeReplaced {
                 try db.execute("""
                     UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = 'superseded'
                     WHERE id = ? AND status = 'valid'
                     """, [stamp, old.id])
                 guard db.changes == 1 else { throw CAError.revokedClient(.superseded) }
+            }
+            // A replaceable enrollment: the device's certificates give way to the new one.
+            for old in superseded {
+                try db.execute("""
+                    UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = 'superseded'
+                    WHERE id = ? AND status = 'valid'
+                    """, [stamp, old])
+            }
+            if let approved = conditions.approvedRequest {
+                try db.execute("""
+                    UPDATE enrollment_requests SET status = 'issued', certificate_id = ? WHERE id = ? AND status = 'approved'
+                    """, [id, approved])
+                guard db.changes == 1 else { throw CAError.forbidden("request \(approved) is no longer approved") }
             }
             if var event = audit {
                 event.serial = c.serial
@@ -161,5 +180,30 @@ extension SQLiteCAStore {
                 return record
             }
         }
+    }
+
+    /// The registry's rules for `claim` in the recording transaction: returns the device
+    /// to link the certificate to (recording it under `jit`) and the certificates that a
+    /// replaceable enrollment supersedes.
+    static func claim(_ claim: DeviceClaim, profile: String?, _ db: Database, now: Date) throws -> (Int64?, [Int64]) {
+        let deviceID: Int64
+        if let device = try devices(db, where: "name = ?", [claim.name]).first {
+            try CertificateAuthority.check(device, claim: claim, profile: profile)
+            deviceID = device.id
+        } else {
+            switch claim.registration {
+            case .off: return (nil, [])
+            case .preregistered: throw CAError.forbidden("device not registered")
+            case .jit:
+                try db.execute("INSERT INTO devices (name, profile, source, created_at) VALUES (?, ?, 'jit', ?)",
+                               [claim.name, profile, Timestamp.string(now)])
+                deviceID = db.lastInsertRowID
+            }
+        }
+        guard !claim.renewal, claim.registration != .off else { return (deviceID, []) }
+        let held = try db.query("SELECT id FROM certificates WHERE device_id = ? AND status = 'valid' AND not_after >= ?",
+                                [deviceID, Timestamp.string(now)]).compactMap { $0.int("id") }
+        if !held.isEmpty, !claim.replaceable { throw CAError.forbidden("device already enrolled, use simplereenroll") }
+        return (deviceID, held)
     }
 }

@@ -7,7 +7,8 @@ extension SQLiteCAStore {
     static let profileColumns = """
         p.id, p.label, c.name AS issuer, p.validity_days, p.key_types, p.eku, p.reenroll_window_days,
         p.revoke_on_reenroll, p.serverkeygen, p.serverkeygen_encrypt, p.csrattrs, p.enforce_csrattrs,
-        p.san_kinds, p.max_sans, p.max_subject_bytes, p.bind_identity, p.cn_pattern, p.dns_pattern, p.bootstrap_uses
+        p.san_kinds, p.max_sans, p.max_subject_bytes, p.bind_identity, p.cn_pattern, p.dns_pattern, p.bootstrap_uses,
+        p.auth, p.registration, p.device_id, p.replaceable_enrollment, p.approval, p.approval_retry_after, p.crl_url
         """
     static let profileFrom = "profiles p JOIN cas c ON c.id = p.issuer_ca_id"
 
@@ -37,6 +38,13 @@ extension SQLiteCAStore {
             p.identity.cnPattern = r.string("cn_pattern")
             p.identity.dnsPattern = r.string("dns_pattern")
             p.identity.bootstrapUses = r.int("bootstrap_uses").map(Int.init)
+            p.auth = try Profile.auth(parsing: try r.requiredString("auth"))
+            p.registration = try Profile.registration(parsing: try r.requiredString("registration"))
+            p.deviceID = try Profile.deviceID(parsing: try r.requiredString("device_id"))
+            p.replaceableEnrollment = r.bool("replaceable_enrollment")
+            p.approval = try Profile.approval(parsing: try r.requiredString("approval"))
+            p.approvalRetryAfter = Int(try r.requiredInt("approval_retry_after"))
+            p.crlURL = r.string("crl_url")
         } catch let e as SQLiteError {
             throw e
         } catch {
@@ -79,7 +87,8 @@ extension SQLiteCAStore {
                 p.serverKeygen?.rawValue, p.serverKeygenEncrypt, p.csrAttrs.map(\.description).joined(separator: ","),
                 p.enforceCsrAttrs, p.identity.sanKinds.map(IdentityPolicy.name).joined(separator: ","), p.identity.maxSANs,
                 p.identity.maxSubjectBytes, p.identity.binding.rawValue, p.identity.cnPattern, p.identity.dnsPattern,
-                p.identity.bootstrapUses, stamp,
+                p.identity.bootstrapUses, p.auth.rawValue, p.registration.rawValue, p.deviceID.rawValue,
+                p.replaceableEnrollment, p.approval.rawValue, p.approvalRetryAfter, p.crlURL, stamp,
             ]
             let id: Int64
             if let existing {
@@ -87,7 +96,9 @@ extension SQLiteCAStore {
                     UPDATE profiles SET issuer_ca_id = ?, validity_days = ?, key_types = ?, eku = ?,
                         reenroll_window_days = ?, revoke_on_reenroll = ?, serverkeygen = ?, serverkeygen_encrypt = ?,
                         csrattrs = ?, enforce_csrattrs = ?, san_kinds = ?, max_sans = ?, max_subject_bytes = ?,
-                        bind_identity = ?, cn_pattern = ?, dns_pattern = ?, bootstrap_uses = ?, updated_at = ?
+                        bind_identity = ?, cn_pattern = ?, dns_pattern = ?, bootstrap_uses = ?, auth = ?, registration = ?,
+                        device_id = ?, replaceable_enrollment = ?, approval = ?, approval_retry_after = ?, crl_url = ?,
+                        updated_at = ?
                     WHERE id = ?
                     """, values + [existing])
                 id = existing
@@ -97,9 +108,10 @@ extension SQLiteCAStore {
                 try db.execute("""
                     INSERT INTO profiles (issuer_ca_id, validity_days, key_types, eku, reenroll_window_days,
                         revoke_on_reenroll, serverkeygen, serverkeygen_encrypt, csrattrs, enforce_csrattrs, san_kinds,
-                        max_sans, max_subject_bytes, bind_identity, cn_pattern, dns_pattern, bootstrap_uses, updated_at,
+                        max_sans, max_subject_bytes, bind_identity, cn_pattern, dns_pattern, bootstrap_uses, auth,
+                        registration, device_id, replaceable_enrollment, approval, approval_retry_after, crl_url, updated_at,
                         created_at, label)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, values + [stamp, p.label])
                 id = db.lastInsertRowID
             }

@@ -148,6 +148,71 @@ enum Schema {
             "CREATE TABLE material_version (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL)",
             "INSERT INTO material_version (id, value) VALUES (1, 1)",
         ] + Schema.versionTriggers(on: ["cas", "profiles", "profile_trust", "profile_cacerts"]),
+        // 6: operator policy. A profile's authentication, device registry, approval and CRL
+        // distribution point; the registry; requests held for approval (RFC 7030 §4.2.3);
+        // the CRLs each CA published (RFC 5280 §5), numbered per CA.
+        [
+            "ALTER TABLE profiles ADD COLUMN auth TEXT NOT NULL DEFAULT 'cert'",
+            "ALTER TABLE profiles ADD COLUMN registration TEXT NOT NULL DEFAULT 'off'",
+            "ALTER TABLE profiles ADD COLUMN device_id TEXT NOT NULL DEFAULT 'cn'",
+            "ALTER TABLE profiles ADD COLUMN replaceable_enrollment INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE profiles ADD COLUMN approval TEXT NOT NULL DEFAULT 'auto'",
+            "ALTER TABLE profiles ADD COLUMN approval_retry_after INTEGER NOT NULL DEFAULT 60",
+            "ALTER TABLE profiles ADD COLUMN crl_url TEXT",
+            """
+            CREATE TABLE devices (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                profile TEXT,
+                status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
+                source TEXT NOT NULL CHECK (source IN ('operator', 'jit')),
+                created_at TEXT NOT NULL,
+                disabled_at TEXT,
+                disabled_reason TEXT
+            )
+            """,
+            "CREATE INDEX devices_profile ON devices (profile)",
+            "ALTER TABLE certificates ADD COLUMN device_id INTEGER REFERENCES devices(id)",
+            "CREATE INDEX certificates_device ON certificates (device_id)",
+            """
+            CREATE TABLE enrollment_requests (
+                id INTEGER PRIMARY KEY,
+                csr_hash TEXT NOT NULL,
+                profile TEXT,
+                operation TEXT NOT NULL,
+                device TEXT,
+                subject TEXT NOT NULL,
+                key_type TEXT NOT NULL,
+                requester TEXT,
+                requester_key TEXT NOT NULL,
+                csr BLOB NOT NULL,
+                status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected', 'issued')),
+                reason TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL,
+                decided_at TEXT,
+                certificate_id INTEGER REFERENCES certificates(id)
+            )
+            """,
+            // One open request per CSR, profile and operation; answered ones are history.
+            """
+            CREATE UNIQUE INDEX enrollment_requests_open ON enrollment_requests (csr_hash, ifnull(profile, ''), operation)
+            WHERE status <> 'issued'
+            """,
+            "CREATE INDEX enrollment_requests_status ON enrollment_requests (status)",
+            "CREATE INDEX enrollment_requests_requester ON enrollment_requests (requester_key, status)",
+            """
+            CREATE TABLE crls (
+                id INTEGER PRIMARY KEY,
+                ca_id INTEGER NOT NULL REFERENCES cas(id),
+                number INTEGER NOT NULL,
+                this_update TEXT NOT NULL,
+                next_update TEXT NOT NULL,
+                entries INTEGER NOT NULL,
+                der BLOB NOT NULL,
+                UNIQUE (ca_id, number)
+            )
+            """,
+        ],
     ])
 
     /// AFTER INSERT, UPDATE and DELETE triggers bumping `material_version` on each table.

@@ -43,10 +43,11 @@ struct Cert: ParsableCommand {
         @Flag(name: .customLong("default"), help: "Only the default profile.") var onlyDefault = false
         @Option(help: "valid, revoked or expired.") var status: String?
         @Option(help: ArgumentHelp("Only valid certificates whose notAfter is within DAYS.", valueName: "DAYS")) var expiringWithin: Int?
+        @Option(help: ArgumentHelp("Only the certificates of this registered device.", valueName: "ID")) var device: String?
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            var filter = CertificateFilter(expiringWithinDays: expiringWithin)
+            var filter = CertificateFilter(expiringWithinDays: expiringWithin, device: device)
             if onlyDefault { filter.profile = .defaultProfile } else if let profile { filter.profile = .label(profile) }
             if let status {
                 guard let s = CertificateStatus(rawValue: status) else { throw CAError.badRequest("status must be valid, revoked or expired") }

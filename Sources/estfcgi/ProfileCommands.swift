@@ -101,6 +101,9 @@ func profileJSON(_ p: Profile) -> [String: Any] {
         "max_sans": p.identity.maxSANs, "max_subject_bytes": p.identity.maxSubjectBytes,
         "bind_identity": p.identity.binding.rawValue, "cn_pattern": nullable(p.identity.cnPattern),
         "dns_pattern": nullable(p.identity.dnsPattern), "bootstrap_uses": nullable(p.identity.bootstrapUses),
+        "auth": p.auth.rawValue, "registration": p.registration.rawValue, "device_id": p.deviceID.rawValue,
+        "replaceable_enrollment": p.replaceableEnrollment, "approval": p.approval.rawValue,
+        "approval_retry_after": p.approvalRetryAfter, "crl_url": nullable(p.crlURL),
     ]
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ESTCA
+import ESTCore
 import ESTOpenSSL
 
 /// Settings shared by `profile create` and `profile update`; nil leaves a value as is.
@@ -25,7 +26,22 @@ struct ProfileSettings: ParsableArguments {
     @Option(help: ArgumentHelp("A regular expression every dNSName must match as a whole; '' for any.", valueName: "REGEX")) var dnsPattern: String?
     @Option(help: ArgumentHelp("How many certificates one bootstrap certificate may obtain under this profile; 'none' (default): no limit.", valueName: "N")) var bootstrapUses: String?
 
+    @Option(help: ArgumentHelp("What authenticates a first enrollment: the TLS client certificate, HTTP authentication by the web server (REMOTE_USER, a per-device password), or both (default cert).", valueName: ClientAuthentication.names)) var auth: String?
+    @Option(help: ArgumentHelp("Device registry: off (default), jit (record devices on first enrollment) or preregistered (only devices added with `estfcgi device add`).", valueName: DeviceRegistration.names)) var registration: String?
+    @Option(help: ArgumentHelp("Which CSR field names the device: cn (default), san-uri or serial (the serialNumber attribute).", valueName: DeviceIdentifier.names)) var deviceId: String?
+    @Flag(inversion: .prefixedNo, help: "A registered device with a valid certificate may simpleenroll again; its certificates are revoked (superseded).") var replaceableEnrollment: Bool?
+    @Option(help: ArgumentHelp("auto (default) or manual: first enrollments wait for `estfcgi request approve` (202 + Retry-After meanwhile).", valueName: ApprovalMode.names)) var approval: String?
+    @Option(help: ArgumentHelp("The Retry-After of a 202 for a request awaiting approval (default 60).", valueName: "SECONDS")) var approvalRetryAfter: Int?
+    @Option(help: ArgumentHelp("CRL distribution point URL put in issued certificates; '' for none.", valueName: "URL")) var crlUrl: String?
+
     func apply(to p: inout Profile) throws {
+        if let auth { p.auth = try Profile.auth(parsing: auth) }
+        if let registration { p.registration = try Profile.registration(parsing: registration) }
+        if let deviceId { p.deviceID = try Profile.deviceID(parsing: deviceId) }
+        if let replaceableEnrollment { p.replaceableEnrollment = replaceableEnrollment }
+        if let approval { p.approval = try Profile.approval(parsing: approval) }
+        if let approvalRetryAfter { p.approvalRetryAfter = approvalRetryAfter }
+        if let crlUrl { p.crlURL = crlUrl.isEmpty ? nil : crlUrl }
         if let k = list(sanKinds) { p.identity.sanKinds = try IdentityPolicy.sanKinds(parsing: k) }
         if let maxSans { p.identity.maxSANs = maxSans }
         if let maxSubjectBytes { p.identity.maxSubjectBytes = maxSubjectBytes }

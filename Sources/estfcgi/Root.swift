@@ -6,7 +6,8 @@ struct EstfcgiCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "estfcgi",
         abstract: "EST (RFC 7030) certificate enrollment responder for nginx and Apache, with its CA store.",
-        subcommands: [Init.self, CA.self, ProfileCommand.self, Cert.self, Bootstrap.self, Audit.self, Serve.self])
+        subcommands: [Init.self, CA.self, ProfileCommand.self, Cert.self, DeviceCommand.self, RequestCommand.self, CRLCommand.self, Bootstrap.self,
+                      Audit.self, Serve.self])
 
     /// Like `main()`, but every failure is exactly one line (no usage dump), so that
     /// operators' scripts can log it.

@@ -10,7 +10,8 @@ extension CertificateAuthority {
     }
 
     func enroll(csr: CertificateSigningRequest, profile: String?, client: Certificate) throws -> Certificate {
-        try enroll(csr: csr, profile: profile, client: client, audit: Self.event("simpleenroll", profile, csr.subject))
+        try enroll(csr: csr, profile: profile, credentials: ClientCredentials(certificate: client),
+                   audit: Self.event("simpleenroll", profile, csr.subject))
     }
 
     func reenroll(_ request: ReenrollmentRequest, profile: String?) throws -> Certificate {
@@ -18,7 +19,7 @@ extension CertificateAuthority {
     }
 
     func serverKeyGen(_ request: ServerKeyGenRequest, profile: String?, client: Certificate) throws -> ServerGeneratedKey {
-        try serverKeyGen(request, profile: profile, client: client,
+        try serverKeyGen(request, profile: profile, credentials: ClientCredentials(certificate: client),
                          audit: Self.event("serverkeygen", profile, request.template.subject))
     }
 }

@@ -34,10 +34,16 @@ final class FakeAuthority: EnrollmentAuthority {
     /// What the real authority commits with each certificate: the core's event and the serial.
     var issuedAudits: [AuditEvent] = []
 
-    func enroll(csr: CertificateSigningRequest, profile: String?, client: Certificate, audit: AuditEvent) throws -> Certificate {
+    /// What each profile authenticates with; certificates unless set.
+    var authentication: [String: ClientAuthentication] = [:]
+    func clientAuthentication(profile: String?) -> ClientAuthentication { authentication[profile ?? ""] ?? .certificate }
+
+    var credentials: [ClientCredentials] = []
+    func enroll(csr: CertificateSigningRequest, profile: String?, credentials: ClientCredentials, audit: AuditEvent) throws -> Certificate {
         _ = try caCertificates(profile: profile)  // unknown profile -> notFound, like the real one
         if let refuse { throw refuse }
-        enrolled.append((profile, client.subject.string))
+        self.credentials.append(credentials)
+        enrolled.append((profile, credentials.certificate?.subject.string))
         let cert = try sign(csr)
         var event = audit
         event.serial = cert.serialHex
@@ -47,14 +53,15 @@ final class FakeAuthority: EnrollmentAuthority {
 
     func reenroll(_ request: ReenrollmentRequest, profile: String?, audit: AuditEvent) throws -> Certificate {
         try request.checkIdentity()
-        return try enroll(csr: request.csr, profile: profile, client: request.current, audit: audit)
+        return try enroll(csr: request.csr, profile: profile,
+                          credentials: ClientCredentials(certificate: request.current, httpUser: request.httpUser), audit: audit)
     }
 
     var csrAttrs: Data? = nil
     func csrAttributes(profile: String?) throws -> Data? { csrAttrs }
 
     var keyRequests: [ServerKeyGenRequest] = []
-    func serverKeyGen(_ request: ServerKeyGenRequest, profile: String?, client: Certificate,
+    func serverKeyGen(_ request: ServerKeyGenRequest, profile: String?, credentials: ClientCredentials,
                       audit: AuditEvent) throws -> ServerGeneratedKey {
         keyRequests.append(request)
         let key = try PrivateKey.generate(.ecP256)
@@ -67,6 +74,12 @@ final class FakeAuthority: EnrollmentAuthority {
         event.serial = cert.serialHex
         issuedAudits.append(event)
         return ServerGeneratedKey(key: .pkcs8(try key.pkcs8DER()), certificate: cert, keyType: .ecP256)
+    }
+
+    var crlDER: Data? = nil
+    func crl(profile: String?) throws -> Data {
+        guard let crlDER else { throw ESTError.notFound("no CRL published") }
+        return crlDER
     }
 
     func audit(_ event: AuditEvent) throws { audits.append(event) }
@@ -131,6 +144,54 @@ final class ServiceTests: XCTestCase {
         if let type { params["CONTENT_TYPE"] = type }
         if cert { params["SSL_CLIENT_CERT"] = client.pem }
         return ESTRequest(params: params.merging(extra) { a, _ in a }, body: body)
+    }
+
+    /// RFC 7030 §3.2.3: a profile taking HTTP authentication gets REMOTE_USER, and only when
+    /// the web server says it authenticated (AUTH_TYPE); its 401s challenge for Basic.
+    func testHTTPAuthenticationComesFromTheWebServerAndIsChallengedFor() throws {
+        fake.authentication["iot"] = .http
+        let path = "/.well-known/est/iot/simpleenroll"
+        var out = service.handle(request("POST", path, body: csrDER, cert: false))
+        XCTAssertEqual(out.response.status, 401)
+        XCTAssertEqual(out.response.header("WWW-Authenticate"), "Basic realm=\"estfcgi\"")
+        // nginx fills REMOTE_USER from the client's Authorization header wherever auth_basic is off.
+        out = service.handle(request("POST", path, body: csrDER, cert: false,
+                                     extra: ["REMOTE_USER": "dev", "HTTP_AUTHORIZATION": "Basic ZGV2Ong="]))
+        XCTAssertEqual(out.response.status, 401, "a user name without AUTH_TYPE is no credential")
+        out = service.handle(request("POST", path, body: csrDER, cert: false,
+                                     extra: ["REMOTE_USER": "dev", "AUTH_TYPE": "Basic", "ESTFCGI_AUTH_REALM": "fleet"]))
+        XCTAssertEqual(out.response.status, 200)
+        XCTAssertEqual(fake.credentials.last?.httpUser, "dev")
+        XCTAssertNil(fake.credentials.last?.certificate)
+        XCTAssertEqual(out.client, "(http user dev)")
+        out = service.handle(request("POST", path, body: csrDER, cert: false,
+                                     extra: ["REMOTE_USER": "dev\u{1b}[2J", "AUTH_TYPE": "Basic", "ESTFCGI_AUTH_REALM": "fleet"]))
+        XCTAssertEqual(out.response.status, 401, "a user name with control characters")
+        XCTAssertEqual(out.response.header("WWW-Authenticate"), "Basic realm=\"fleet\"")
+        out = service.handle(request("POST", path, body: csrDER, cert: false, extra: ["ESTFCGI_AUTH_REALM": "a\"b"]))
+        XCTAssertEqual(out.response.header("WWW-Authenticate"), "Basic realm=\"estfcgi\"", "a realm that would break the header")
+        // Certificates only: no challenge; cert+http: both.
+        out = service.handle(request("POST", "/.well-known/est/simpleenroll", body: csrDER, cert: false))
+        XCTAssertEqual(out.response.status, 401)
+        XCTAssertNil(out.response.header("WWW-Authenticate"))
+        fake.authentication["iot"] = .certificateAndHTTP
+        out = service.handle(request("POST", path, body: csrDER))
+        XCTAssertEqual(out.response.status, 401)
+        XCTAssertNotNil(out.response.header("WWW-Authenticate"))
+        out = service.handle(request("POST", path, body: csrDER, extra: ["REMOTE_USER": "dev", "AUTH_TYPE": "Basic"]))
+        XCTAssertEqual(out.response.status, 200)
+        XCTAssertNotNil(fake.credentials.last?.certificate)
+    }
+
+    func testCRLIsServedAsDER() throws {
+        var out = service.handle(request("GET", "/.well-known/est/crl", cert: false))
+        XCTAssertEqual(out.response.status, 404)
+        fake.crlDER = Data([0x30, 0x03, 0x02, 0x01, 0x01])
+        out = service.handle(request("GET", "/.well-known/est/iot/crl", cert: false))
+        XCTAssertEqual(out.response.status, 200)
+        XCTAssertEqual(out.response.header("Content-Type"), "application/pkix-crl")
+        XCTAssertEqual(out.response.body, fake.crlDER)
+        XCTAssertEqual(service.handle(request("POST", "/.well-known/est/crl")).response.status, 405)
     }
 
     func testCACertsShape() throws {

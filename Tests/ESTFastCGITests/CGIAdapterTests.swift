@@ -49,7 +49,6 @@ final class CGIAdapterTests: XCTestCase {
         var reads = 0
         let read: (Int, ContinuousClock.Instant) -> [UInt8]? = { _, _ in reads += 1; return [] }
         let cases: [(String, [String: String], Int)] = [
-            ("no client certificate", enrollParams(length: 10, client: nil), 401),
             ("declared over the cap", enrollParams(length: ESTService.maxBodyBytes + 1, client: try clientPEM()), 413),
             ("wrong method", ["REQUEST_METHOD": "GET", "SCRIPT_NAME": "/.well-known/est", "PATH_INFO": "/simpleenroll"], 405),
             ("unrouted", ["REQUEST_METHOD": "GET", "SCRIPT_NAME": "/.well-known/est", "PATH_INFO": "/nosuchop"], 404),
@@ -60,6 +59,13 @@ final class CGIAdapterTests: XCTestCase {
         }
         XCTAssertEqual(reads, 0, "no body was read")
         XCTAssertFalse(deferred.isOpen, "no store was opened")
+        // Without credentials the profile decides what to ask for (a certificate, or HTTP
+        // authentication with its challenge): the store is opened, the body still not read.
+        let outcome = CGIAdapter.respond(params: enrollParams(length: 10, client: nil), service: service,
+                                         deadline: .now + .seconds(5), read: read)
+        XCTAssertEqual(outcome.response.status, 401)
+        XCTAssertEqual(reads, 0, "no body was read")
+        XCTAssertTrue(deferred.isOpen)
     }
 
     func testTheBodyIsReadToItsLengthAndAStallIsA408() throws {

@@ -12,16 +12,18 @@ final class ServeConcurrencyTests: XCTestCase {
     final class StaticAuthority: EnrollmentAuthority {
         var audited = 0
         func caCertificates(profile: String?) throws -> [Certificate] { throw ESTError.notFound("no CA here") }
-        func enroll(csr: CertificateSigningRequest, profile: String?, client: Certificate, audit: AuditEvent) throws -> Certificate {
+        func clientAuthentication(profile: String?) -> ClientAuthentication { .certificate }
+        func enroll(csr: CertificateSigningRequest, profile: String?, credentials: ClientCredentials, audit: AuditEvent) throws -> Certificate {
             throw ESTError(403, "no enrollment here")
         }
         func reenroll(_ request: ReenrollmentRequest, profile: String?, audit: AuditEvent) throws -> Certificate {
             throw ESTError(403, "no enrollment here")
         }
-        func serverKeyGen(_ request: ServerKeyGenRequest, profile: String?, client: Certificate, audit: AuditEvent) throws -> ServerGeneratedKey {
+        func serverKeyGen(_ request: ServerKeyGenRequest, profile: String?, credentials: ClientCredentials, audit: AuditEvent) throws -> ServerGeneratedKey {
             throw ESTError(403, "no enrollment here")
         }
         func csrAttributes(profile: String?) throws -> Data? { Data([0x30, 0x00]) }
+        func crl(profile: String?) throws -> Data { throw ESTError.notFound("no CRL here") }
         func audit(_ event: AuditEvent) { audited += 1 }
     }
 

@@ -32,11 +32,10 @@ final class SQLiteCAStoreTests: XCTestCase {
     func testOnlyASerialTakenByTheSameIssuerIsACollision() throws {
         let serial = try CertificateTemplate.randomSerial()
         let first = try leaf(serial: serial)
-        _ = try store.recordIssued(NewCertificate(first, issuer: issuer, profile: nil, requester: nil), replacing: nil,
-                                   revokeReplaced: false, bootstrapLimit: nil, audit: nil, now: Date())
+        _ = try store.recordIssued(NewCertificate(first, issuer: issuer, profile: nil, requester: nil), conditions: IssuanceConditions(), audit: nil, now: Date())
         // Same serial, another certificate: retry with a fresh serial.
         XCTAssertThrowsError(try store.recordIssued(NewCertificate(try leaf(serial: serial), issuer: issuer, profile: nil, requester: nil),
-                                                    replacing: nil, revokeReplaced: false, bootstrapLimit: nil, audit: nil, now: Date())) {
+                                                    conditions: IssuanceConditions(), audit: nil, now: Date())) {
             XCTAssertTrue($0 is SerialCollision, "\($0)")
         }
         // Any other constraint (here: an issuer that is not in the store) is a failure to
@@ -45,7 +44,7 @@ final class SQLiteCAStoreTests: XCTestCase {
                                     encryptedKeyPEM: nil, status: .active, createdAt: "")
         XCTAssertThrowsError(try store.recordIssued(NewCertificate(try leaf(serial: try CertificateTemplate.randomSerial()),
                                                                    issuer: stranger, profile: nil, requester: nil),
-                                                    replacing: nil, revokeReplaced: false, bootstrapLimit: nil, audit: nil, now: Date())) {
+                                                    conditions: IssuanceConditions(), audit: nil, now: Date())) {
             guard case .internalFailure(let why) = $0 as? CAError else { return XCTFail("\($0)") }
             XCTAssertTrue(why.contains("FOREIGN KEY"), why)
         }
@@ -55,7 +54,7 @@ final class SQLiteCAStoreTests: XCTestCase {
         let then = Date(timeIntervalSince1970: 2_000_000_000)  // 2033-05-18T03:33:20Z
         let record = try store.recordIssued(NewCertificate(try leaf(serial: try CertificateTemplate.randomSerial()), issuer: issuer,
                                                            profile: nil, requester: nil),
-                                            replacing: nil, revokeReplaced: false, bootstrapLimit: nil, audit: nil, now: then)
+                                            conditions: IssuanceConditions(), audit: nil, now: then)
         XCTAssertEqual(record.issuedAt, "2033-05-18T03:33:20Z")
         try store.recordAudit(.admin("test"), now: then)
         XCTAssertEqual(try store.auditRecords(limit: 1).first?.time, "2033-05-18T03:33:20Z")

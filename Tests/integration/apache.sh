@@ -25,8 +25,11 @@ apache_start() {
       -e "s#/usr/local/bin/estfcgi#$ESTFCGI#" "$ROOT/apache/estfcgi-fcgid-wrapper" > "$dir/estfcgi-fcgid-wrapper"
   chmod 755 "$dir/estfcgi-fcgid-wrapper"
   render_apache_conf estfcgi.conf "$APACHE_PROXY_PORT" "unix:$APACHE_SOCK" "$dir/proxy.conf"
+  # The shipped HTTP-authentication Location (label byod) inside the shipped virtual host.
+  sed -e "s#/etc/estfcgi/htpasswd#$WORK/htpasswd#" "$ROOT/apache/estfcgi-http-auth.conf" > "$dir/http-auth.conf"
+  sed -i "s#^</VirtualHost>#Include $dir/http-auth.conf\n</VirtualHost>#" "$dir/proxy.conf"
   render_apache_conf estfcgi-fcgid.conf "$APACHE_FCGID_PORT" "" "$dir/fcgid.conf"
-  { httpd_conf_head "$dir" proxy proxy_fcgi fcgid
+  { httpd_conf_head "$dir" proxy proxy_fcgi fcgid auth_basic authn_core authn_file authz_user
     cat <<CONF
 FcgidIPCDir $dir/fcgid
 FcgidProcessTableFile $dir/fcgid/shm
@@ -79,6 +82,11 @@ suite_apache() {
   expect_contains "apache-proxy_fcgi: the anonymous trickler is refused at once (401)" "$(cat "$WORK/apache/trickle-anon")" "401"
   check "apache-proxy_fcgi: the authenticated trickler is cut off well before its 500 bytes" \
     bash -c "read -r status secs < '$WORK/apache/trickle-boot'; [ \"\$status\" != 200 ] && [ \"\${secs%.*}\" -lt 35 ]"
+
+  # The shipped HTTP-authentication Location: Apache checks the password, passes REMOTE_USER
+  # and AUTH_TYPE.
+  "$ESTFCGI" profile show --profile byod >/dev/null 2>&1 || policy_setup
+  http_auth_checks apache-proxy_fcgi dev-pw3 pw-three-0004
 
   SUITE=apache-fcgid
   BASE=https://127.0.0.1:$APACHE_FCGID_PORT

@@ -17,6 +17,15 @@ nginx_start() {
   mkdir -p "$dir/tmp"
   NGINX_PORT=$(free_port); PIN_PORT=$(free_port); FCGI_PORT=$(free_port)
   render_nginx_conf "$NGINX_PORT" "$FCGI_PORT" "$dir/estfcgi.conf"
+  # The shipped HTTP-authentication location, for the policy suite's labels byod (--auth
+  # http) and byod2 (--auth cert+http), inside the shipped server block.
+  local label
+  for label in byod byod2; do
+    sed -e '/^#/d' -e "s#/etc/estfcgi/htpasswd#$WORK/htpasswd#" -e "s#/.well-known/est/byod/#/.well-known/est/$label/#" \
+        -e "s#unix:/run/estfcgi/estfcgi.sock#127.0.0.1:$FCGI_PORT#" \
+        -e "s#include fastcgi_params;#include /etc/nginx/fastcgi_params;#" "$ROOT/nginx/estfcgi-http-auth.conf"
+  done > "$dir/http-auth.conf"
+  sed -i "s#^}\$#    include $dir/http-auth.conf;\n}#" "$dir/estfcgi.conf"
   { nginx_http_head "$dir"; cat <<CONF
     include $dir/estfcgi.conf;
     # A front for one device population: every request is pinned to profile iot.

@@ -133,6 +133,42 @@ public struct CAAdministration {
                                         now: now())
     }
 
+    // MARK: - Devices
+
+    /// Registers devices under a profile (`estfcgi device add`); see `DeviceAddition`.
+    public func addDevices(_ names: [String], profile label: String?) throws -> DeviceAddition {
+        for name in names { try Device.validate(name: name) }
+        guard !names.isEmpty else { throw CAError.badRequest("no device names given") }
+        guard let profile = try store.profile(label: label) else {
+            throw CAError.notFound("no profile \(label ?? "(default)")")
+        }
+        return try store.addDevices(names, profile: profile.label, audit: .admin("device-add", profile: profile.label), now: now())
+    }
+
+    /// Disables (refused everywhere) or enables a registered device.
+    @discardableResult
+    public func setStatus(_ status: DeviceStatus, ofDevice name: String, reason: String) throws -> Device {
+        let operation = status == .active ? "device-enable" : "device-disable"
+        let device = try store.device(named: name)
+        return try store.setStatus(status, ofDevice: name, reason: reason,
+                                   audit: .admin(operation, profile: device?.profile,
+                                                 reason: name + (reason.isEmpty ? "" : ": \(reason)")), now: now())
+    }
+
+    // MARK: - Requests held for approval
+
+    /// Approves or rejects a pending request (RFC 7030 §4.2.3); the device's next attempt
+    /// gets the certificate, or 403 with `reason`.
+    @discardableResult
+    public func decide(request id: Int64, approve: Bool, reason: String) throws -> EnrollmentRequest {
+        guard let request = try store.enrollmentRequest(id: id) else { throw CAError.notFound("no request \(id)") }
+        let operation = approve ? "request-approve" : "request-reject"
+        var detail = "request \(id) \(request.subject)"
+        if !reason.isEmpty { detail += ": \(reason)" }
+        return try store.decideEnrollmentRequest(id: id, approve: approve, reason: reason,
+                                                 audit: .admin(operation, profile: request.profile, reason: detail), now: now())
+    }
+
     // MARK: - Audit
 
     /// Deletes audit records older than `before` (retention); returns how many.

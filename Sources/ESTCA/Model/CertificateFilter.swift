@@ -11,10 +11,14 @@ public struct CertificateFilter: Sendable {
     public var status: CertificateStatus? = nil
     /// Only valid certificates whose notAfter is within this many days.
     public var expiringWithinDays: Int? = nil
+    /// Only the certificates of this registered device.
+    public var device: String? = nil
 
-    public init(profile: ProfileSelection = .any, status: CertificateStatus? = nil, expiringWithinDays: Int? = nil) {
+    public init(profile: ProfileSelection = .any, status: CertificateStatus? = nil, expiringWithinDays: Int? = nil,
+                device: String? = nil) {
         self.profile = profile
         self.status = status
         self.expiringWithinDays = expiringWithinDays
+        self.device = device
     }
 }

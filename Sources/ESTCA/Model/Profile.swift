@@ -25,6 +25,20 @@ public struct Profile: Sendable, Equatable {
     public var enforceCsrAttrs: Bool = false
     /// Which identities this profile certifies.
     public var identity = IdentityPolicy()
+    /// What authenticates a first enrollment (RFC 7030 §3.2.3).
+    public var auth: ClientAuthentication = .certificate
+    /// The device registry (`--registration`), and which CSR field names a device.
+    public var registration: DeviceRegistration = .off
+    public var deviceID: DeviceIdentifier = .cn
+    /// A registered device holding a valid certificate may simpleenroll again, which
+    /// revokes that certificate (superseded).
+    public var replaceableEnrollment: Bool = false
+    /// First enrollments wait for an operator (RFC 7030 §4.2.3), answered 202 with
+    /// `Retry-After: approvalRetryAfter` (seconds) meanwhile.
+    public var approval: ApprovalMode = .auto
+    public var approvalRetryAfter: Int = 60
+    /// The CRL distribution point URL put in issued certificates (RFC 5280 §4.2.1.13).
+    public var crlURL: String? = nil
 
     public init(label: String?, issuer: String) {
         self.label = label
@@ -39,6 +53,30 @@ public struct Profile: Sendable, Equatable {
         guard (1...36500).contains(validityDays) else { throw CAError.badRequest("validity must be 1-36500 days") }
         if let w = reenrollWindowDays, w < 0 { throw CAError.badRequest("re-enrollment window must be >= 0 days") }
         try identity.validate()
+        guard (1...86400).contains(approvalRetryAfter) else { throw CAError.badRequest("--approval-retry-after must be 1-86400 seconds") }
+        if let crlURL {
+            do { try DistributionPointURI.validate(crlURL) } catch { throw CAError.badRequest("--crl-url: \(error)") }
+        }
+    }
+
+    public static func auth(parsing text: String) throws(CAError) -> ClientAuthentication {
+        guard let a = ClientAuthentication(rawValue: text) else { throw .badRequest("--auth takes \(ClientAuthentication.names)") }
+        return a
+    }
+
+    public static func registration(parsing text: String) throws(CAError) -> DeviceRegistration {
+        guard let r = DeviceRegistration(rawValue: text) else { throw .badRequest("--registration takes \(DeviceRegistration.names)") }
+        return r
+    }
+
+    public static func deviceID(parsing text: String) throws(CAError) -> DeviceIdentifier {
+        guard let d = DeviceIdentifier(rawValue: text) else { throw .badRequest("--device-id takes \(DeviceIdentifier.names)") }
+        return d
+    }
+
+    public static func approval(parsing text: String) throws(CAError) -> ApprovalMode {
+        guard let a = ApprovalMode(rawValue: text) else { throw .badRequest("--approval takes \(ApprovalMode.names)") }
+        return a
     }
 
     // The `a,b,c` spellings of the list settings, as the CLI takes them and the store keeps them.

@@ -16,14 +16,23 @@ extension CertificateAuthority: EnrollmentAuthority {
         return try profile.cacerts.map { try requireCA($0, in: m).certificate }
     }
 
-    public func enroll(csr: CertificateSigningRequest, profile label: String?, client: Certificate,
+    public func clientAuthentication(profile label: String?) -> ClientAuthentication {
+        (try? material().profile(label: label))?.auth ?? .certificate
+    }
+
+    public func enroll(csr: CertificateSigningRequest, profile label: String?, credentials: ClientCredentials,
                        audit: AuditEvent) throws -> Certificate {
         let m = try material()
         let profile = try requireProfile(label, in: m)
-        try authorizeFirstEnrollment(client, profile: profile, in: m)
-        try profile.identity.checkBinding(subject: csr.subject, client: client)
-        return try issue(csr: csr, profile: profile, requester: Requester(name: client.subject.string, bootstrap: client),
-                         replacing: nil, audit: audit, in: m).0
+        let requester = try authenticateFirstEnrollment(credentials, profile: profile, subject: csr.subject, in: m)
+        let checked = try checkRequest(csr, profile: profile, usesItsKey: true, in: m)
+        let device = try deviceClaim(subject: csr.subject, checked: checked, profile: profile, requester: requester,
+                                     renewal: false)
+        let approved = try awaitApproval(csr, operation: .simpleenroll, keyType: csr.publicKey.algorithm.keyType?.rawValue ?? "\(csr.publicKey.algorithm)",
+                                         profile: profile, device: device?.name, requester: requester)
+        return try sign(subject: csr.subject, subjectAltNameDER: checked.san, publicKey: csr.publicKey, profile: profile,
+                        requester: requester, conditions: IssuanceConditions(device: device, approvedRequest: approved),
+                        audit: audit, in: m).0
     }
 
     public func reenroll(_ request: ReenrollmentRequest, profile label: String?, audit: AuditEvent) throws -> Certificate {
@@ -48,34 +57,50 @@ extension CertificateAuthority: EnrollmentAuthority {
         if let window = profile.reenrollWindowDays, at < client.notAfter.addingTimeInterval(-.days(window)) {
             throw CAError.forbidden("renewal window not open (opens \(window) days before \(Timestamp.string(client.notAfter)))")
         }
+        var requester = Requester(name: client.subject.string)
+        if profile.auth.requiresHTTP(renewal: true) {
+            guard let user = request.httpUser else { throw CAError.unauthenticated("HTTP authentication required") }
+            requester = Requester(name: ClientCredentials(certificate: client, httpUser: user).description, httpUser: user)
+        }
         try request.checkIdentity()
-        return try issue(csr: request.csr, profile: profile, requester: Requester(name: client.subject.string),
-                         replacing: current, audit: audit, in: m).0
+        let checked = try checkRequest(request.csr, profile: profile, usesItsKey: true, in: m)
+        let device = try deviceClaim(subject: request.csr.subject, checked: checked, profile: profile, requester: requester,
+                                     renewal: true)
+        return try sign(subject: request.csr.subject, subjectAltNameDER: checked.san, publicKey: request.csr.publicKey,
+                        profile: profile, requester: requester,
+                        conditions: IssuanceConditions(replacing: current, device: device), audit: audit, in: m).0
     }
 
-    public func serverKeyGen(_ request: ServerKeyGenRequest, profile label: String?, client: Certificate,
+    public func serverKeyGen(_ request: ServerKeyGenRequest, profile label: String?, credentials: ClientCredentials,
                              audit: AuditEvent) throws -> ServerGeneratedKey {
         let m = try material()
         let profile = try requireProfile(label, in: m)
-        try authorizeFirstEnrollment(client, profile: profile, in: m)
+        let csr = request.template
+        let requester = try authenticateFirstEnrollment(credentials, profile: profile, subject: csr.subject, in: m)
         guard let keyType = profile.serverKeygen else {
             throw CAError.forbidden("server key generation not enabled for this profile")
         }
-        let csr = request.template
-        try profile.identity.checkBinding(subject: csr.subject, client: client)
-        let san = try checkRequest(csr, profile: profile, usesItsKey: false, in: m)
+        let checked = try checkRequest(csr, profile: profile, usesItsKey: false, in: m)
         // §4.4.1.2: encrypt to the certificate whose subjectKeyIdentifier the CSR names; or,
         // when the profile always encrypts, to the client's TLS certificate.
+        let client = credentials.certificate
         var recipient: Certificate? = nil
         if let ski = request.encryptTo {
-            recipient = client.subjectKeyIdentifier == ski ? client : try certificate(keyIdentifier: ski, in: m)
+            recipient = client?.subjectKeyIdentifier == ski ? client : try certificate(keyIdentifier: ski, in: m)
             guard recipient != nil else {
                 throw CAError.badRequest("no certificate with subjectKeyIdentifier \(ski.hexString) to encrypt the key to")
             }
         } else if profile.serverKeygenEncrypt {
+            guard let client else {
+                throw CAError.badRequest("this profile encrypts server-generated keys: name a recipient (RFC 7030 §4.4.1.2) or present a client certificate")
+            }
             recipient = client
         }
-        let key = try keyGenerations.run(for: client.issuerAndSerialDigest.hexString) { try PrivateKey.generate(keyType) }
+        let device = try deviceClaim(subject: csr.subject, checked: checked, profile: profile, requester: requester,
+                                     renewal: false)
+        let approved = try awaitApproval(csr, operation: .serverkeygen, keyType: "server-generated \(keyType.rawValue)",
+                                         profile: profile, device: device?.name, requester: requester)
+        let key = try keyGenerations.run(for: requester.key) { try PrivateKey.generate(keyType) }
         // The key part is ready before anything is issued, so a key that cannot be
         // delivered (e.g. no way to encrypt to the recipient) never leaves a record behind.
         let privateKeyInfo = try key.pkcs8DER()
@@ -95,14 +120,22 @@ extension CertificateAuthority: EnrollmentAuthority {
         }
         var event = audit
         event.reason += ServerGeneratedKey.auditDetail(keyType: keyType, encryptedTo: part.recipient)
-        let (cert, _) = try sign(subject: csr.subject, subjectAltNameDER: san, publicKey: try key.publicKey, profile: profile,
-                                 requester: Requester(name: client.subject.string, bootstrap: client), replacing: nil,
-                                 audit: event, in: m)
+        let (cert, _) = try sign(subject: csr.subject, subjectAltNameDER: checked.san, publicKey: try key.publicKey,
+                                 profile: profile, requester: requester,
+                                 conditions: IssuanceConditions(device: device, approvedRequest: approved), audit: event, in: m)
         return ServerGeneratedKey(key: part, certificate: cert, keyType: keyType)
     }
 
     public func csrAttributes(profile label: String?) throws -> Data? {
         CSRAttributes.encode(try requireProfile(label).csrAttrs)
+    }
+
+    public func crl(profile label: String?) throws -> Data {
+        let profile = try requireProfile(label)
+        guard let crl = try store.latestCRL(issuer: profile.issuer) else {
+            throw CAError.notFound("no CRL published for CA '\(profile.issuer)' yet (estfcgi crl --ca \(profile.issuer))")
+        }
+        return crl.der
     }
 
     public func audit(_ event: AuditEvent) throws {

@@ -46,26 +46,35 @@ public final class CertificateAuthority {
         var name: String?
         /// The bootstrap certificate of a first enrollment, counted against `--bootstrap-uses`.
         var bootstrap: Certificate? = nil
+        /// The HTTP user that authenticated it, under a profile that takes HTTP authentication.
+        var httpUser: String? = nil
+
+        /// Who exactly asked: only they may collect an approved request.
+        var key: String {
+            [bootstrap.map { "cert:" + $0.issuerAndSerialDigest.hexString }, httpUser.map { "http:" + $0 }]
+                .compactMap { $0 }.joined(separator: " ")
+        }
     }
 
     /// Signs `csr` under `profile` and records the certificate, with `audit` (its serial
     /// filled in) in the same transaction, before returning it.
     public func issue(csr: CertificateSigningRequest, profile: Profile, requester: String?,
                       audit: AuditEvent?) throws -> (Certificate, IssuedCertificate) {
-        try issue(csr: csr, profile: profile, requester: Requester(name: requester), replacing: nil, audit: audit,
-                  in: try material())
+        let m = try material()
+        let checked = try checkRequest(csr, profile: profile, usesItsKey: true, in: m)
+        return try sign(subject: csr.subject, subjectAltNameDER: checked.san, publicKey: csr.publicKey, profile: profile,
+                        requester: Requester(name: requester), conditions: IssuanceConditions(), audit: audit, in: m)
     }
 
-    func issue(csr: CertificateSigningRequest, profile: Profile, requester: Requester, replacing: IssuedCertificate?,
-               audit: AuditEvent?, in m: CAMaterial) throws -> (Certificate, IssuedCertificate) {
-        let san = try checkRequest(csr, profile: profile, usesItsKey: true, in: m)
-        return try sign(subject: csr.subject, subjectAltNameDER: san, publicKey: csr.publicKey,
-                        profile: profile, requester: requester, replacing: replacing, audit: audit, in: m)
+    /// A CSR as the checks read it: the subjectAltName to sign, strictly parsed.
+    struct CheckedRequest {
+        var san: Data?
+        var names: [GeneralName]
     }
 
     /// The checks every CSR passes, whether its key is certified (enroll) or it is only a
-    /// template (serverkeygen, RFC 7030 §4.4.1). Returns the subjectAltName to sign.
-    func checkRequest(_ csr: CertificateSigningRequest, profile: Profile, usesItsKey: Bool, in m: CAMaterial) throws -> Data? {
+    /// template (serverkeygen, RFC 7030 §4.4.1).
+    func checkRequest(_ csr: CertificateSigningRequest, profile: Profile, usesItsKey: Bool, in m: CAMaterial) throws -> CheckedRequest {
         // RFC 7030 §4.2.1 / RFC 2986: the request proves possession of its key.
         guard csr.signatureIsValid else { throw CAError.badRequest("CSR signature does not verify") }
         if usesItsKey { try IssuancePolicy.checkKey(csr.publicKey, allowed: profile.keyTypes) }
@@ -85,12 +94,17 @@ public final class CertificateAuthority {
         if !csr.subject.isEmpty, let ca = m.cas.first(where: { $0.certificate.subject.isEquivalent(to: csr.subject) }) {
             throw CAError.badRequest("CSR subject is the subject of CA '\(ca.name)'")
         }
-        return csr.subjectAltNameDER
+        return CheckedRequest(san: csr.subjectAltNameDER, names: names)
     }
 
+    /// Signs and records; `conditions` gets the profile's bootstrap limit and revocation
+    /// on re-enrollment here.
     func sign(subject: DistinguishedName, subjectAltNameDER: Data?, publicKey: PublicKey, profile: Profile,
-              requester: Requester, replacing: IssuedCertificate?, audit: AuditEvent?,
+              requester: Requester, conditions: IssuanceConditions, audit: AuditEvent?,
               in m: CAMaterial) throws -> (Certificate, IssuedCertificate) {
+        var conditions = conditions
+        conditions.revokeReplaced = profile.revokeOnReenroll
+        conditions.bootstrapLimit = requester.bootstrap == nil ? nil : profile.identity.bootstrapUses
         let issuer = try requireCA(profile.issuer, in: m)
         guard issuer.status == .active else { throw CAError.internalFailure("issuing CA '\(issuer.name)' is disabled") }
         let issuerKey = try keyring.signingKey(for: issuer)
@@ -101,16 +115,14 @@ public final class CertificateAuthority {
                 subject: subject, publicKey: publicKey, serial: try CertificateTemplate.randomSerial(),
                 notBefore: validity.notBefore, notAfter: validity.notAfter, isCA: false,
                 keyUsage: IssuancePolicy.keyUsage(for: publicKey.algorithm), extendedKeyUsage: profile.eku,
-                subjectAltNameDER: subjectAltNameDER)
+                subjectAltNameDER: subjectAltNameDER, crlDistributionPoints: profile.crlURL.map { [$0] } ?? [])
             let cert: Certificate
             do { cert = try CertificateSigner.sign(template, issuer: issuer.certificate, issuerKey: issuerKey) }
             catch { throw CAError.internalFailure("signing failed: \(error)") }
             do {
                 let row = NewCertificate(cert, issuer: issuer, profile: profile.label, requester: requester.name,
                                          requesterKey: requester.bootstrap?.issuerAndSerialDigest.hexString)
-                let record = try store.recordIssued(row, replacing: replacing, revokeReplaced: profile.revokeOnReenroll,
-                                                    bootstrapLimit: requester.bootstrap == nil ? nil : profile.identity.bootstrapUses,
-                                                    audit: audit, now: at)
+                let record = try store.recordIssued(row, conditions: conditions, audit: audit, now: at)
                 return (cert, record)
             } catch is SerialCollision {
                 continue  // 2^-127 odds; a fresh serial is cheaper than a lock

@@ -36,19 +36,59 @@ public protocol CAStore: AnyObject {
     /// The newest issued certificate whose subjectKeyIdentifier is `keyIdentifier`.
     func issuedCertificate(keyIdentifier: Data) throws -> IssuedCertificate?
     /// Records `certificate` and `audit` (its serial filled in) in one transaction, committed
-    /// before it returns. With `replacing`: refuses (CAError.forbidden) when that certificate
-    /// is no longer valid at commit time ("certificate already renewed" when a successor
-    /// replaced it), and with `revokeReplaced` revokes it as superseded in the same
-    /// transaction, so it is replaced once. Throws `SerialCollision` when the serial is
-    /// already used by that issuer. With `bootstrapLimit`, refuses when the profile already
-    /// holds that many certificates from the same requester fingerprint.
-    func recordIssued(_ certificate: NewCertificate, replacing: IssuedCertificate?, revokeReplaced: Bool,
-                      bootstrapLimit: Int?, audit: AuditEvent?, now: Date) throws -> IssuedCertificate
+    /// before it returns, after checking `conditions` in that transaction (CAError.forbidden
+    /// when one fails):
+    /// - `replacing` must still be valid ("certificate already renewed" when a successor
+    ///   replaced it); with `revokeReplaced` it is revoked as superseded, so it is replaced once.
+    /// - `bootstrapLimit`: the profile holds fewer certificates from the same requester key.
+    /// - `device`: the device is not disabled, belongs to this profile, is registered (or is
+    ///   recorded now, `jit`), and holds no valid certificate unless this is a renewal (or
+    ///   `replaceable`, when those are revoked as superseded). The certificate is linked to it.
+    /// - `approvedRequest` is still approved; it becomes issued, linked to the certificate.
+    /// Throws `SerialCollision` when the serial is already used by that issuer.
+    func recordIssued(_ certificate: NewCertificate, conditions: IssuanceConditions, audit: AuditEvent?,
+                      now: Date) throws -> IssuedCertificate
     /// Revokes a certificate and every valid successor re-enrolled from it, directly or not;
     /// returns those it revoked, the certificate first when it was still valid.
     /// CAError.badRequest when there was nothing left to revoke.
     func revoke(_ certificate: IssuedCertificate, reason: RevocationReason, audit: AuditEvent,
                 now: Date) throws -> [IssuedCertificate]
+
+    // MARK: Devices
+    func device(named name: String) throws -> Device?
+    /// Every device, or only a profile's, by name.
+    func devices(profile: CertificateFilter.ProfileSelection) throws -> [Device]
+    /// Registers `names` under `profile` in one transaction; a name registered under
+    /// another profile is left there and reported.
+    func addDevices(_ names: [String], profile: String?, audit: AuditEvent, now: Date) throws -> DeviceAddition
+    /// CAError.notFound for an unknown device, .badRequest when it already has `status`.
+    func setStatus(_ status: DeviceStatus, ofDevice name: String, reason: String, audit: AuditEvent, now: Date) throws -> Device
+
+    // MARK: Requests held for approval (RFC 7030 §4.2.3)
+    /// The request for this CSR hash, profile and operation that is not yet answered.
+    func openEnrollmentRequest(csrHash: String, profile: String?, operation: String) throws -> EnrollmentRequest?
+    /// Records a pending request, or returns the open one for the same CSR, profile and
+    /// operation (two submissions at once record one); committed before it returns.
+    /// CAError.tooManyRequests when the same requester key already has many pending.
+    func submitEnrollmentRequest(_ request: NewEnrollmentRequest, now: Date) throws -> EnrollmentRequest
+    func enrollmentRequest(id: Int64) throws -> EnrollmentRequest?
+    /// The CSR (DER) of a request.
+    func enrollmentRequestCSR(id: Int64) throws -> Data?
+    /// Oldest first; nil: every status.
+    func enrollmentRequests(status: EnrollmentRequest.Status?) throws -> [EnrollmentRequest]
+    /// Approves or rejects a pending request. CAError.notFound for an unknown id,
+    /// .badRequest when it is no longer pending.
+    func decideEnrollmentRequest(id: Int64, approve: Bool, reason: String, audit: AuditEvent,
+                                 now: Date) throws -> EnrollmentRequest
+
+    // MARK: CRLs (RFC 5280 §5)
+    /// The revoked certificates of CA `issuer` whose notAfter is not before `now`.
+    func revokedCertificates(issuer: String, now: Date) throws -> [IssuedCertificate]
+    /// The CRL of CA `issuer` with the highest number, nil before its first.
+    func latestCRL(issuer: String) throws -> PublishedCRL?
+    /// Records a CRL with its audit event; throws `CRLNumberTaken` when that CA already
+    /// has a CRL of that number. Keeps the CA's latest few CRLs, not every one.
+    func recordCRL(_ crl: PublishedCRL, audit: AuditEvent, now: Date) throws
 
     // MARK: Bootstrap denials
     func bootstrapDenials() throws -> [BootstrapDenial]

@@ -1,0 +1,93 @@
+import ESTCA
+import ESTCore
+import ESTSQLite
+import Foundation
+
+extension SQLiteCAStore {
+    static let requestColumns = """
+        q.id, q.csr_hash, q.profile, q.operation, q.device, q.subject, q.key_type, q.requester, q.requester_key, q.status,
+        q.reason, q.created_at, q.decided_at, x.serial
+        """
+    static let requestFrom = "enrollment_requests q LEFT JOIN certificates x ON x.id = q.certificate_id"
+
+    static func requestRecord(_ r: Row) throws -> EnrollmentRequest {
+        let id = try r.requiredInt("id")
+        guard let status = EnrollmentRequest.Status(rawValue: try r.requiredString("status")) else {
+            throw unreadable("request \(id)", "status \(r["status"])")
+        }
+        return EnrollmentRequest(
+            id: id, csrHash: try r.requiredString("csr_hash"), profile: r.string("profile"),
+            operation: try r.requiredString("operation"), device: r.string("device"), subject: try r.requiredString("subject"),
+            keyType: try r.requiredString("key_type"), requester: r.string("requester"),
+            requesterKey: try r.requiredString("requester_key"), status: status, reason: try r.requiredString("reason"),
+            createdAt: try r.requiredString("created_at"), decidedAt: r.string("decided_at"), serial: r.string("serial"))
+    }
+
+    static func requests(_ db: Database, where condition: String, _ params: [any SQLBindable]) throws -> [EnrollmentRequest] {
+        try db.query("SELECT \(requestColumns) FROM \(requestFrom) WHERE \(condition)", params).map(requestRecord)
+    }
+
+    /// What one set of credentials may leave waiting for an operator: a bootstrap certificate
+    /// cannot fill the operator's list (or the store) with requests.
+    static let maxPendingPerRequester = 16
+
+    private static let openRequest = "q.csr_hash = ? AND q.profile IS ? AND q.operation = ? AND q.status <> 'issued'"
+
+    public func openEnrollmentRequest(csrHash: String, profile: String?, operation: String) throws -> EnrollmentRequest? {
+        try read { try Self.requests(db, where: Self.openRequest, [csrHash, profile, operation]).first }
+    }
+
+    public func submitEnrollmentRequest(_ r: NewEnrollmentRequest, now: Date) throws -> EnrollmentRequest {
+        try commit { db in
+            if try Self.requests(db, where: Self.openRequest, [r.csrHash, r.profile, r.operation]).isEmpty,
+               case .integer(let waiting) = try db.scalar(
+                   "SELECT count(*) FROM enrollment_requests WHERE requester_key = ? AND status = 'pending'", [r.requesterKey]),
+               waiting >= Self.maxPendingPerRequester {
+                throw CAError.tooManyRequests("\(waiting) requests of these credentials already await approval")
+            }
+            // The partial unique index makes a second submission at the same instant a no-op.
+            try db.execute("""
+                INSERT OR IGNORE INTO enrollment_requests (csr_hash, profile, operation, device, subject, key_type,
+                    requester, requester_key, csr, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [r.csrHash, r.profile, r.operation, r.device, r.subject, r.keyType, r.requester, r.requesterKey,
+                      r.csrDER, Timestamp.string(now)])
+            guard let recorded = try Self.requests(db, where: Self.openRequest, [r.csrHash, r.profile, r.operation]).first else {
+                throw CAError.internalFailure("request for approval not recorded")
+            }
+            return recorded
+        }
+    }
+
+    public func enrollmentRequest(id: Int64) throws -> EnrollmentRequest? {
+        try read { try Self.requests(db, where: "q.id = ?", [id]).first }
+    }
+
+    public func enrollmentRequestCSR(id: Int64) throws -> Data? {
+        try read { try db.query("SELECT csr FROM enrollment_requests WHERE id = ?", [id]).first?.data("csr") }
+    }
+
+    public func enrollmentRequests(status: EnrollmentRequest.Status?) throws -> [EnrollmentRequest] {
+        try read {
+            if let status { return try Self.requests(db, where: "q.status = ? ORDER BY q.id", [status.rawValue]) }
+            return try Self.requests(db, where: "1 ORDER BY q.id", [])
+        }
+    }
+
+    public func decideEnrollmentRequest(id: Int64, approve: Bool, reason: String, audit: AuditEvent,
+                                        now: Date) throws -> EnrollmentRequest {
+        try write {
+            guard let request = try Self.requests(db, where: "q.id = ?", [id]).first else {
+                throw CAError.notFound("no request \(id)")
+            }
+            guard request.status == .pending else { throw CAError.badRequest("request \(id) is \(request.status.rawValue), not pending") }
+            try db.execute("UPDATE enrollment_requests SET status = ?, reason = ?, decided_at = ? WHERE id = ?",
+                           [approve ? "approved" : "rejected", reason, Timestamp.string(now), id])
+            try recordAudit(audit, now: now)
+            guard let decided = try Self.requests(db, where: "q.id = ?", [id]).first else {
+                throw CAError.internalFailure("request vanished")
+            }
+            return decided
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import ESTCA
+import ESTOpenSSL
+import Foundation
+
+/// `estfcgi crl --ca NAME`: signs the CA's next CRL, records it (the responder serves the
+/// latest at /.well-known/est/[LABEL/]crl) and writes it out.
+struct CRLCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crl",
+        abstract: "Sign and publish a CA's next CRL (RFC 5280 §5); the responder serves it at /.well-known/est/[LABEL/]crl.")
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The CA whose revocations it lists (and whose key signs it).") var ca: String
+    @Option(help: ArgumentHelp("Write it to FILE (replaced atomically) instead of stdout.", valueName: "FILE")) var out: String?
+    @Option(help: ArgumentHelp("Hours until its nextUpdate (default 24).", valueName: "HOURS")) var nextUpdate = 24
+    @Flag(help: "PEM instead of DER.") var pem = false
+
+    func run() throws {
+        let (record, crl) = try store.administration().publishCRL(ca: ca, nextUpdateHours: nextUpdate)
+        let bytes = pem ? Data(crl.pem.utf8) : crl.der
+        guard let out else {
+            FileHandle.standardOutput.write(bytes)
+            return
+        }
+        // A web server may serve the file while the timer replaces it: never a half-written one.
+        let url = URL(fileURLWithPath: out)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        do {
+            try bytes.write(to: temporary)
+            chmod(temporary.path, 0o644)
+            guard rename(temporary.path, url.path) == 0 else { throw CAError.internalFailure("rename: \(String(cString: strerror(errno)))") }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw CAError.internalFailure("cannot write \(out): \((error as? CAError)?.reason ?? error.localizedDescription)")
+        }
+        print("CRL \(record.number) of CA '\(ca)': \(record.entries) revoked, next update \(record.nextUpdate), written to \(out)")
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import ESTCA
+import Foundation
+
+struct DeviceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "device", abstract: "The device registry: register, list, show, disable and enable devices.",
+        subcommands: [Add.self, List.self, Show.self, Disable.self, Enable.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register devices under a profile (for --registration preregistered), by name or from a file.")
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var selector: ProfileSelector
+        @Option(help: ArgumentHelp("A file of device IDs, one a line ('#' comments and blank lines skipped; '-' for stdin).", valueName: "FILE"))
+        var from: String?
+        @Argument(help: "Device IDs: what the profile's --device-id reads from a CSR (its CN by default).") var ids: [String] = []
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            var names = ids
+            if let from {
+                let data = from == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try readFile(from, what: "--from")
+                guard let text = String(data: data, encoding: .utf8) else { throw CAError.badRequest("--from \(from) is not UTF-8") }
+                names += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                    .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+            }
+            var seen = Set<String>()
+            names = names.filter { seen.insert($0).inserted }
+            let result = try store.administration().addDevices(names, profile: selector.label)
+            let profile = selector.label ?? "(default)"
+            if output.json {
+                try printJSON(["profile": nullable(selector.label), "added": result.added, "already_registered": result.present,
+                               "other_profile": result.conflicting.map { ["device": $0.name, "profile": nullable($0.profile)] }])
+            } else {
+                print("added \(result.added.count) device(s) to profile \(profile); \(result.present.count) already registered there; "
+                      + "\(result.conflicting.count) registered under another profile")
+                for (name, other) in result.conflicting { print("not added: \(TextOutput.safe(name)) is registered under profile \(other ?? "(default)")") }
+            }
+            if !result.conflicting.isEmpty {
+                throw CAError.badRequest("\(result.conflicting.count) device(s) are registered under another profile")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List registered devices.")
+        @OptionGroup var store: StoreOptions
+        @Option(name: [.customLong("profile"), .customLong("aps")], help: ArgumentHelp("Only this profile label.", valueName: "LABEL")) var profile: String?
+        @Flag(name: .customLong("default"), help: "Only the default profile.") var onlyDefault = false
+        @Option(help: "active or disabled.") var status: String?
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let selection: CertificateFilter.ProfileSelection = onlyDefault ? .defaultProfile : profile.map { .label($0) } ?? .any
+            var devices = try store.openStore().devices(profile: selection)
+            if let status {
+                guard let s = DeviceStatus(rawValue: status) else { throw CAError.badRequest("--status takes active or disabled") }
+                devices = devices.filter { $0.status == s }
+            }
+            if output.json { try printJSON(devices.map(deviceJSON)); return }
+            for d in devices {
+                print([TextOutput.safe(d.name), d.profileName, d.status.rawValue, d.source.rawValue, d.createdAt].joined(separator: "\t"))
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a device and its certificates.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The device ID.") var id: String
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let s = try store.openStore()
+            guard let d = try s.device(named: id) else { throw CAError.notFound("no device \(id)") }
+            let now = Date()
+            let certs = try s.issuedCertificates(matching: CertificateFilter(device: id), now: now)
+            var j = deviceJSON(d)
+            j["certificates"] = certs.map { certJSON($0, pem: false, now: now) }
+            if output.json { try printJSON(j); return }
+            for key in j.keys.sorted() where key != "certificates" {
+                print("\(key): \(j[key]! is NSNull ? "-" : TextOutput.safe("\(j[key]!)"))")
+            }
+            print("certificates: \(certs.count)")
+            for c in certs {
+                print(["", c.serial, c.effectiveStatus(at: now).rawValue, c.notAfter, TextOutput.safe(c.subject)].joined(separator: "\t"))
+            }
+        }
+    }
+
+    struct Disable: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Refuse a device everywhere: enrollment, re-enrollment and serverkeygen, under every profile.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The device ID.") var id: String
+        @Option(help: "Why (kept with the device and in the audit).") var reason = ""
+
+        func run() throws {
+            try store.administration().setStatus(.disabled, ofDevice: id, reason: reason)
+            print("disabled device \(TextOutput.safe(id))")
+        }
+    }
+
+    struct Enable: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lift a disable.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The device ID.") var id: String
+
+        func run() throws {
+            try store.administration().setStatus(.active, ofDevice: id, reason: "")
+            print("enabled device \(TextOutput.safe(id))")
+        }
+    }
+}
+
+func deviceJSON(_ d: Device) -> [String: Any] {
+    ["device": d.name, "profile": nullable(d.profile), "status": d.status.rawValue, "source": d.source.rawValue,
+     "created_at": d.createdAt, "disabled_at": nullable(d.disabledAt), "disabled_reason": nullable(d.disabledReason)]
+}

@@ -1,0 +1,165 @@
+import ESTCA
+import ESTCore
+import ESTOpenSSL
+import Foundation
+import XCTest
+
+/// The operator's controls on a real store: the device registry, manual approval, HTTP
+/// authentication as a factor, and CRLs.
+final class OperatorPolicyTests: XCTestCase {
+    func profile(_ f: Fixture, _ label: String, _ edit: (inout Profile) -> Void) throws {
+        var p = Profile(label: label, issuer: "issuing")
+        p.trust = ["factory"]
+        edit(&p)
+        try f.admin.saveProfile(p, replace: false)
+    }
+
+    func status(_ body: () throws -> Any) -> Int? {
+        do { _ = try body(); return 200 } catch { return (error as? ESTStatusError)?.httpStatus }
+    }
+
+    func reason(_ body: () throws -> Any) -> String? {
+        do { _ = try body(); return nil } catch { return (error as? ESTStatusError)?.reason }
+    }
+
+    func testRegistryModes() throws {
+        let f = try Fixture()
+        try profile(f, "pre") { $0.registration = .preregistered }
+        try profile(f, "jit") { $0.registration = .jit }
+        let boot = try f.bootstrap()
+        let (csr, _) = try f.csr("dev-1")
+        XCTAssertEqual(reason { try f.ca.enroll(csr: csr, profile: "pre", client: boot) }, "device not registered")
+        let added = try f.admin.addDevices(["dev-1", "dev-2"], profile: "pre")
+        XCTAssertEqual(added.added, ["dev-1", "dev-2"])
+        let again = try f.admin.addDevices(["dev-1"], profile: "jit")
+        XCTAssertEqual(again.conflicting.map(\.name), ["dev-1"], "one profile per device")
+        let cert = try f.ca.enroll(csr: csr, profile: "pre", client: boot)
+        XCTAssertEqual(reason { try f.ca.enroll(csr: try f.csr("dev-1").0, profile: "pre", client: boot) },
+                       "device already enrolled, use simplereenroll")
+        XCTAssertEqual(status { try f.ca.reenroll(ReenrollmentRequest(csr: try f.csr("dev-1").0, current: cert), profile: "pre") }, 200)
+        XCTAssertEqual(reason { try f.ca.enroll(csr: try f.csr("dev-2").0, profile: "jit", client: boot) },
+                       "device dev-2 is registered under profile pre")
+        XCTAssertNil(try f.store.device(named: "dev-3"))
+        XCTAssertEqual(status { try f.ca.enroll(csr: try f.csr("dev-3").0, profile: "jit", client: boot) }, 200)
+        XCTAssertEqual(try f.store.device(named: "dev-3")?.source, .jit)
+        XCTAssertEqual(try f.store.issuedCertificates(matching: CertificateFilter(device: "dev-3"), now: f.clock).count, 1)
+        // A CSR naming no device cannot enroll under a registry.
+        let anonymous = try CSRBuilder.make(subject: try DistinguishedName(parsing: "O=No CN"), key: try PrivateKey.generate(.ecP256),
+                                            extensions: [("subjectAltName", "DNS:x.example")])
+        XCTAssertEqual(status { try f.ca.enroll(csr: anonymous, profile: "jit", client: boot) }, 400)
+    }
+
+    func testReplaceableEnrollmentSupersedesAndDisableRefusesEverywhere() throws {
+        let f = try Fixture()
+        try profile(f, "r") { $0.registration = .jit; $0.replaceableEnrollment = true }
+        let boot = try f.bootstrap()
+        let first = try f.ca.enroll(csr: try f.csr("dev-r").0, profile: "r", client: boot)
+        let second = try f.ca.enroll(csr: try f.csr("dev-r").0, profile: "r", client: boot)
+        let old = try XCTUnwrap(f.store.issuedCertificate(fingerprint: first.fingerprint.hexString))
+        XCTAssertEqual(old.status, .revoked)
+        XCTAssertEqual(old.revocationReason, .superseded)
+        XCTAssertEqual(try f.store.issuedCertificate(fingerprint: second.fingerprint.hexString)?.status, .valid)
+
+        try f.admin.setStatus(.disabled, ofDevice: "dev-r", reason: "lost")
+        XCTAssertEqual(reason { try f.ca.reenroll(ReenrollmentRequest(csr: try f.csr("dev-r").0, current: second), profile: "r") },
+                       "device dev-r is disabled")
+        XCTAssertEqual(status { try f.ca.enroll(csr: try f.csr("dev-r").0, profile: "r", client: boot) }, 403)
+        // Under a profile without a registry, a known device is still refused.
+        XCTAssertEqual(reason { try f.ca.enroll(csr: try f.csr("dev-r").0, profile: nil, client: boot) }, "device dev-r is disabled")
+        XCTAssertThrowsError(try f.admin.setStatus(.disabled, ofDevice: "dev-r", reason: ""), "already disabled")
+        try f.admin.setStatus(.active, ofDevice: "dev-r", reason: "")
+        XCTAssertEqual(status { try f.ca.reenroll(ReenrollmentRequest(csr: try f.csr("dev-r").0, current: second), profile: "r") }, 200)
+    }
+
+    func testManualApproval() throws {
+        let f = try Fixture()
+        try profile(f, "m") { $0.approval = .manual; $0.approvalRetryAfter = 30 }
+        let boot = try f.bootstrap(), other = try f.bootstrap("boot-2")
+        let (csr, _) = try f.csr("dev-m", key: .ecP384)
+        var pending: CAError?
+        XCTAssertThrowsError(try f.ca.enroll(csr: csr, profile: "m", client: boot)) { pending = $0 as? CAError }
+        XCTAssertEqual(pending?.httpStatus, 202)
+        XCTAssertEqual(pending?.responseHeaders.first?.0, "Retry-After")
+        XCTAssertEqual(pending?.responseHeaders.first?.1, "30")
+        let listed = try f.store.enrollmentRequests(status: .pending)
+        XCTAssertEqual(listed.map(\.keyType), ["ec-p384"])
+        XCTAssertEqual(listed.first?.device, "dev-m")
+        XCTAssertEqual(status { try f.ca.enroll(csr: csr, profile: "m", client: boot) }, 202, "repeated: still pending")
+        XCTAssertEqual(try f.store.enrollmentRequests(status: nil).count, 1, "the same request, not a second")
+        XCTAssertEqual(try f.issuedCount(CertificateFilter(profile: .label("m"))), 0)
+
+        let id = try XCTUnwrap(listed.first?.id)
+        try f.admin.decide(request: id, approve: true, reason: "")
+        XCTAssertEqual(reason { try f.ca.enroll(csr: csr, profile: "m", client: other) }, "request \(id) was made with other credentials")
+        let cert = try f.ca.enroll(csr: csr, profile: "m", client: boot)
+        XCTAssertEqual(try f.store.enrollmentRequest(id: id)?.status, .issued)
+        XCTAssertEqual(try f.store.enrollmentRequest(id: id)?.serial, cert.serialHex)
+        XCTAssertEqual(status { try f.ca.enroll(csr: csr, profile: "m", client: boot) }, 202, "the approval is spent")
+        XCTAssertThrowsError(try f.admin.decide(request: id, approve: false, reason: "late"), "issued is not pending")
+
+        let (csr2, _) = try f.csr("dev-n")
+        _ = status { try f.ca.enroll(csr: csr2, profile: "m", client: boot) }
+        let id2 = try XCTUnwrap(f.store.enrollmentRequests(status: .pending).first { $0.device == "dev-n" }?.id)
+        try f.admin.decide(request: id2, approve: false, reason: "unknown device")
+        XCTAssertEqual(reason { try f.ca.enroll(csr: csr2, profile: "m", client: boot) }, "request \(id2) was rejected: unknown device")
+
+        // One set of credentials cannot flood the operator's list.
+        let flooder = try f.bootstrap("boot-3")
+        var statuses: [Int?] = []
+        for i in 0..<17 { statuses.append(status { try f.ca.enroll(csr: try f.csr("dev-f\(i)").0, profile: "m", client: flooder) }) }
+        XCTAssertEqual(statuses, Array(repeating: 202, count: 16) + [429])
+        XCTAssertEqual(status { try f.ca.enroll(csr: try f.csr("dev-o").0, profile: "m", client: other) }, 202, "others still can")
+    }
+
+    func testHTTPAuthenticationIsAFactorBoundToTheDevice() throws {
+        let f = try Fixture()
+        try profile(f, "pw") { $0.auth = .http; $0.trust = [] }
+        try profile(f, "both") { $0.auth = .certificateAndHTTP }
+        let boot = try f.bootstrap()
+        let (csr, _) = try f.csr("dev-h")
+        let event = CertificateAuthority.event("simpleenroll", "pw", csr.subject)
+        func enroll(_ label: String, _ credentials: ClientCredentials) throws -> Certificate {
+            try f.ca.enroll(csr: csr, profile: label, credentials: credentials, audit: event)
+        }
+        XCTAssertEqual(f.ca.clientAuthentication(profile: "pw"), .http)
+        XCTAssertEqual(f.ca.clientAuthentication(profile: "nosuch"), .certificate, "an unknown profile reveals nothing")
+        XCTAssertEqual(status { try enroll("pw", ClientCredentials(certificate: boot)) }, 401)
+        XCTAssertEqual(reason { try enroll("pw", ClientCredentials(certificate: nil, httpUser: "dev-other")) },
+                       "HTTP user dev-other may not enroll device dev-h")
+        let cert = try enroll("pw", ClientCredentials(certificate: nil, httpUser: "dev-h"))
+        XCTAssertEqual(try f.store.issuedCertificate(fingerprint: cert.fingerprint.hexString)?.requester, "http user dev-h")
+        XCTAssertEqual(status { try enroll("both", ClientCredentials(certificate: nil, httpUser: "dev-h")) }, 401)
+        XCTAssertEqual(status { try enroll("both", ClientCredentials(certificate: boot)) }, 401)
+        XCTAssertEqual(status { try enroll("both", ClientCredentials(certificate: boot, httpUser: "dev-h")) }, 200)
+        // Renewal under cert+http needs the password too; under http the certificate alone.
+        let renew = try f.csr("dev-h").0
+        XCTAssertEqual(status { try f.ca.reenroll(ReenrollmentRequest(csr: renew, current: cert), profile: "pw") }, 200)
+    }
+
+    func testCRLNumbersAndEntries() throws {
+        let f = try Fixture()
+        let boot = try f.bootstrap()
+        let a = try f.ca.enroll(csr: try f.csr("dev-a").0, profile: nil, client: boot)
+        let b = try f.ca.enroll(csr: try f.csr("dev-b").0, profile: nil, client: boot)
+        let (first, _) = try f.admin.publishCRL(ca: "issuing", nextUpdateHours: 24)
+        XCTAssertEqual(first.number, 1)
+        XCTAssertEqual(first.entries, 0)
+        try f.admin.revoke(serial: a.serialHex, reason: .keyCompromise)
+        try f.admin.revoke(serial: b.serialHex, reason: .unspecified)
+        let (second, crl) = try f.admin.publishCRL(ca: "issuing", nextUpdateHours: 2)
+        XCTAssertEqual(second.number, 2)
+        XCTAssertEqual(crl.number, 2)
+        func serial(_ e: RevokedEntry) -> String? { Serial.normalize(e.serial.hexString) }
+        XCTAssertEqual(Set(crl.entries.compactMap(serial)), Set([a.serialHex, b.serialHex].compactMap(Serial.normalize)))
+        XCTAssertEqual(crl.entries.first { serial($0) == Serial.normalize(a.serialHex) }?.reasonCode, 1)
+        XCTAssertEqual(crl.entries.count, 2)
+        XCTAssertNil(crl.entries.first { serial($0) == Serial.normalize(b.serialHex) }?.reasonCode, "unspecified is left out")
+        let issuing = try XCTUnwrap(f.store.ca(named: "issuing")).certificate
+        XCTAssertTrue(crl.isSigned(by: issuing))
+        XCTAssertEqual(try f.ca.crl(profile: nil), crl.der, "the responder serves the latest")
+        XCTAssertThrowsError(try f.store.recordCRL(second, audit: .admin("crl"), now: f.clock)) { XCTAssertTrue($0 is CRLNumberTaken) }
+        for _ in 0..<12 { _ = try f.admin.publishCRL(ca: "issuing", nextUpdateHours: 1) }
+        XCTAssertEqual(try f.store.latestCRL(issuer: "issuing")?.number, 14, "numbers keep rising as old CRLs are pruned")
+        XCTAssertThrowsError(try f.admin.publishCRL(ca: "issuing", nextUpdateHours: 0))
+    }
+}
