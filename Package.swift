@@ -31,7 +31,8 @@ let package = Package(
         .target(name: "ESTCore", dependencies: ["ESTOpenSSL"]),
         .target(name: "ESTCA", dependencies: ["ESTCore", "ESTOpenSSL"]),
         .target(name: "ESTSQLiteStore", dependencies: ["ESTCA", "ESTCore", "ESTSQLite"]),
-        .target(name: "ESTFastCGI", dependencies: ["CFastCGI", "ESTCore", "ESTOpenSSL"]),
+        // ESTCA only for `HealthFinding`, the shape of `doctor`'s web-server config checks.
+        .target(name: "ESTFastCGI", dependencies: ["CFastCGI", "ESTCore", "ESTOpenSSL", "ESTCA"]),
         .executableTarget(name: "estfcgi", dependencies: [
             "ESTFastCGI", "ESTCore", "ESTCA", "ESTSQLiteStore", "ESTOpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

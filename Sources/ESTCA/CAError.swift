@@ -46,6 +46,12 @@ public enum CAError: Error, CustomStringConvertible, Equatable, ESTStatusError {
         }
     }
 
+    /// As `httpStatus` says, except that an unauthenticating certificate is told apart.
+    public var kind: String {
+        if case .untrusted = self { return "untrusted" }
+        return ESTStatusKind.name(httpStatus)
+    }
+
     public var responseHeaders: [(String, String)] {
         if case .pending(_, let seconds) = self { return [("Retry-After", String(seconds))] }
         return []

@@ -17,6 +17,8 @@ public struct ESTOutcome: Sendable {
     /// The WWW-Authenticate challenge a 401 carries: set once the profile is known to take
     /// HTTP authentication (RFC 9110 §11.6.1; libest's estclient sends credentials only then).
     var challenge: String? = nil
+    /// The kind of refusal (`ESTStatusError.kind`), nil for an answer that refused nothing.
+    public var refusal: String? = nil
     /// Set when writing the audit record failed (e.g. a full disk), for the log line.
     public var auditFailure: String? = nil
 

@@ -109,10 +109,12 @@ public final class ESTService {
             }
             outcome.response = .error(e.httpStatus, shown, extraHeaders: headers)
             outcome.reason = e.reason
+            if e.httpStatus >= 400 { outcome.refusal = e.kind }
             if let failed = e as? AnswerFailed { outcome.serial = failed.serial }
         } else {
             outcome.response = .error(500, "internal error")
             outcome.reason = "\(error)"
+            outcome.refusal = "internal"
         }
         return record(&outcome)
     }

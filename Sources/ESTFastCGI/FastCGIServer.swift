@@ -21,6 +21,8 @@ public final class FastCGIServer: @unchecked Sendable {
     /// Set before the listen socket is shut down, so workers tell a stop from a timeout.
     let stopping = Atomic<Bool>(false)
     let makeService: @Sendable () throws -> ESTService
+    /// What this process answered, for `GET /.well-known/est/.metrics` (MetricsEndpoint).
+    public let metrics = Metrics()
 
     /// `makeService` runs once per worker thread: each gets its own store connection.
     public init(listenFD: Int32, options: Options, makeService: @escaping @Sendable () throws -> ESTService) {

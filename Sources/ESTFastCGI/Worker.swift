@@ -37,7 +37,13 @@ final class Worker: @unchecked Sendable {
 
     private func handle(_ req: UnsafeMutablePointer<FCGX_Request>) {
         let input = req.pointee.in
-        let outcome = Exchange.answer(params: FastCGIParams.parse(FastCGIParams.entries(req.pointee.envp)), service: service,
+        let params = FastCGIParams.parse(FastCGIParams.entries(req.pointee.envp))
+        if let metrics = MetricsEndpoint.answer(params: params, metrics: server.metrics) {
+            put(CGIResponse.encode(metrics), req.pointee.out)
+            return
+        }
+        let started = ContinuousClock.now
+        let outcome = Exchange.answer(params: params, service: service,
                                       deadline: .now + .seconds(server.options.readTimeoutSeconds)) { wanted, _ in
             // What libfcgi already holds, or one byte: FCGX_GetStr blocks until it has all
             // it was asked for, which would let a trickling client outlast the deadline (the
@@ -51,6 +57,8 @@ final class Worker: @unchecked Sendable {
             return got > 0 ? Array(buffer.prefix(Int(got))) : []
         }
         put(CGIResponse.encode(outcome.response), req.pointee.out)
+        let elapsed = ContinuousClock.now - started
+        server.metrics.record(outcome, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         server.log(outcome.logLine)
         if server.options.logToWebServer { put(Array((outcome.logLine + "\n").utf8), req.pointee.err) }
     }

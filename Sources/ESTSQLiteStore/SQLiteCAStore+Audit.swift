@@ -40,6 +40,24 @@ extension SQLiteCAStore {
         }
     }
 
+    public func auditTallies(since: Date) throws -> [AuditTally] {
+        try read {
+            try db.query("""
+                SELECT operation, profile, status, outcome, CASE WHEN outcome = 'refused' THEN reason ELSE '' END AS why,
+                       count(*) AS n
+                FROM audit WHERE status IS NOT NULL AND time >= ?
+                GROUP BY operation, profile, status, outcome, why ORDER BY operation, profile, status, why
+                """, [Timestamp.string(since)]).map { r in
+                guard let outcome = AuditOutcome(rawValue: try r.requiredString("outcome")) else {
+                    throw Self.unreadable("audit outcome", r["outcome"])
+                }
+                return AuditTally(operation: try r.requiredString("operation"), profile: r.string("profile"),
+                                  status: Int(try r.requiredInt("status")), outcome: outcome, reason: try r.requiredString("why"),
+                                  count: Int(try r.requiredInt("n")))
+            }
+        }
+    }
+
     public func pruneAudit(before: Date, audit: AuditEvent, now: Date) throws -> Int {
         try write {
             try db.execute("DELETE FROM audit WHERE time < ?", [Timestamp.string(before)])

@@ -7,7 +7,7 @@ struct EstfcgiCommand: ParsableCommand {
         commandName: "estfcgi",
         abstract: "EST (RFC 7030) certificate enrollment responder for nginx and Apache, with its CA store.",
         subcommands: [Init.self, CA.self, ProfileCommand.self, Cert.self, DeviceCommand.self, RequestCommand.self, CRLCommand.self, Bootstrap.self,
-                      Audit.self, Serve.self])
+                      Audit.self, Stats.self, Doctor.self, Serve.self])
 
     /// Like `main()`, but every failure is exactly one line (no usage dump), so that
     /// operators' scripts can log it.
@@ -18,6 +18,9 @@ struct EstfcgiCommand: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let e as ExitCode {
+            // A command that printed its own verdict (doctor): its status, no error line.
+            Foundation.exit(e.rawValue)
         } catch let e as ESTStatusError {
             fail(e.reason, code: 1)
         } catch {

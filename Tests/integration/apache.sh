@@ -29,7 +29,7 @@ apache_start() {
   sed -e "s#/etc/estfcgi/htpasswd#$WORK/htpasswd#" "$ROOT/apache/estfcgi-http-auth.conf" > "$dir/http-auth.conf"
   sed -i "s#^</VirtualHost>#Include $dir/http-auth.conf\n</VirtualHost>#" "$dir/proxy.conf"
   render_apache_conf estfcgi-fcgid.conf "$APACHE_FCGID_PORT" "" "$dir/fcgid.conf"
-  { httpd_conf_head "$dir" proxy proxy_fcgi fcgid auth_basic authn_core authn_file authz_user
+  { httpd_conf_head "$dir" proxy proxy_fcgi fcgid auth_basic authn_core authn_file authz_user authz_host env
     cat <<CONF
 FcgidIPCDir $dir/fcgid
 FcgidProcessTableFile $dir/fcgid/shm
@@ -82,6 +82,15 @@ suite_apache() {
   expect_contains "apache-proxy_fcgi: the anonymous trickler is refused at once (401)" "$(cat "$WORK/apache/trickle-anon")" "401"
   check "apache-proxy_fcgi: the authenticated trickler is cut off well before its 500 bytes" \
     bash -c "read -r status secs < '$WORK/apache/trickle-boot'; [ \"\$status\" != 200 ] && [ \"\${secs%.*}\" -lt 35 ]"
+
+  est GET /.well-known/est/.metrics
+  expect_eq "apache-proxy_fcgi: metrics through the shipped Location -> 200" "$STATUS" 200
+  expect_contains "apache-proxy_fcgi: ... counting what this responder answered" "$(cat "$WORK/resp.body")" \
+    'estfcgi_requests_total{operation="cacerts",profile="(default)",status="200"} '
+  BASE=https://127.0.0.1:$APACHE_FCGID_PORT
+  est GET /.well-known/est/.metrics
+  expect_eq "apache-fcgid: metrics where the vhost does not turn them on -> 404" "$STATUS" 404
+  BASE=https://127.0.0.1:$APACHE_PROXY_PORT
 
   # The shipped HTTP-authentication Location: Apache checks the password, passes REMOTE_USER
   # and AUTH_TYPE.

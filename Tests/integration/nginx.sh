@@ -85,6 +85,22 @@ suite_nginx() {
     "$(($(sqlite3 "$ESTFCGI_DB" 'SELECT count(*) FROM audit WHERE status IS NOT NULL') - audited_before))"
   check "nginx: requests refused before a policy decision are logged too" grep -q ' op=simpleenroll .*status=415 reason=' "$WORK/nginx/estfcgi.log"
 
+  # Metrics: the shipped location turns them on (for 127.0.0.1); elsewhere they do not exist.
+  BASE=https://127.0.0.1:$NGINX_PORT
+  est GET /.well-known/est/.metrics
+  expect_eq "nginx: metrics through the shipped location -> 200" "$STATUS" 200
+  expect_eq "nginx: ... in the Prometheus text format" "$(header Content-Type)" "text/plain; version=0.0.4; charset=utf-8"
+  local metrics; metrics=$(cat "$WORK/resp.body")
+  expect_eq "nginx: metrics count the default profile's enrollments as the log does" \
+    "$(printf '%s\n' "$metrics" | sed -n 's/^estfcgi_requests_total{operation="simpleenroll",profile="(default)",status="200"} //p')" \
+    "$(grep -c ' op=simpleenroll profile=- .* status=200 ' "$WORK/nginx/estfcgi.log")"
+  expect_contains "nginx: metrics count refusals by kind" "$metrics" 'estfcgi_refusals_total{reason="unsupported_media_type"} '
+  expect_contains "nginx: metrics have a latency histogram" "$metrics" 'estfcgi_request_duration_seconds_bucket{operation="simpleenroll",le="+Inf"} '
+  check "nginx: an unknown label never becomes a series" bash -c "! grep -q 'nosuchlabel' '$WORK/resp.body'"
+  BASE=https://127.0.0.1:$PIN_PORT
+  est GET /.well-known/est/.metrics -H 'ESTFCGI-METRICS: on' -H 'ESTFCGI_METRICS: on'
+  expect_eq "nginx: metrics where the location does not turn them on -> 404, whatever the client sends" "$STATUS" 404
+
   # 24 enrollments at once across the responder's worker threads: all answered, all recorded.
   BASE=https://127.0.0.1:$NGINX_PORT
   mkcsr dev-par ec-P-256 "/CN=dev-par/O=Example Devices"

@@ -12,6 +12,7 @@ source "$HERE/cli.sh"
 source "$HERE/legacy.sh"
 source "$HERE/nginx.sh"
 source "$HERE/policy.sh"
+source "$HERE/operations.sh"
 source "$HERE/apache.sh"
 source "$HERE/cgi.sh"
 source "$HERE/attacks.sh"
@@ -21,7 +22,7 @@ cleanup() { nginx_stop 2>/dev/null; apache_stop 2>/dev/null; cgi_apache_stop 2>/
 trap cleanup EXIT
 
 [ -x "$ESTFCGI" ] || { echo "build first: $ESTFCGI missing"; exit 2; }
-suites=${*:-cli legacy nginx policy attacks concurrency apache cgi}
+suites=${*:-cli legacy nginx policy operations attacks concurrency apache cgi}
 pki_setup
 for s in $suites; do
   echo "# suite $s"

@@ -106,6 +106,8 @@ public protocol CAStore: AnyObject {
     func queueAudit(_ event: AuditEvent, now: Date) throws
     /// The latest `limit` records, oldest first.
     func auditRecords(limit: Int) throws -> [AuditRecord]
+    /// The EST requests (not admin changes) recorded since `since`, tallied.
+    func auditTallies(since: Date) throws -> [AuditTally]
     /// Deletes the records older than `before`; returns how many. The prune itself is audited.
     func pruneAudit(before: Date, audit: AuditEvent, now: Date) throws -> Int
 }
