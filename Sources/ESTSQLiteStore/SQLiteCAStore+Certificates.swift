@@ -189,6 +189,8 @@ extension SQLiteCAStore {
         let deviceID: Int64
         if let device = try devices(db, where: "name = ?", [claim.name]).first {
             try CertificateAuthority.check(device, claim: claim, profile: profile)
+            // A device registered elsewhere is not this registry-less profile's to link.
+            guard claim.registration != .off || device.profile == profile else { return (nil, []) }
             deviceID = device.id
         } else {
             switch claim.registration {
@@ -204,6 +206,21 @@ extension SQLiteCAStore {
         let held = try db.query("SELECT id FROM certificates WHERE device_id = ? AND status = 'valid' AND not_after >= ?",
                                 [deviceID, Timestamp.string(now)]).compactMap { $0.int("id") }
         if !held.isEmpty, !claim.replaceable { throw CAError.forbidden("device already enrolled, use simplereenroll") }
+        if !held.isEmpty, let replacer = claim.replacer {
+            // Only the bootstrap certificate that first enrolled the device may replace its
+            // certificates (renewals carry no bootstrap: their line's first one counts).
+            let origins = try db.query("""
+                WITH RECURSIVE line(id, replaces_id, requester_key) AS (
+                    SELECT id, replaces_id, requester_key FROM certificates WHERE device_id = ? AND status = 'valid' AND not_after >= ?
+                    UNION ALL
+                    SELECT c.id, c.replaces_id, c.requester_key FROM certificates c JOIN line ON c.id = line.replaces_id
+                )
+                SELECT requester_key FROM line WHERE replaces_id IS NULL
+                """, [deviceID, Timestamp.string(now)]).map { $0.string("requester_key") }
+            guard origins.allSatisfy({ $0 == replacer }) else {
+                throw CAError.forbidden("device already enrolled with another bootstrap certificate, use simplereenroll")
+            }
+        }
         return (deviceID, held)
     }
 }

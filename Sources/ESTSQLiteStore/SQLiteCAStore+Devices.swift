@@ -58,6 +58,17 @@ extension SQLiteCAStore {
         }
     }
 
+    public func removeDevice(named name: String, audit: AuditEvent, now: Date) throws {
+        try write {
+            guard let device = try Self.devices(db, where: "name = ?", [name]).first else {
+                throw CAError.notFound("no device \(name)")
+            }
+            try db.execute("UPDATE certificates SET device_id = NULL WHERE device_id = ?", [device.id])
+            try db.execute("DELETE FROM devices WHERE id = ?", [device.id])
+            try recordAudit(audit, now: now)
+        }
+    }
+
     public func setStatus(_ status: DeviceStatus, ofDevice name: String, reason: String, audit: AuditEvent,
                           now: Date) throws -> Device {
         try write {

@@ -31,15 +31,17 @@ extension SQLiteCAStore {
     /// cannot fill the operator's list (or the store) with requests.
     static let maxPendingPerRequester = 16
 
-    private static let openRequest = "q.csr_hash = ? AND q.profile IS ? AND q.operation = ? AND q.status <> 'issued'"
+    private static let openRequest =
+        "q.csr_hash = ? AND q.profile IS ? AND q.operation = ? AND q.requester_key = ? AND q.status <> 'issued'"
 
-    public func openEnrollmentRequest(csrHash: String, profile: String?, operation: String) throws -> EnrollmentRequest? {
-        try read { try Self.requests(db, where: Self.openRequest, [csrHash, profile, operation]).first }
+    public func openEnrollmentRequest(csrHash: String, profile: String?, operation: String,
+                                      requesterKey: String) throws -> EnrollmentRequest? {
+        try read { try Self.requests(db, where: Self.openRequest, [csrHash, profile, operation, requesterKey]).first }
     }
 
     public func submitEnrollmentRequest(_ r: NewEnrollmentRequest, now: Date) throws -> EnrollmentRequest {
         try commit { db in
-            if try Self.requests(db, where: Self.openRequest, [r.csrHash, r.profile, r.operation]).isEmpty,
+            if try Self.requests(db, where: Self.openRequest, [r.csrHash, r.profile, r.operation, r.requesterKey]).isEmpty,
                case .integer(let waiting) = try db.scalar(
                    "SELECT count(*) FROM enrollment_requests WHERE requester_key = ? AND status = 'pending'", [r.requesterKey]),
                waiting >= Self.maxPendingPerRequester {
@@ -52,7 +54,7 @@ extension SQLiteCAStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [r.csrHash, r.profile, r.operation, r.device, r.subject, r.keyType, r.requester, r.requesterKey,
                       r.csrDER, Timestamp.string(now)])
-            guard let recorded = try Self.requests(db, where: Self.openRequest, [r.csrHash, r.profile, r.operation]).first else {
+            guard let recorded = try Self.requests(db, where: Self.openRequest, [r.csrHash, r.profile, r.operation, r.requesterKey]).first else {
                 throw CAError.internalFailure("request for approval not recorded")
             }
             return recorded

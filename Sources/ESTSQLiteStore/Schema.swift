@@ -213,6 +213,15 @@ enum Schema {
             )
             """,
         ],
+        // 7: a request held for approval belongs to the credentials that made it: someone else
+        // holding the same CSR makes a request of their own instead of taking this one over.
+        [
+            "DROP INDEX enrollment_requests_open",
+            """
+            CREATE UNIQUE INDEX enrollment_requests_open ON enrollment_requests
+                (csr_hash, ifnull(profile, ''), operation, requester_key) WHERE status <> 'issued'
+            """,
+        ],
     ])
 
     /// AFTER INSERT, UPDATE and DELETE triggers bumping `material_version` on each table.

@@ -11,11 +11,15 @@ struct CRLCommand: ParsableCommand {
         abstract: "Sign and publish a CA's next CRL (RFC 5280 §5); the responder serves it at /.well-known/est/[LABEL/]crl.")
     @OptionGroup var store: StoreOptions
     @Option(help: "The CA whose revocations it lists (and whose key signs it).") var ca: String
-    @Option(help: ArgumentHelp("Write it to FILE (replaced atomically) instead of stdout.", valueName: "FILE")) var out: String?
+    @Option(help: ArgumentHelp("Write it to FILE (a regular file, replaced atomically) instead of stdout ('-').", valueName: "FILE")) var out: String?
     @Option(help: ArgumentHelp("Hours until its nextUpdate (default 24).", valueName: "HOURS")) var nextUpdate = 24
     @Flag(help: "PEM instead of DER.") var pem = false
 
     func run() throws {
+        // Checked before a CRL number is spent: the file is replaced by rename(), which must
+        // never take the place of a device, a symlink or a directory (`--out /dev/null` as root).
+        let out = self.out == "-" ? nil : self.out
+        if let out { try Self.checkTarget(out) }
         let (record, crl) = try store.administration().publishCRL(ca: ca, nextUpdateHours: nextUpdate)
         let bytes = pem ? Data(crl.pem.utf8) : crl.der
         guard let out else {
@@ -31,8 +35,18 @@ struct CRLCommand: ParsableCommand {
             guard rename(temporary.path, url.path) == 0 else { throw CAError.internalFailure("rename: \(String(cString: strerror(errno)))") }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw CAError.internalFailure("cannot write \(out): \((error as? CAError)?.reason ?? error.localizedDescription)")
+            throw CAError.internalFailure("CRL \(record.number) of CA '\(ca)' is recorded (the responder serves it) but was not written to \(out): \((error as? CAError)?.reason ?? error.localizedDescription)")
         }
         print("CRL \(record.number) of CA '\(ca)': \(record.entries) revoked, next update \(record.nextUpdate), written to \(out)")
+    }
+
+    /// `path` is absent or a regular file (not a link), in a directory we can write.
+    static func checkTarget(_ path: String) throws {
+        var st = stat()
+        if lstat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG {
+            throw CAError.badRequest("--out \(path) exists and is not a regular file; give a file path (or - for stdout)")
+        }
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard access(dir, W_OK) == 0 else { throw CAError.badRequest("--out: cannot write in \(dir)") }
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 struct DeviceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "device", abstract: "The device registry: register, list, show, disable and enable devices.",
-        subcommands: [Add.self, List.self, Show.self, Disable.self, Enable.self])
+        subcommands: [Add.self, List.self, Show.self, Disable.self, Enable.self, Remove.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -22,8 +22,17 @@ struct DeviceCommand: ParsableCommand {
             if let from {
                 let data = from == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try readFile(from, what: "--from")
                 guard let text = String(data: data, encoding: .utf8) else { throw CAError.badRequest("--from \(from) is not UTF-8") }
-                names += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-                    .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+                // Lines end at LF or CRLF (one Character in Swift); any other control character
+                // is the line's fault.
+                for (n, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+                    .enumerated() {
+                    let name = line.trimmingCharacters(in: .whitespaces)
+                    guard !name.isEmpty, !name.hasPrefix("#") else { continue }
+                    do { try Device.validate(name: name) } catch {
+                        throw CAError.badRequest("--from \(from) line \(n + 1): \((error as? CAError)?.reason ?? "\(error)"); nothing was added")
+                    }
+                    names.append(name)
+                }
             }
             var seen = Set<String>()
             names = names.filter { seen.insert($0).inserted }
@@ -99,6 +108,18 @@ struct DeviceCommand: ParsableCommand {
         func run() throws {
             try store.administration().setStatus(.disabled, ofDevice: id, reason: reason)
             print("disabled device \(TextOutput.safe(id))")
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Forget a device (it may be registered again, under any profile); its certificates stay valid.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The device ID.") var id: String
+
+        func run() throws {
+            try store.administration().removeDevice(named: id)
+            print("removed device \(TextOutput.safe(id))")
         }
     }
 

@@ -39,6 +39,13 @@ final class OperatorPolicyTests: XCTestCase {
         XCTAssertEqual(status { try f.ca.reenroll(ReenrollmentRequest(csr: try f.csr("dev-1").0, current: cert), profile: "pre") }, 200)
         XCTAssertEqual(reason { try f.ca.enroll(csr: try f.csr("dev-2").0, profile: "jit", client: boot) },
                        "device dev-2 is registered under profile pre")
+        // A profile without a registry is not bound by registrations made under others.
+        XCTAssertEqual(status { try f.ca.enroll(csr: try f.csr("dev-2").0, profile: nil, client: boot) }, 200)
+        XCTAssertEqual(try f.store.issuedCertificates(matching: CertificateFilter(device: "dev-2"), now: f.clock).count, 0,
+                       "and does not link its certificate to the other profile's device")
+        try f.admin.removeDevice(named: "dev-2")
+        XCTAssertNil(try f.store.device(named: "dev-2"))
+        XCTAssertEqual(status { try f.ca.enroll(csr: try f.csr("dev-2").0, profile: "jit", client: boot) }, 200, "removed: free again")
         XCTAssertNil(try f.store.device(named: "dev-3"))
         XCTAssertEqual(status { try f.ca.enroll(csr: try f.csr("dev-3").0, profile: "jit", client: boot) }, 200)
         XCTAssertEqual(try f.store.device(named: "dev-3")?.source, .jit)
@@ -59,16 +66,25 @@ final class OperatorPolicyTests: XCTestCase {
         XCTAssertEqual(old.status, .revoked)
         XCTAssertEqual(old.revocationReason, .superseded)
         XCTAssertEqual(try f.store.issuedCertificate(fingerprint: second.fingerprint.hexString)?.status, .valid)
+        // Another bootstrap certificate may not replace them; a renewal keeps the right to.
+        let stranger = try f.bootstrap("boot-stranger")
+        XCTAssertEqual(reason { try f.ca.enroll(csr: try f.csr("dev-r").0, profile: "r", client: stranger) },
+                       "device already enrolled with another bootstrap certificate, use simplereenroll")
+        let renewed = try f.ca.reenroll(ReenrollmentRequest(csr: try f.csr("dev-r").0, current: second), profile: "r")
+        XCTAssertEqual(reason { try f.ca.enroll(csr: try f.csr("dev-r").0, profile: "r", client: stranger) },
+                       "device already enrolled with another bootstrap certificate, use simplereenroll")
+        let third = try f.ca.enroll(csr: try f.csr("dev-r").0, profile: "r", client: boot)
+        XCTAssertEqual(try f.store.issuedCertificate(fingerprint: renewed.fingerprint.hexString)?.status, .revoked)
 
         try f.admin.setStatus(.disabled, ofDevice: "dev-r", reason: "lost")
-        XCTAssertEqual(reason { try f.ca.reenroll(ReenrollmentRequest(csr: try f.csr("dev-r").0, current: second), profile: "r") },
+        XCTAssertEqual(reason { try f.ca.reenroll(ReenrollmentRequest(csr: try f.csr("dev-r").0, current: third), profile: "r") },
                        "device dev-r is disabled")
         XCTAssertEqual(status { try f.ca.enroll(csr: try f.csr("dev-r").0, profile: "r", client: boot) }, 403)
-        // Under a profile without a registry, a known device is still refused.
+        // Under a profile without a registry, a disabled device is still refused.
         XCTAssertEqual(reason { try f.ca.enroll(csr: try f.csr("dev-r").0, profile: nil, client: boot) }, "device dev-r is disabled")
         XCTAssertThrowsError(try f.admin.setStatus(.disabled, ofDevice: "dev-r", reason: ""), "already disabled")
         try f.admin.setStatus(.active, ofDevice: "dev-r", reason: "")
-        XCTAssertEqual(status { try f.ca.reenroll(ReenrollmentRequest(csr: try f.csr("dev-r").0, current: second), profile: "r") }, 200)
+        XCTAssertEqual(status { try f.ca.reenroll(ReenrollmentRequest(csr: try f.csr("dev-r").0, current: third), profile: "r") }, 200)
     }
 
     func testManualApproval() throws {
@@ -90,7 +106,9 @@ final class OperatorPolicyTests: XCTestCase {
 
         let id = try XCTUnwrap(listed.first?.id)
         try f.admin.decide(request: id, approve: true, reason: "")
-        XCTAssertEqual(reason { try f.ca.enroll(csr: csr, profile: "m", client: other) }, "request \(id) was made with other credentials")
+        // The same CSR from other credentials is a request of its own, still pending.
+        XCTAssertEqual(status { try f.ca.enroll(csr: csr, profile: "m", client: other) }, 202)
+        XCTAssertEqual(try f.store.enrollmentRequests(status: .pending).filter { $0.device == "dev-m" }.count, 1)
         let cert = try f.ca.enroll(csr: csr, profile: "m", client: boot)
         XCTAssertEqual(try f.store.enrollmentRequest(id: id)?.status, .issued)
         XCTAssertEqual(try f.store.enrollmentRequest(id: id)?.serial, cert.serialHex)

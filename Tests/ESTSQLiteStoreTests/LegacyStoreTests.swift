@@ -30,7 +30,7 @@ final class LegacyStoreTests: XCTestCase {
     func fixtureFile(_ name: String) throws -> Data { try Data(contentsOf: Self.fixture.appendingPathComponent(name)) }
 
     func testEveryRowSurvivesTheMigration() throws {
-        XCTAssertEqual(try store.schemaVersion, 6)
+        XCTAssertEqual(try store.schemaVersion, 7)
         XCTAssertEqual(try store.allCAs().count, 7)
         XCTAssertEqual(try store.allCAs().filter(\.hasKey).map(\.name), ["root", "issuing", "rsaroot", "vendor"])
         XCTAssertEqual(try store.allCAs().filter { !$0.chain.isEmpty }.map(\.name), ["issuing", "partner", "side"])
@@ -55,7 +55,7 @@ final class LegacyStoreTests: XCTestCase {
         XCTAssertEqual(iot.eku, [.clientAuth, .serverAuth, .custom(OID("1.3.6.1.5.5.7.3.17")!)])
         XCTAssertEqual(iot.keyTypes, [.ec, .exact(.rsa3072)])
         XCTAssertEqual(iot.serverKeygen, .ecP256)
-        // Schema 6 leaves every old profile as it behaved: certificates, no registry, no approval.
+        // Schemas 6 and 7 leave every old profile as it behaved: certificates, no registry, no approval.
         for p in profiles {
             XCTAssertEqual(p.auth, .certificate, p.displayName)
             XCTAssertEqual(p.registration, .off, p.displayName)

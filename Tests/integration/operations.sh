@@ -67,6 +67,10 @@ suite_operations() {
   doctor_run --db "$k/ca.db" --key-passphrase-file "$k/pass"
   expect_eq "$s: doctor: a profile naming a CA not in the store -> exit 1" "$DOCTOR_RC" 1
   expect_contains "$s: ... FAIL naming the profile" "$DOCTOR_OUT" "FAIL  store  profile (default) names a row of cas that is not in the store"
+  sqlite3 "$k/ca.db" "UPDATE profiles SET issuer_ca_id = (SELECT id FROM cas WHERE name = 'root'), label = 'crl'"
+  doctor_run --db "$k/ca.db" --key-passphrase-file "$k/pass"
+  expect_contains "$s: doctor: a profile label reserved since it was made -> FAIL" "$DOCTOR_OUT" \
+    "FAIL  profile crl  label 'crl' is reserved or invalid now: no request reaches this profile"
   doctor_run --db "$d/nosuch.db"
   expect_eq "$s: doctor: no store -> exit 1" "$DOCTOR_RC/$(printf '%s\n' "$DOCTOR_OUT" | grep -c '^FAIL')" "1/1"
 

@@ -108,6 +108,15 @@ crl_checks() {
   expect_contains "$s: the timer's command publishes the next CRL" "$rc $out" "0 CRL $((16#$first + 2)) of CA 'issuing'"
   check "$s: ... to the file a static location serves" openssl crl -inform DER -in "$WORK/issuing.crl" -noout -verify -CAfile "$WORK/issuing-chain.pem"
   expect_eq "$s: ... readable by the web server" "$(stat -c %a "$WORK/issuing.crl")" 644
+  ln -s "$WORK/issuing-1.crl" "$WORK/crl-link"; mkdir -p "$WORK/crl-dir"
+  local before_number; before_number=$(crl_number "$WORK/issuing.crl")
+  out=$("$e" crl --ca issuing --out "$WORK/crl-link" 2>&1); rc=$?
+  expect_contains "$s: crl --out onto a symlink is refused" "$rc $out" "1 estfcgi: error: --out $WORK/crl-link exists and is not a regular file"
+  out=$("$e" crl --ca issuing --out "$WORK/crl-dir" 2>&1); rc=$?
+  expect_eq "$s: ... onto a directory too" "$rc" 1
+  check "$s: ... leaving the link as it was" test -L "$WORK/crl-link"
+  "$e" crl --ca issuing --out - > "$WORK/stdout.crl"
+  expect_eq "$s: ... before spending a CRL number (--out - writes to stdout)" "$((16#$(crl_number "$WORK/stdout.crl")))" "$((16#$before_number + 1))"
   out=$("$e" crl --ca factory-nope 2>&1); rc=$?
   expect_eq "$s: crl for an unknown CA -> one error line" "$rc $out" "1 estfcgi: error: no CA named 'factory-nope'"
 }
@@ -209,9 +218,26 @@ suite_policy() {
   p7certs "$WORK/resp.body" "$WORK/x1.pem"
   post /.well-known/est/jit-r/simpleenroll "$WORK/x2.csr" boot boot
   expect_eq "$s: --replaceable-enrollment: a second simpleenroll -> 200" "$STATUS" 200
+  p7certs "$WORK/resp.body" "$WORK/x2.pem"
   out=$("$e" cert show "$(serial_of "$WORK/x1.pem")" --json)
   expect_contains "$s: ... revokes the certificate it replaces" "$out" '"status" : "revoked"'
   expect_contains "$s: ... as superseded" "$out" '"revocation_reason" : "superseded"'
+  mkcsr x3 ec-P-256 "/CN=dev-x1/O=Attacker"
+  post /.well-known/est/jit-r/simpleenroll "$WORK/x3.csr" boot-rsa boot-rsa
+  expect_eq "$s: ... but not with another bootstrap certificate -> 403" "$STATUS" 403
+  expect_contains "$s: ... which leaves the device's certificate valid" "$("$e" cert show "$(serial_of "$WORK/x2.pem")" --json)" '"status" : "valid"'
+
+  # A profile without a registry is not bound by a registration someone made elsewhere.
+  mkcsr v1 ec-P-256 "/CN=dev-v1/O=Example Devices"
+  post /.well-known/est/simpleenroll "$WORK/v1.csr" boot boot; p7certs "$WORK/resp.body" "$WORK/v1.pem"
+  mkcsr v1-taken ec-P-256 "/CN=dev-v1/O=Attacker"
+  post /.well-known/est/jit/simpleenroll "$WORK/v1-taken.csr" boot-rsa boot-rsa
+  mkcsr v1b ec-P-256 "/CN=dev-v1/O=Example Devices"
+  post /.well-known/est/simplereenroll "$WORK/v1b.csr" v1 v1
+  expect_eq "$s: a jit registration elsewhere does not lock a device out of a registry-less profile" "$STATUS" 200
+  out=$("$e" device remove dev-v1)
+  expect_eq "$s: device remove" "$out" "removed device dev-v1"
+  expect_eq "$s: ... forgets it" "$("$e" device show dev-v1 2>&1)" "estfcgi: error: no device dev-v1"
 
   # A disabled device is refused everywhere: renewal, and first enrollment under any profile.
   out=$("$e" device disable dev-j2 --reason "stolen")
@@ -247,7 +273,8 @@ suite_policy() {
   out=$("$e" request approve "$id")
   expect_contains "$s: request approve" "$out" "approved request $id"
   post /.well-known/est/approve/simpleenroll "$WORK/ap1.csr" boot-rsa boot-rsa
-  expect_eq "$s: an approved request with other credentials -> 403" "$STATUS" 403
+  expect_eq "$s: the same CSR from other credentials is a request of their own -> 202" "$STATUS" 202
+  check "$s: ... not the approved one" bash -c "! grep -q 'request $id ' '$WORK/resp.body'"
   post /.well-known/est/approve/simpleenroll "$WORK/ap1.csr" boot boot
   expect_eq "$s: the same request after approval -> 200" "$STATUS" 200
   p7certs "$WORK/resp.body" "$WORK/ap1.pem"
@@ -270,7 +297,7 @@ suite_policy() {
   sleep 0.3
   expect_eq "$s: the audit says pending, ok, refused" \
     "$(sqlite3 "$ESTFCGI_DB" "SELECT group_concat(status || ':' || outcome, ' ') FROM (SELECT status, outcome FROM audit WHERE profile = 'approve' AND status IS NOT NULL ORDER BY id)")" \
-    "202:pending 202:pending 403:refused 200:ok 202:pending 202:pending 403:refused"
+    "202:pending 202:pending 202:pending 200:ok 202:pending 202:pending 403:refused"
 
   # --- Revocation publishing (RFC 5280 §5) -----------------------------------------------
   crl_checks "$s"

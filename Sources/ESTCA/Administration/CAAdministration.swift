@@ -145,6 +145,13 @@ public struct CAAdministration {
         return try store.addDevices(names, profile: profile.label, audit: .admin("device-add", profile: profile.label), now: now())
     }
 
+    /// Forgets a registered device: it may then be registered again, under any profile. Its
+    /// certificates stay valid (revoke them with `cert revoke`).
+    public func removeDevice(named name: String) throws {
+        let device = try store.device(named: name)
+        try store.removeDevice(named: name, audit: .admin("device-remove", profile: device?.profile, reason: name), now: now())
+    }
+
     /// Disables (refused everywhere) or enables a registered device.
     @discardableResult
     public func setStatus(_ status: DeviceStatus, ofDevice name: String, reason: String) throws -> Device {

@@ -82,6 +82,11 @@ public struct HealthCheck {
         let subject = "profile \(p.displayName)"
         var out: [HealthFinding] = []
         func ca(_ name: String) -> CARecord? { cas.first { $0.name == name } }
+        // A label made before a path segment was reserved (e.g. `crl`) routes nowhere.
+        if let label = p.label, (try? ProfileLabel.validate(label)) == nil {
+            out.append(HealthFinding(.fail, subject, "label '\(label)' is reserved or invalid now: no request reaches this profile",
+                                     fix: "profile create --profile NEW with the same settings, then profile delete --profile \(label)"))
+        }
         if let issuer = ca(p.issuer) {
             if !issuer.hasKey {
                 out.append(HealthFinding(.fail, subject, "issuer '\(p.issuer)' has no key and cannot sign", fix: "profile update \(selector(p)) --issuer CA"))

@@ -33,11 +33,13 @@ public struct Device: Sendable, Equatable {
     public var profileName: String { profile ?? "(default)" }
 
     /// A device name as an operator may type it or a CSR may carry it: 1-1024 bytes, no
-    /// control characters.
+    /// control, format (bidi overrides) or line-separator characters, which would print
+    /// one name as another.
     public static func validate(name: String) throws {
+        let refused: Set<Unicode.GeneralCategory> = [.control, .format, .lineSeparator, .paragraphSeparator]
         guard (1...1024).contains(name.utf8.count),
-              !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw CAError.badRequest("device name must be 1-1024 bytes without control characters")
+              !name.unicodeScalars.contains(where: { refused.contains($0.properties.generalCategory) }) else {
+            throw CAError.badRequest("device name must be 1-1024 bytes without control, format or line-separator characters")
         }
     }
 }

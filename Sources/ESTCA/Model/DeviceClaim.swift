@@ -9,11 +9,16 @@ public struct DeviceClaim: Sendable {
     public var replaceable: Bool
     /// simplereenroll: the device renews the certificate it holds.
     public var renewal: Bool
+    /// Who may replace the device's certificates under `replaceable`: the bootstrap
+    /// certificate (its issuer-and-serial digest) that obtained them first; nil when the
+    /// request is authenticated as the device itself (its HTTP user is its name).
+    public var replacer: String?
 
-    public init(name: String, registration: DeviceRegistration, replaceable: Bool, renewal: Bool) {
+    public init(name: String, registration: DeviceRegistration, replaceable: Bool, renewal: Bool, replacer: String? = nil) {
         self.name = name
         self.registration = registration
         self.replaceable = replaceable
         self.renewal = renewal
+        self.replacer = replacer
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// A first enrollment held for an operator (RFC 7030 §4.2.3), identified by the SHA-256
-/// of the CSR's DER with its profile and operation: the client repeats the very request
-/// until it is approved (then signed) or rejected.
+/// of the CSR's DER with its profile, operation and the credentials that made it: the
+/// client repeats the very request until it is approved (then signed) or rejected.
 public struct EnrollmentRequest: Sendable {
     public enum Status: String, Sendable, CaseIterable {
         case pending, approved, rejected

@@ -20,7 +20,8 @@ extension CertificateAuthority {
         }
         do { try Device.validate(name: name) } catch { throw CAError.badRequest("CSR device name refused: \((error as? CAError)?.reason ?? "\(error)")") }
         let claim = DeviceClaim(name: name, registration: profile.registration, replaceable: profile.replaceableEnrollment,
-                                renewal: renewal)
+                                renewal: renewal,
+                                replacer: requester.httpUser != nil ? nil : requester.bootstrap?.issuerAndSerialDigest.hexString)
         if let device = try store.device(named: name) {
             try Self.check(device, claim: claim, profile: profile.label)
         } else if profile.registration == .preregistered {
@@ -33,10 +34,13 @@ extension CertificateAuthority {
         return claim
     }
 
-    /// The rules a known device is held to under every profile, registry or not.
+    /// The rules a known device is held to: disabled, it is refused under every profile;
+    /// registered under one profile, it enrolls under no other profile that keeps a
+    /// registry. A profile without one is bound by nothing else: a registration made
+    /// elsewhere (by an operator, or by any client under `jit`) cannot lock its devices out.
     public static func check(_ device: Device, claim: DeviceClaim, profile: String?) throws {
         guard device.status == .active else { throw CAError.forbidden("device \(device.name) is disabled") }
-        guard device.profile == profile else {
+        guard claim.registration == .off || device.profile == profile else {
             throw CAError.forbidden("device \(device.name) is registered under profile \(device.profileName)")
         }
     }

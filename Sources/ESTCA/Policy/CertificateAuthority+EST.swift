@@ -133,7 +133,8 @@ extension CertificateAuthority: EnrollmentAuthority {
     public func crl(profile label: String?) throws -> Data {
         let profile = try requireProfile(label)
         guard let crl = try store.latestCRL(issuer: profile.issuer) else {
-            throw CAError.notFound("no CRL published for CA '\(profile.issuer)' yet (estfcgi crl --ca \(profile.issuer))")
+            // The CA's name is the operator's business, not an anonymous client's.
+            throw CAError.notFound("no CRL published yet")
         }
         return crl.der
     }

@@ -61,14 +61,17 @@ public protocol CAStore: AnyObject {
     /// Registers `names` under `profile` in one transaction; a name registered under
     /// another profile is left there and reported.
     func addDevices(_ names: [String], profile: String?, audit: AuditEvent, now: Date) throws -> DeviceAddition
+    /// Forgets a device (its certificates stay, unlinked). CAError.notFound when unknown.
+    func removeDevice(named name: String, audit: AuditEvent, now: Date) throws
     /// CAError.notFound for an unknown device, .badRequest when it already has `status`.
     func setStatus(_ status: DeviceStatus, ofDevice name: String, reason: String, audit: AuditEvent, now: Date) throws -> Device
 
     // MARK: Requests held for approval (RFC 7030 §4.2.3)
-    /// The request for this CSR hash, profile and operation that is not yet answered.
-    func openEnrollmentRequest(csrHash: String, profile: String?, operation: String) throws -> EnrollmentRequest?
-    /// Records a pending request, or returns the open one for the same CSR, profile and
-    /// operation (two submissions at once record one); committed before it returns.
+    /// The request for this CSR hash, profile and operation by these credentials that is
+    /// not yet answered.
+    func openEnrollmentRequest(csrHash: String, profile: String?, operation: String, requesterKey: String) throws -> EnrollmentRequest?
+    /// Records a pending request, or returns the open one for the same CSR, profile,
+    /// operation and credentials (two submissions at once record one); committed before it returns.
     /// CAError.tooManyRequests when the same requester key already has many pending.
     func submitEnrollmentRequest(_ request: NewEnrollmentRequest, now: Date) throws -> EnrollmentRequest
     func enrollmentRequest(id: Int64) throws -> EnrollmentRequest?
