@@ -76,7 +76,7 @@ struct Cert: ParsableCommand {
             if output.json { try printJSON(matches.count == 1 ? certJSON(c, pem: true) : matches.map { certJSON($0, pem: true) }); return }
             for m in matches {
                 let j = certJSON(m, pem: false)
-                for key in j.keys.sorted() { print("\(key): \(j[key]! is NSNull ? "-" : TextOutput.safe("\(j[key]!)"))") }
+                printFields(j)
                 print(PEM.encode(m.der, label: "CERTIFICATE"), terminator: "")
             }
         }

@@ -88,9 +88,7 @@ struct DeviceCommand: ParsableCommand {
             var j = deviceJSON(d)
             j["certificates"] = certs.map { certJSON($0, pem: false, now: now) }
             if output.json { try printJSON(j); return }
-            for key in j.keys.sorted() where key != "certificates" {
-                print("\(key): \(j[key]! is NSNull ? "-" : TextOutput.safe("\(j[key]!)"))")
-            }
+            printFields(j, except: ["certificates"])
             print("certificates: \(certs.count)")
             for c in certs {
                 print(["", c.serial, c.effectiveStatus(at: now).rawValue, c.notAfter, TextOutput.safe(c.subject)].joined(separator: "\t"))

@@ -19,3 +19,16 @@ func nullable(_ v: Any?) -> Any { v ?? NSNull() }
 enum TextOutput {
     static func safe(_ s: String) -> String { PrintableText.escaped(s) }
 }
+
+/// `key: value` lines of a JSON object, keys sorted: null as `-`, lists joined by commas,
+/// device-chosen text escaped (TextOutput.safe).
+func printFields(_ j: [String: Any], except skipped: Set<String> = []) {
+    for key in j.keys.sorted() where !skipped.contains(key) {
+        let v = j[key]!
+        let text: String
+        if let a = v as? [String] { text = a.joined(separator: ",") }
+        else if v is NSNull { text = "-" }
+        else { text = "\(v)" }
+        print("\(key): \(TextOutput.safe(text))")
+    }
+}

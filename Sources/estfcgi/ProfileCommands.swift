@@ -109,13 +109,5 @@ func profileJSON(_ p: Profile) -> [String: Any] {
 
 func show(_ p: Profile, json: Bool) throws {
     if json { try printJSON(profileJSON(p)); return }
-    let j = profileJSON(p)
-    for key in j.keys.sorted() {
-        let v = j[key]!
-        let text: String
-        if let a = v as? [String] { text = a.joined(separator: ",") }
-        else if v is NSNull { text = "-" }
-        else { text = "\(v)" }
-        print("\(key): \(text)")
-    }
+    printFields(profileJSON(p))
 }

@@ -38,7 +38,7 @@ struct RequestCommand: ParsableCommand {
             var j = requestJSON(r, now: Date())
             let csr = try s.enrollmentRequestCSR(id: id).map { PEM.encode($0, label: "CERTIFICATE REQUEST") }
             if output.json { j["csr"] = nullable(csr); try printJSON(j); return }
-            for key in j.keys.sorted() { print("\(key): \(j[key]! is NSNull ? "-" : TextOutput.safe("\(j[key]!)"))") }
+            printFields(j)
             if let csr { print(csr, terminator: "") }
         }
     }

@@ -59,24 +59,18 @@ public struct Profile: Sendable, Equatable {
         }
     }
 
-    public static func auth(parsing text: String) throws(CAError) -> ClientAuthentication {
-        guard let a = ClientAuthentication(rawValue: text) else { throw .badRequest("--auth takes \(ClientAuthentication.names)") }
-        return a
-    }
+    public static func auth(parsing text: String) throws(CAError) -> ClientAuthentication { try choice(text, "--auth") }
+    public static func registration(parsing text: String) throws(CAError) -> DeviceRegistration { try choice(text, "--registration") }
+    public static func deviceID(parsing text: String) throws(CAError) -> DeviceIdentifier { try choice(text, "--device-id") }
+    public static func approval(parsing text: String) throws(CAError) -> ApprovalMode { try choice(text, "--approval") }
 
-    public static func registration(parsing text: String) throws(CAError) -> DeviceRegistration {
-        guard let r = DeviceRegistration(rawValue: text) else { throw .badRequest("--registration takes \(DeviceRegistration.names)") }
-        return r
-    }
-
-    public static func deviceID(parsing text: String) throws(CAError) -> DeviceIdentifier {
-        guard let d = DeviceIdentifier(rawValue: text) else { throw .badRequest("--device-id takes \(DeviceIdentifier.names)") }
-        return d
-    }
-
-    public static func approval(parsing text: String) throws(CAError) -> ApprovalMode {
-        guard let a = ApprovalMode(rawValue: text) else { throw .badRequest("--approval takes \(ApprovalMode.names)") }
-        return a
+    /// One of a closed set of settings, by its name; the refusal lists them.
+    static func choice<T: RawRepresentable & CaseIterable>(_ text: String, _ option: String) throws(CAError) -> T
+        where T.RawValue == String {
+        guard let value = T(rawValue: text) else {
+            throw .badRequest("\(option) takes \(T.allCases.map(\.rawValue).joined(separator: "|"))")
+        }
+        return value
     }
 
     // The `a,b,c` spellings of the list settings, as the CLI takes them and the store keeps them.
