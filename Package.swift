@@ -51,6 +51,9 @@ let package = Package(
         .testTarget(name: "ESTCATests", dependencies: ["ESTCA", "ESTSQLiteStore"]),
         .testTarget(name: "ESTSQLiteStoreTests", dependencies: ["ESTSQLiteStore", "ESTCA"]),
         .testTarget(name: "ESTFastCGITests", dependencies: ["ESTFastCGI"]),
+        // The CAStore contract against both backends (PostgreSQL when ESTFCGI_TEST_PG is set).
+        .testTarget(name: "StoreContractTests", dependencies: ["ESTCA", "ESTCore", "ESTOpenSSL", "ESTSQLiteStore",
+                                                               "ESTPostgresStore", "ESTPostgres"]),
     ]
 )
 
