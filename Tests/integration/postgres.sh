@@ -129,6 +129,15 @@ suite_postgres() {
   post /.well-known/est/simplereenroll "$WORK/pg-rev2.csr" pg-rev pg-rev-tls
   expect_eq "postgres: ... and so does host 1" "$STATUS" 403
 
+  # The database drops every responder connection (a restart, a failover): at most one 503
+  # per worker, then each reconnects by itself.
+  pg_sql "$PG_URI" "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'estfcgi'" >/dev/null
+  local codes=""
+  for i in $(seq 8); do est GET /.well-known/est/cacerts; codes="$codes $STATUS"; done
+  expect_eq "postgres: after the server dropped the connections, only 503s then 200s (got$codes)" \
+    "$(printf '%s\n' $codes | grep -cvE '^(200|503)$')" 0
+  expect_eq "postgres: ... and the responders reconnect" "$(printf '%s\n' $codes | tail -3 | tr -d '\n')" 200200200
+
   # What the two hosts wrote comes back out whole.
   check "postgres: store copy PostgreSQL -> SQLite after serving" "$ESTFCGI" store copy --from "$PG_URI" --to "$WORK/from-pg.db"
   expect_eq "postgres: ... identical certificates and counts" "$(store_digest "$WORK/from-pg.db")" "$(store_digest "$PG_URI")"
