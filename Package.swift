@@ -3,12 +3,13 @@ import PackageDescription
 
 // Layers; each target imports only targets of lower layers (and the C modules only
 // as `internal import`, so no C type can appear in a public signature):
-//   1. C bindings:      COpenSSL, CSQLite, CFastCGI (Debian -dev packages)
-//   2. safe wrappers:   ESTOpenSSL (keys, certs, CSRs, PKCS#7/CMS, chains), ESTSQLite
+//   1. C bindings:      COpenSSL, CSQLite, CPostgres (libpq), CFastCGI (Debian -dev packages)
+//   2. safe wrappers:   ESTOpenSSL (keys, certs, CSRs, PKCS#7/CMS, chains), ESTSQLite, ESTPostgres
 //   3. EST protocol:    ESTCore (pure request -> response; owns the EnrollmentAuthority
 //                       interface, as globalsign/est's `est` package owns `CA`)
 //   4. CA:              ESTCA (model, policy, the CAStore protocol, administration;
-//                       implements EnrollmentAuthority), ESTSQLiteStore (CAStore in SQLite)
+//                       implements EnrollmentAuthority), ESTSQLiteStore (CAStore in SQLite),
+//                       ESTPostgresStore (CAStore in PostgreSQL)
 //   5. adapter:         ESTFastCGI, and the `estfcgi` command
 let package = Package(
     name: "estfcgi",
@@ -24,17 +25,23 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CFastCGI", providers: [.apt(["libfcgi-dev"])]),
 
         .target(name: "ESTOpenSSL", dependencies: ["COpenSSL"]),
         .target(name: "ESTSQLite", dependencies: ["CSQLite"]),
+        .target(name: "ESTPostgres", dependencies: ["CPostgres"]),
         .target(name: "ESTCore", dependencies: ["ESTOpenSSL"]),
         .target(name: "ESTCA", dependencies: ["ESTCore", "ESTOpenSSL"]),
         .target(name: "ESTSQLiteStore", dependencies: ["ESTCA", "ESTCore", "ESTSQLite"]),
+        .target(name: "ESTPostgresStore", dependencies: ["ESTCA", "ESTCore", "ESTPostgres"]),
         // ESTCA only for `HealthFinding`, the shape of `doctor`'s web-server config checks.
         .target(name: "ESTFastCGI", dependencies: ["CFastCGI", "ESTCore", "ESTOpenSSL", "ESTCA"]),
         .executableTarget(name: "estfcgi", dependencies: [
-            "ESTFastCGI", "ESTCore", "ESTCA", "ESTSQLiteStore", "ESTOpenSSL",
+            "ESTFastCGI", "ESTCore", "ESTCA", "ESTSQLiteStore", "ESTPostgresStore", "ESTOpenSSL",
+            // Only for `store copy`, which moves rows between the two engines as they are.
+            "ESTSQLite", "ESTPostgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -44,6 +51,9 @@ let package = Package(
         .testTarget(name: "ESTCATests", dependencies: ["ESTCA", "ESTSQLiteStore"]),
         .testTarget(name: "ESTSQLiteStoreTests", dependencies: ["ESTSQLiteStore", "ESTCA"]),
         .testTarget(name: "ESTFastCGITests", dependencies: ["ESTFastCGI"]),
+        // The CAStore contract against both backends (PostgreSQL when ESTFCGI_TEST_PG is set).
+        .testTarget(name: "StoreContractTests", dependencies: ["ESTCA", "ESTCore", "ESTOpenSSL", "ESTSQLiteStore",
+                                                               "ESTPostgresStore", "ESTPostgres"]),
     ]
 )
 

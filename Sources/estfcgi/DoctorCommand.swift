@@ -1,6 +1,7 @@
 import ArgumentParser
 import ESTCA
 import ESTFastCGI
+import ESTPostgresStore
 import ESTSQLiteStore
 import Foundation
 
@@ -16,8 +17,12 @@ struct Doctor: ParsableCommand {
     @OptionGroup var output: JSONOption
 
     func run() throws {
-        let path = try store.path
-        var findings = StoreInspection.findings(path: path)
+        let location = try store.location
+        var findings: [HealthFinding]
+        switch location {
+        case .sqlite(let path): findings = StoreInspection.findings(path: path)
+        case .postgres(let conninfo): findings = PostgresStoreInspection.findings(conninfo: conninfo)
+        }
         // What the store holds is read only from a store the responder would open as it is:
         // opening an older one would migrate it, and a check must not change what it checks.
         let storeUsable = !findings.contains { $0.level == .fail } && !findings.contains { $0.detail.hasPrefix("schema version") && $0.level == .warn }
@@ -31,7 +36,7 @@ struct Doctor: ParsableCommand {
                 problem = (error as? CAError)?.reason ?? "\(error)"
             }
             do {
-                findings += try HealthCheck(store: try SQLiteCAStore(path: path), keyring: keyring, passphraseProblem: problem).findings()
+                findings += try HealthCheck(store: try location.open(), keyring: keyring, passphraseProblem: problem).findings()
             } catch {
                 findings.append(HealthFinding(.fail, "store", "cannot read its CAs and profiles: \((error as? CAError)?.reason ?? "\(error)")"))
             }

@@ -7,7 +7,7 @@ struct EstfcgiCommand: ParsableCommand {
         commandName: "estfcgi",
         abstract: "EST (RFC 7030) certificate enrollment responder for nginx and Apache, with its CA store.",
         subcommands: [Init.self, CA.self, ProfileCommand.self, Cert.self, DeviceCommand.self, RequestCommand.self, CRLCommand.self, Bootstrap.self,
-                      Audit.self, Stats.self, Doctor.self, Serve.self])
+                      Audit.self, Stats.self, Doctor.self, StoreCommand.self, Serve.self])
 
     /// Like `main()`, but every failure is exactly one line (no usage dump), so that
     /// operators' scripts can log it.

@@ -31,16 +31,13 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
-        let path = try store.path
+        let location = try store.location
         // One keyring for every worker: each CA key is decrypted once per process.
         let keyring = try store.keyring()
         let keyGenerations = KeyGenerationGate()
         // Fail at start, not on the first request, when the store or passphrase is wrong;
         // keys under older protection are re-encrypted on the way.
-        let probe = try SQLiteCAStore(path: path)
-        if let damage = try probe.quickCheck() {
-            throw CAError.internalFailure("store \(path) is damaged (PRAGMA quick_check: \(damage)); restore it from a backup")
-        }
+        let probe = try location.openForServing()
         for ca in try probe.allCAs() where ca.hasKey { _ = try keyring.signingKey(for: ca) }
         for name in try CAAdministration(CertificateAuthority(store: probe, keyring: keyring)).upgradeKeyProtection() {
             warn("CA '\(name)': key re-encrypted (\(PrivateKey.keyProtection))")
@@ -58,9 +55,9 @@ struct Serve: ParsableCommand {
         options.logToWebServer = logToWebServer
         options.readTimeoutSeconds = readTimeout
         options.drainSeconds = drainSeconds
-        // One writer and one parsed copy of the CAs and profiles for the whole process; a
-        // read connection per worker.
-        let pool = try SQLiteStorePool(path: path)
+        // One parsed copy of the CAs and profiles for the whole process. SQLite: one writer
+        // and a read connection per worker; PostgreSQL: a connection per worker.
+        let pool = try location.pool()
         let materials = CAMaterialCache()
         let server = FastCGIServer(listenFD: fd, options: options) {
             ESTService(authority: CertificateAuthority(store: try pool.makeStore(), keyring: keyring,

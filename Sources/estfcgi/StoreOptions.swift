@@ -6,7 +6,8 @@ import Foundation
 /// Options every store command takes. The environment (ESTFCGI_*) is read here and
 /// nowhere else: the layers below take values.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The SQLite store file (or ESTFCGI_DB).", valueName: "FILE"))
+    @Option(name: .long, help: ArgumentHelp("The store: a SQLite file, or a postgresql:// URI without a password (or ESTFCGI_DB).",
+                                            valueName: "FILE|URI"))
     var db: String?
 
     @Option(name: .long, help: ArgumentHelp("File holding the CA key passphrase (or ESTFCGI_KEY_PASSPHRASE_FILE).", valueName: "FILE"))
@@ -18,8 +19,13 @@ struct StoreOptions: ParsableArguments {
         get throws {
             if let db, !db.isEmpty { return db }
             if let env = Self.environment["ESTFCGI_DB"], !env.isEmpty { return env }
-            throw CAError.badRequest("no store: pass --db FILE or set ESTFCGI_DB")
+            throw CAError.badRequest("no store: pass --db FILE|URI or set ESTFCGI_DB")
         }
+    }
+
+    /// The store `--db` / ESTFCGI_DB names: a SQLite file or a PostgreSQL database.
+    var location: StoreLocation {
+        get throws { try StoreLocation(try path) }
     }
 
     /// The store passphrase, nil when no file is named.
@@ -44,8 +50,8 @@ struct StoreOptions: ParsableArguments {
         return options
     }
 
-    func openStore(create: Bool = false) throws -> SQLiteCAStore {
-        try SQLiteCAStore(path: try path, create: create)
+    func openStore(create: Bool = false) throws -> any CAStore & VersionedStore {
+        try location.open(create: create)
     }
 
     func keyring() throws -> CAKeyring { CAKeyring(passphrase: try passphrase()) }

@@ -1,0 +1,59 @@
+import Foundation
+
+/// One row of a result: its values in column order, and by column name (as ESTSQLite.Row).
+public struct PGRow: Sendable {
+    public let names: [String]
+    public let values: [PGValue]
+
+    public init(names: [String], values: [PGValue]) {
+        self.names = names
+        self.values = values
+    }
+
+    public subscript(_ name: String) -> PGValue {
+        names.firstIndex(of: name).map { values[$0] } ?? .null
+    }
+
+    public func int(_ name: String) -> Int64? {
+        if case .integer(let v) = self[name] { return v }
+        return nil
+    }
+    public func string(_ name: String) -> String? {
+        if case .text(let v) = self[name] { return v }
+        return nil
+    }
+    public func data(_ name: String) -> Data? {
+        switch self[name] {
+        case .bytea(let v): return v
+        case .text(let v): return Data(v.utf8)
+        default: return nil
+        }
+    }
+    /// A boolean column, or an integer flag (0/1) as the shared schema keeps them.
+    public func bool(_ name: String) -> Bool {
+        switch self[name] {
+        case .bool(let v): return v
+        case .integer(let v): return v != 0
+        default: return false
+        }
+    }
+
+    // A NOT NULL column that reads as NULL or another type is a damaged row, never a default.
+
+    public func requiredString(_ name: String) throws -> String {
+        guard let v = string(name) else { throw missing(name) }
+        return v
+    }
+    public func requiredInt(_ name: String) throws -> Int64 {
+        guard let v = int(name) else { throw missing(name) }
+        return v
+    }
+    public func requiredData(_ name: String) throws -> Data {
+        guard let v = data(name) else { throw missing(name) }
+        return v
+    }
+
+    private func missing(_ name: String) -> PGError {
+        PGError(sqlState: "XX000", message: "column \(name) is NULL or of another type")
+    }
+}

@@ -1,0 +1,68 @@
+import ESTCA
+import ESTCore
+import ESTPostgres
+import Foundation
+
+extension PostgresCAStore {
+    static let caColumns = "id, name, certificate, chain_pem, encrypted_key, key_protection, status, created_at"
+
+    func caRecord(_ r: PGRow) throws -> CARecord {
+        let name = try r.requiredString("name")
+        do {
+            guard let status = CAStatus(rawValue: try r.requiredString("status")) else {
+                throw CAError.internalFailure("status \(r["status"])")
+            }
+            return try CARecord(id: try r.requiredInt("id"), name: name, certificateDER: try r.requiredData("certificate"),
+                                chainPEM: try r.requiredString("chain_pem"), encryptedKeyPEM: r.string("encrypted_key"),
+                                keyProtection: r.string("key_protection"), status: status, createdAt: try r.requiredString("created_at"))
+        } catch {
+            throw Self.unreadable("CA '\(name)'", error)
+        }
+    }
+
+    public func ca(named name: String) throws -> CARecord? {
+        try read { try db.query("SELECT \(Self.caColumns) FROM cas WHERE name = $1", [name]).first.map(caRecord) }
+    }
+
+    public func allCAs() throws -> [CARecord] {
+        try read { try db.query("SELECT \(Self.caColumns) FROM cas ORDER BY id").map(caRecord) }
+    }
+
+    public func insertCA(_ ca: NewCA, audit: AuditEvent, now: Date) throws -> CARecord {
+        try write {
+            if try self.ca(named: ca.name) != nil { throw CAError.badRequest("a CA named '\(ca.name)' already exists") }
+            let fingerprint = ca.certificate.fingerprint.hexString
+            if let other = try db.query("SELECT name FROM cas WHERE fingerprint = $1", [fingerprint]).first {
+                throw CAError.badRequest("this certificate is already in the store as CA '\(try other.requiredString("name"))'")
+            }
+            try db.execute("""
+                INSERT INTO cas (name, subject, certificate, chain_pem, encrypted_key, key_protection, not_after, fingerprint,
+                    created_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                """, [ca.name, ca.certificate.subject.string, ca.certificate.der, ca.chainPEM, ca.encryptedKeyPEM, ca.keyProtection,
+                      Timestamp.string(ca.certificate.notAfter), fingerprint, Timestamp.string(now)])
+            try recordAudit(audit, now: now)
+            guard let record = try self.ca(named: ca.name) else { throw CAError.internalFailure("inserted CA vanished") }
+            return record
+        }
+    }
+
+    public func setStatus(_ status: CAStatus, ofCA name: String, audit: AuditEvent, now: Date) throws -> CARecord {
+        try write {
+            let changed = try db.execute("UPDATE cas SET status = $1 WHERE name = $2", [status.rawValue, name])
+            guard changed == 1, let record = try self.ca(named: name) else { throw CAError.notFound("no CA named '\(name)'") }
+            try recordAudit(audit, now: now)
+            return record
+        }
+    }
+
+    public func replaceKey(ofCA name: String, encryptedKeyPEM: String, protection: String, audit: AuditEvent, now: Date) throws {
+        try write {
+            let changed = try db.execute(
+                "UPDATE cas SET encrypted_key = $1, key_protection = $2 WHERE name = $3 AND encrypted_key IS NOT NULL",
+                [encryptedKeyPEM, protection, name])
+            guard changed == 1 else { throw CAError.notFound("no CA named '\(name)' with a key") }
+            try recordAudit(audit, now: now)
+        }
+    }
+}

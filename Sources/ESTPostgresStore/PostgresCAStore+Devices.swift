@@ -1,0 +1,94 @@
+import ESTCA
+import ESTCore
+import ESTPostgres
+import Foundation
+
+extension PostgresCAStore {
+    static let deviceColumns = "id, name, profile, status, source, created_at, disabled_at, disabled_reason"
+
+    static func deviceRecord(_ r: PGRow) throws -> Device {
+        let name = try r.requiredString("name")
+        guard let status = DeviceStatus(rawValue: try r.requiredString("status")),
+              let source = Device.Source(rawValue: try r.requiredString("source")) else {
+            throw unreadable("device \(name)", "status \(r["status"]), source \(r["source"])")
+        }
+        return Device(id: try r.requiredInt("id"), name: name, profile: r.string("profile"), status: status, source: source,
+                      createdAt: try r.requiredString("created_at"), disabledReason: r.string("disabled_reason"),
+                      disabledAt: r.string("disabled_at"))
+    }
+
+    static func devices(_ db: PGConnection, where condition: String, _ params: [any PGBindable]) throws -> [Device] {
+        try db.query("SELECT \(deviceColumns) FROM devices WHERE \(condition)", params).map(deviceRecord)
+    }
+
+    public func device(named name: String) throws -> Device? {
+        try read { try Self.devices(db, where: "name = $1", [name]).first }
+    }
+
+    public func devices(profile: CertificateFilter.ProfileSelection) throws -> [Device] {
+        try read {
+            switch profile {
+            case .any: return try Self.devices(db, where: "true ORDER BY name", [])
+            case .defaultProfile: return try Self.devices(db, where: "profile IS NULL ORDER BY name", [])
+            case .label(let label): return try Self.devices(db, where: "profile = $1 ORDER BY name", [label])
+            }
+        }
+    }
+
+    public func addDevices(_ names: [String], profile: String?, audit: AuditEvent, now: Date) throws -> DeviceAddition {
+        try write {
+            var result = DeviceAddition()
+            let stamp = Timestamp.string(now)
+            for name in names {
+                // ON CONFLICT: a device recorded meanwhile (jit, another operator) is reported, not an error.
+                if try db.query("""
+                    INSERT INTO devices (name, profile, source, created_at) VALUES ($1, $2, 'operator', $3)
+                    ON CONFLICT (name) DO NOTHING RETURNING id
+                    """, [name, profile, stamp]).isEmpty {
+                    guard let existing = try Self.devices(db, where: "name = $1", [name]).first else {
+                        throw CAError.internalFailure("device \(name) neither added nor found")
+                    }
+                    if existing.profile == profile { result.present.append(name) }
+                    else { result.conflicting.append((name, existing.profile)) }
+                    continue
+                }
+                result.added.append(name)
+            }
+            var event = audit
+            event.reason = "added \(result.added.count), already registered \(result.present.count), "
+                + "under another profile \(result.conflicting.count)"
+            if result.added.count == 1 { event.reason += ": \(result.added[0])" }
+            try recordAudit(event, now: now)
+            return result
+        }
+    }
+
+    public func removeDevice(named name: String, audit: AuditEvent, now: Date) throws {
+        try write {
+            guard let device = try Self.devices(db, where: "name = $1 FOR UPDATE", [name]).first else {
+                throw CAError.notFound("no device \(name)")
+            }
+            try db.execute("UPDATE certificates SET device_id = NULL WHERE device_id = $1", [device.id])
+            try db.execute("DELETE FROM devices WHERE id = $1", [device.id])
+            try recordAudit(audit, now: now)
+        }
+    }
+
+    public func setStatus(_ status: DeviceStatus, ofDevice name: String, reason: String, audit: AuditEvent,
+                          now: Date) throws -> Device {
+        try write {
+            guard let device = try Self.devices(db, where: "name = $1 FOR NO KEY UPDATE", [name]).first else {
+                throw CAError.notFound("no device \(name)")
+            }
+            guard device.status != status else { throw CAError.badRequest("device \(name) is already \(status.rawValue)") }
+            let disabled = status == .disabled
+            try db.execute("UPDATE devices SET status = $1, disabled_at = $2, disabled_reason = $3 WHERE id = $4",
+                           [status.rawValue, disabled ? Timestamp.string(now) : nil, disabled ? reason : nil, device.id])
+            try recordAudit(audit, now: now)
+            guard let changed = try Self.devices(db, where: "id = $1", [device.id]).first else {
+                throw CAError.internalFailure("device vanished")
+            }
+            return changed
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import ESTCA
+import ESTPostgres
+import ESTPostgresStore
+import ESTSQLiteStore
+import Foundation
+
+/// Where the store is: the one place that tells a SQLite file from a PostgreSQL database.
+/// `--db` / `ESTFCGI_DB` is a file path, or a `postgresql://` (or `postgres://`) URI in
+/// libpq's syntax, e.g. `postgresql:///estfcgi?host=/run/postgresql`. Every command
+/// (init, the admin commands, serve, doctor, CGI, store copy) opens its store here.
+enum StoreLocation: CustomStringConvertible {
+    case sqlite(path: String)
+    case postgres(conninfo: String)
+
+    init(_ value: String) throws {
+        guard PGConnection.isURI(value) else {
+            self = .sqlite(path: value)
+            return
+        }
+        let parameters: [String: String]
+        do { parameters = try PGConnection.parameters(of: value) } catch let e as PGError {
+            throw CAError.badRequest("--db: \(e.message)")
+        }
+        // A URI is seen by every user of the host (ps, /proc/PID/cmdline) and lands in
+        // shell histories and unit files: the password goes where only its owner reads it.
+        if let password = parameters["password"], !password.isEmpty {
+            throw CAError.badRequest("--db: the URI holds a password; remove it and put it in ~/.pgpass (or the file PGPASSFILE names, mode 0600), or name a service file entry (?service=NAME)")
+        }
+        self = .postgres(conninfo: value)
+    }
+
+    var description: String {
+        switch self {
+        case .sqlite(let path): return path
+        case .postgres(let conninfo): return conninfo
+        }
+    }
+
+    var isPostgres: Bool { if case .postgres = self { return true } else { return false } }
+
+    func open(create: Bool = false) throws -> any CAStore & VersionedStore {
+        switch self {
+        case .sqlite(let path): return try SQLiteCAStore(path: path, create: create)
+        case .postgres(let conninfo): return try PostgresCAStore(conninfo: conninfo, create: create)
+        }
+    }
+
+    /// The store `serve` checks before it opens its socket: on SQLite after PRAGMA quick_check.
+    func openForServing() throws -> any CAStore {
+        switch self {
+        case .sqlite(let path):
+            let probe = try SQLiteCAStore(path: path)
+            if let damage = try probe.quickCheck() {
+                throw CAError.internalFailure("store \(path) is damaged (PRAGMA quick_check: \(damage)); restore it from a backup")
+            }
+            return probe
+        case .postgres(let conninfo):
+            return try PostgresCAStore(conninfo: conninfo)
+        }
+    }
+
+    /// What `serve`'s workers open their stores from: on SQLite one shared writer (group
+    /// commit) and a read connection per worker; on PostgreSQL a connection per worker.
+    func pool() throws -> any StorePool {
+        switch self {
+        case .sqlite(let path): return try SQLiteStorePool(path: path)
+        case .postgres(let conninfo): return PostgresStorePool(conninfo: conninfo)
+        }
+    }
+}
+
+/// A store that reports its schema version (`init` prints it).
+protocol VersionedStore { var schemaVersion: Int { get throws } }
+extension SQLiteCAStore: VersionedStore {}
+extension PostgresCAStore: VersionedStore {}
+
+/// A `serve` process's stores.
+protocol StorePool: Sendable {
+    associatedtype Store: CAStore
+    func makeStore() throws -> Store
+    /// Commits what waits and stops; returns how many queued audit records were lost.
+    func close() -> Int
+}
+extension SQLiteStorePool: StorePool {}
+extension PostgresStorePool: StorePool {}
