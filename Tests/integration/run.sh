@@ -16,12 +16,13 @@ source "$HERE/apache.sh"
 source "$HERE/cgi.sh"
 source "$HERE/attacks.sh"
 source "$HERE/concurrency.sh"
+source "$HERE/tenants.sh"
 
-cleanup() { nginx_stop 2>/dev/null; apache_stop 2>/dev/null; cgi_apache_stop 2>/dev/null; cgi_nginx_stop 2>/dev/null; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"; }
+cleanup() { tenants_stop 2>/dev/null; nginx_stop 2>/dev/null; apache_stop 2>/dev/null; cgi_apache_stop 2>/dev/null; cgi_nginx_stop 2>/dev/null; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"; }
 trap cleanup EXIT
 
 [ -x "$ESTFCGI" ] || { echo "build first: $ESTFCGI missing"; exit 2; }
-suites=${*:-cli legacy nginx policy attacks concurrency apache cgi}
+suites=${*:-cli legacy nginx policy attacks concurrency apache cgi tenants}
 pki_setup
 for s in $suites; do
   echo "# suite $s"
