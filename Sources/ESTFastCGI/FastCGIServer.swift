@@ -56,13 +56,39 @@ public final class FastCGIServer: @unchecked Sendable {
         return fd
     }
 
-    /// fd 0 when it is a listening socket handed over by spawn-fcgi or mod_fcgid.
+    /// fd 0 when it is a listening socket handed over by spawn-fcgi or mod_fcgid (the default
+    /// with no socket option and no socket activation).
     public static func inheritedSocket() throws -> Int32 {
         guard FCGX_Init() == 0 else { throw ServeError("FCGX_Init failed") }
         guard FCGX_IsCGI() == 0 else {
-            throw ServeError("no listen socket: pass --socket PATH or --listen HOST:PORT, or start under spawn-fcgi or mod_fcgid")
+            throw ServeError("no listen socket: pass --socket PATH or --listen HOST:PORT, or start under systemd socket activation, spawn-fcgi or mod_fcgid")
         }
         return 0
+    }
+
+    /// The listener systemd passed (socket activation, normally fd 3): it must be an open,
+    /// listening stream socket. Marked close-on-exec, as `sd_listen_fds` does.
+    public static func activatedSocket(_ fd: Int32) throws -> Int32 {
+        guard FCGX_Init() == 0 else { throw ServeError("FCGX_Init failed") }
+        try checkListening(fd, what: "the socket-activated listener (fd \(fd), LISTEN_FDS=1)")
+        _ = fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC)
+        return fd
+    }
+
+    /// Throws unless `fd` is a stream socket in the listening state.
+    static func checkListening(_ fd: Int32, what: String) throws {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw ServeError("\(what) is not open: \(String(cString: strerror(errno)))") }
+        guard (st.st_mode & S_IFMT) == S_IFSOCK else { throw ServeError("\(what) is not a socket") }
+        var value: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_TYPE, &value, &length) == 0, value == Int32(SOCK_STREAM.rawValue) else {
+            throw ServeError("\(what) is not a stream socket (the .socket unit needs ListenStream=)")
+        }
+        length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &value, &length) == 0, value == 1 else {
+            throw ServeError("\(what) is a socket but not listening (the .socket unit needs Accept=no)")
+        }
     }
 
     /// Serves until SIGTERM or SIGINT, then lets requests in flight finish and returns.

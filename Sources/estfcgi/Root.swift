@@ -6,6 +6,7 @@ struct EstfcgiCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "estfcgi",
         abstract: "EST (RFC 7030) certificate enrollment responder for nginx and Apache, with its CA store.",
+        version: Version.current,
         subcommands: [Init.self, CA.self, ProfileCommand.self, Cert.self, DeviceCommand.self, RequestCommand.self, CRLCommand.self, Bootstrap.self,
                       Audit.self, Stats.self, Doctor.self, StoreCommand.self, Serve.self])
 

@@ -10,7 +10,9 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Answer EST requests over FastCGI (from nginx, Apache, spawn-fcgi or mod_fcgid).",
         discussion: """
-            With neither --socket nor --listen, accepts on the listen socket handed over on fd 0.
+            With neither --socket nor --listen, accepts on the listen socket passed by systemd
+            (socket activation: LISTEN_FDS=1, LISTEN_PID of this process; fd 3), else on the one
+            handed over on fd 0.
             SIGTERM finishes the requests in flight, then exits 0.
             """)
     @OptionGroup var store: StoreOptions
@@ -31,6 +33,11 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        // First, before any thread starts: systemd's socket-activation variables are read and
+        // unset, and a refused listener (LISTEN_FDS=2, ...) fails before any key is decrypted.
+        let source: ListenerSource
+        do { source = try ListenerSource.takeFromEnvironment(socket: socket, listen: listen) }
+        catch let e as ServeError { throw CAError.internalFailure(e.description) }
         let location = try store.location
         // One keyring for every worker: each CA key is decrypted once per process.
         let keyring = try store.keyring()
@@ -46,9 +53,13 @@ struct Serve: ParsableCommand {
 
         let fd: Int32
         do {
+            switch source {
             // --listen without a colon is a unix socket path too (libfcgi's rule): same mode.
-            if let spec = socket ?? listen { fd = try FastCGIServer.openSocket(spec, unixMode: mode) }
-            else { fd = try FastCGIServer.inheritedSocket() }
+            case .open(let spec): fd = try FastCGIServer.openSocket(spec, unixMode: mode)
+            // The .socket unit owns the socket file and its mode (SocketMode=, SocketGroup=).
+            case .systemd(let activated): fd = try FastCGIServer.activatedSocket(activated)
+            case .inherited: fd = try FastCGIServer.inheritedSocket()
+            }
         } catch let e as ServeError { throw CAError.internalFailure(e.description) }
         var options = FastCGIServer.Options()
         options.workers = workers
