@@ -13,6 +13,11 @@ final class SQLiteStoreContractTests: XCTestCase {
     func testRegistryAndBootstrapLimitRaces() throws { try StoreContract.registryAndBootstrapLimitRaces(try StoreFactory(.sqlite)) }
     func testRevocationAcrossHosts() throws { try StoreContract.revocationAcrossHosts(try StoreFactory(.sqlite)) }
     func testAdministration() throws { try StoreContract.administration(try StoreFactory(.sqlite)) }
+    func testRegistryModes() throws { try OperatorPolicyContract.registryModes(try StoreFactory(.sqlite)) }
+    func testReplaceableEnrollmentSupersedesAndDisableRefusesEverywhere() throws { try OperatorPolicyContract.replaceableEnrollmentSupersedesAndDisableRefusesEverywhere(try StoreFactory(.sqlite)) }
+    func testManualApproval() throws { try OperatorPolicyContract.manualApproval(try StoreFactory(.sqlite)) }
+    func testHTTPAuthenticationIsAFactorBoundToTheDevice() throws { try OperatorPolicyContract.httpAuthenticationIsAFactorBoundToTheDevice(try StoreFactory(.sqlite)) }
+    func testCRLNumbersAndEntries() throws { try OperatorPolicyContract.crlNumbersAndEntries(try StoreFactory(.sqlite)) }
 }
 
 final class PostgresStoreContractTests: XCTestCase {
@@ -24,4 +29,9 @@ final class PostgresStoreContractTests: XCTestCase {
     func testRegistryAndBootstrapLimitRaces() throws { try StoreContract.registryAndBootstrapLimitRaces(try StoreFactory(.postgres)) }
     func testRevocationAcrossHosts() throws { try StoreContract.revocationAcrossHosts(try StoreFactory(.postgres)) }
     func testAdministration() throws { try StoreContract.administration(try StoreFactory(.postgres)) }
+    func testRegistryModes() throws { try OperatorPolicyContract.registryModes(try StoreFactory(.postgres)) }
+    func testReplaceableEnrollmentSupersedesAndDisableRefusesEverywhere() throws { try OperatorPolicyContract.replaceableEnrollmentSupersedesAndDisableRefusesEverywhere(try StoreFactory(.postgres)) }
+    func testManualApproval() throws { try OperatorPolicyContract.manualApproval(try StoreFactory(.postgres)) }
+    func testHTTPAuthenticationIsAFactorBoundToTheDevice() throws { try OperatorPolicyContract.httpAuthenticationIsAFactorBoundToTheDevice(try StoreFactory(.postgres)) }
+    func testCRLNumbersAndEntries() throws { try OperatorPolicyContract.crlNumbersAndEntries(try StoreFactory(.postgres)) }
 }

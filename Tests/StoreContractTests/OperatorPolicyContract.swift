@@ -4,26 +4,76 @@ import ESTOpenSSL
 import Foundation
 import XCTest
 
-/// The operator's controls on a real store: the device registry, manual approval, HTTP
-/// authentication as a factor, and CRLs.
-final class OperatorPolicyTests: XCTestCase {
-    func profile(_ f: Fixture, _ label: String, _ edit: (inout Profile) -> Void) throws {
+/// A CA on one backend's store, as the policy tests use it: root -> issuing, factory;
+/// profiles factory and default (trusting factory); a clock the test moves.
+final class PolicyFixture {
+    let store: any CAStore
+    let keyring = CAKeyring(passphrase: StoreContract.passphrase)
+    var clock = Date()
+    lazy var ca = CertificateAuthority(store: store, keyring: keyring, now: { [unowned self] in self.clock })
+    lazy var admin = CAAdministration(ca)
+
+    init(_ f: StoreFactory) throws {
+        store = try f.makeStore(create: true)
+        try admin.createCA(name: "root", subject: "CN=Root", keyType: .ecP256, days: 100, issuer: nil, pathLength: nil)
+        try admin.createCA(name: "issuing", subject: "CN=Issuing", keyType: .ecP256, days: 50, issuer: "root", pathLength: 0)
+        try admin.createCA(name: "factory", subject: "CN=Factory", keyType: .ecP256, days: 100, issuer: nil, pathLength: nil)
+        try admin.saveProfile(Profile(label: "factory", issuer: "factory"), replace: false)
+        var def = Profile(label: nil, issuer: "issuing")
+        def.trust = ["factory"]
+        try admin.saveProfile(def, replace: false)
+    }
+
+    func issuedCount(_ filter: CertificateFilter) throws -> Int { try store.issuedCertificates(matching: filter, now: clock).count }
+
+    func csr(_ cn: String, key: KeyType = .ecP256) throws -> (CertificateSigningRequest, PrivateKey) {
+        let k = try PrivateKey.generate(key)
+        return (try CSRBuilder.make(subject: try DistinguishedName(parsing: "CN=\(cn)"), key: k), k)
+    }
+
+    /// A bootstrap certificate from the factory CA.
+    func bootstrap(_ cn: String = "boot") throws -> Certificate {
+        try ca.issue(csr: try csr(cn).0, profile: try ca.requireProfile("factory"), requester: "test", audit: nil).0
+    }
+}
+
+/// The EST operations as the core calls them, with the audit event it would pass.
+extension CertificateAuthority {
+    static func event(_ operation: String, _ profile: String?, _ subject: DistinguishedName) -> AuditEvent {
+        AuditEvent(operation: operation, profile: profile, client: "test", status: 200, outcome: .ok, reason: "issued \(subject)")
+    }
+
+    func enroll(csr: CertificateSigningRequest, profile: String?, client: Certificate) throws -> Certificate {
+        try enroll(csr: csr, profile: profile, credentials: ClientCredentials(certificate: client),
+                   audit: Self.event("simpleenroll", profile, csr.subject))
+    }
+
+    func reenroll(_ request: ReenrollmentRequest, profile: String?) throws -> Certificate {
+        try reenroll(request, profile: profile, audit: Self.event("simplereenroll", profile, request.csr.subject))
+    }
+}
+
+/// The operator's controls (device registry, manual approval, HTTP authentication as a
+/// factor, CRLs) through the CA, on each backend: their rules live partly in the store's
+/// recording transaction.
+enum OperatorPolicyContract {
+    static func profile(_ f: PolicyFixture, _ label: String, _ edit: (inout Profile) -> Void) throws {
         var p = Profile(label: label, issuer: "issuing")
         p.trust = ["factory"]
         edit(&p)
         try f.admin.saveProfile(p, replace: false)
     }
 
-    func status(_ body: () throws -> Any) -> Int? {
+    static func status(_ body: () throws -> Any) -> Int? {
         do { _ = try body(); return 200 } catch { return (error as? ESTStatusError)?.httpStatus }
     }
 
-    func reason(_ body: () throws -> Any) -> String? {
+    static func reason(_ body: () throws -> Any) -> String? {
         do { _ = try body(); return nil } catch { return (error as? ESTStatusError)?.reason }
     }
 
-    func testRegistryModes() throws {
-        let f = try Fixture()
+    static func registryModes(_ factory: StoreFactory) throws {
+        let f = try PolicyFixture(factory)
         try profile(f, "pre") { $0.registration = .preregistered }
         try profile(f, "jit") { $0.registration = .jit }
         let boot = try f.bootstrap()
@@ -56,8 +106,8 @@ final class OperatorPolicyTests: XCTestCase {
         XCTAssertEqual(status { try f.ca.enroll(csr: anonymous, profile: "jit", client: boot) }, 400)
     }
 
-    func testReplaceableEnrollmentSupersedesAndDisableRefusesEverywhere() throws {
-        let f = try Fixture()
+    static func replaceableEnrollmentSupersedesAndDisableRefusesEverywhere(_ factory: StoreFactory) throws {
+        let f = try PolicyFixture(factory)
         try profile(f, "r") { $0.registration = .jit; $0.replaceableEnrollment = true }
         let boot = try f.bootstrap()
         let first = try f.ca.enroll(csr: try f.csr("dev-r").0, profile: "r", client: boot)
@@ -87,8 +137,8 @@ final class OperatorPolicyTests: XCTestCase {
         XCTAssertEqual(status { try f.ca.reenroll(ReenrollmentRequest(csr: try f.csr("dev-r").0, current: third), profile: "r") }, 200)
     }
 
-    func testManualApproval() throws {
-        let f = try Fixture()
+    static func manualApproval(_ factory: StoreFactory) throws {
+        let f = try PolicyFixture(factory)
         try profile(f, "m") { $0.approval = .manual; $0.approvalRetryAfter = 30 }
         let boot = try f.bootstrap(), other = try f.bootstrap("boot-2")
         let (csr, _) = try f.csr("dev-m", key: .ecP384)
@@ -129,8 +179,8 @@ final class OperatorPolicyTests: XCTestCase {
         XCTAssertEqual(status { try f.ca.enroll(csr: try f.csr("dev-o").0, profile: "m", client: other) }, 202, "others still can")
     }
 
-    func testHTTPAuthenticationIsAFactorBoundToTheDevice() throws {
-        let f = try Fixture()
+    static func httpAuthenticationIsAFactorBoundToTheDevice(_ factory: StoreFactory) throws {
+        let f = try PolicyFixture(factory)
         try profile(f, "pw") { $0.auth = .http; $0.trust = [] }
         try profile(f, "both") { $0.auth = .certificateAndHTTP }
         let boot = try f.bootstrap()
@@ -154,8 +204,8 @@ final class OperatorPolicyTests: XCTestCase {
         XCTAssertEqual(status { try f.ca.reenroll(ReenrollmentRequest(csr: renew, current: cert), profile: "pw") }, 200)
     }
 
-    func testCRLNumbersAndEntries() throws {
-        let f = try Fixture()
+    static func crlNumbersAndEntries(_ factory: StoreFactory) throws {
+        let f = try PolicyFixture(factory)
         let boot = try f.bootstrap()
         let a = try f.ca.enroll(csr: try f.csr("dev-a").0, profile: nil, client: boot)
         let b = try f.ca.enroll(csr: try f.csr("dev-b").0, profile: nil, client: boot)
