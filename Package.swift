@@ -5,11 +5,13 @@ import PackageDescription
 // as `internal import`, so no C type can appear in a public signature):
 //   1. C bindings:      COpenSSL, CSQLite, CPostgres (libpq), CFastCGI (Debian -dev packages)
 //   2. safe wrappers:   ESTOpenSSL (keys, certs, CSRs, PKCS#7/CMS, chains), ESTSQLite, ESTPostgres
+//                       (whose rows share ESTRow's SQLRow)
 //   3. EST protocol:    ESTCore (pure request -> response; owns the EnrollmentAuthority
 //                       interface, as globalsign/est's `est` package owns `CA`)
 //   4. CA:              ESTCA (model, policy, the CAStore protocol, administration;
 //                       implements EnrollmentAuthority), ESTSQLiteStore (CAStore in SQLite),
-//                       ESTPostgresStore (CAStore in PostgreSQL)
+//                       ESTPostgresStore (CAStore in PostgreSQL), ESTStoreRecords (their
+//                       shared row-to-record mapping)
 //   5. adapter:         ESTFastCGI, and the `estfcgi` command
 let package = Package(
     name: "estfcgi",
@@ -30,12 +32,16 @@ let package = Package(
         .systemLibrary(name: "CFastCGI", providers: [.apt(["libfcgi-dev"])]),
 
         .target(name: "ESTOpenSSL", dependencies: ["COpenSSL"]),
-        .target(name: "ESTSQLite", dependencies: ["CSQLite"]),
-        .target(name: "ESTPostgres", dependencies: ["CPostgres"]),
+        // What the two SQL wrappers' rows have in common (SQLRow), for ESTStoreRecords.
+        .target(name: "ESTRow"),
+        .target(name: "ESTSQLite", dependencies: ["CSQLite", "ESTRow"]),
+        .target(name: "ESTPostgres", dependencies: ["CPostgres", "ESTRow"]),
         .target(name: "ESTCore", dependencies: ["ESTOpenSSL"]),
         .target(name: "ESTCA", dependencies: ["ESTCore", "ESTOpenSSL"]),
-        .target(name: "ESTSQLiteStore", dependencies: ["ESTCA", "ESTCore", "ESTSQLite"]),
-        .target(name: "ESTPostgresStore", dependencies: ["ESTCA", "ESTCore", "ESTPostgres"]),
+        // The shared schema's rows as records (column lists and row mapping), for both stores.
+        .target(name: "ESTStoreRecords", dependencies: ["ESTCA", "ESTCore", "ESTRow"]),
+        .target(name: "ESTSQLiteStore", dependencies: ["ESTCA", "ESTCore", "ESTSQLite", "ESTStoreRecords", "ESTRow"]),
+        .target(name: "ESTPostgresStore", dependencies: ["ESTCA", "ESTCore", "ESTPostgres", "ESTStoreRecords", "ESTRow"]),
         // ESTCA only for `HealthFinding`, the shape of `doctor`'s web-server config checks.
         .target(name: "ESTFastCGI", dependencies: ["CFastCGI", "ESTCore", "ESTOpenSSL", "ESTCA"]),
         .executableTarget(name: "estfcgi", dependencies: [

@@ -1,4 +1,5 @@
 import Foundation
+import ESTRow
 
 /// One row of a result: its values in column order, and by column name (as ESTSQLite.Row).
 public struct PGRow: Sendable {
@@ -56,4 +57,8 @@ public struct PGRow: Sendable {
     private func missing(_ name: String) -> PGError {
         PGError(sqlState: "XX000", message: "column \(name) is NULL or of another type")
     }
+}
+
+extension PGRow: SQLRow {
+    public func describe(_ name: String) -> String { "\(self[name])" }
 }

@@ -1,5 +1,6 @@
 import ESTCA
 import ESTCore
+import ESTStoreRecords
 import ESTPostgres
 import Foundation
 
@@ -24,15 +25,7 @@ extension PostgresCAStore {
             try db.query("""
                 SELECT * FROM (SELECT id, time, operation, profile, client, status, outcome, reason, serial
                                FROM audit ORDER BY id DESC LIMIT $1) AS latest ORDER BY id
-                """, [limit]).map { r in
-                guard let outcome = AuditOutcome(rawValue: try r.requiredString("outcome")) else {
-                    throw Self.unreadable("audit row \(r["id"])", "outcome \(r["outcome"])")
-                }
-                let event = AuditEvent(operation: try r.requiredString("operation"), profile: r.string("profile"),
-                                       client: r.string("client"), status: r.int("status").map(Int.init),
-                                       outcome: outcome, reason: try r.requiredString("reason"), serial: r.string("serial"))
-                return AuditRecord(id: try r.requiredInt("id"), time: try r.requiredString("time"), event: event)
-            }
+                """, [limit]).map(StoreRecords.auditRecord)
         }
     }
 
@@ -43,14 +36,7 @@ extension PostgresCAStore {
                        count(*) AS n
                 FROM audit WHERE status IS NOT NULL AND time >= $1
                 GROUP BY operation, profile, status, outcome, why ORDER BY operation, profile NULLS FIRST, status, why
-                """, [Timestamp.string(since)]).map { r in
-                guard let outcome = AuditOutcome(rawValue: try r.requiredString("outcome")) else {
-                    throw Self.unreadable("audit outcome", r["outcome"])
-                }
-                return AuditTally(operation: try r.requiredString("operation"), profile: r.string("profile"),
-                                  status: Int(try r.requiredInt("status")), outcome: outcome, reason: try r.requiredString("why"),
-                                  count: Int(try r.requiredInt("n")))
-            }
+                """, [Timestamp.string(since)]).map(StoreRecords.tally)
         }
     }
 

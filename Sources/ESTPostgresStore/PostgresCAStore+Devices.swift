@@ -1,24 +1,12 @@
 import ESTCA
 import ESTCore
+import ESTStoreRecords
 import ESTPostgres
 import Foundation
 
 extension PostgresCAStore {
-    static let deviceColumns = "id, name, profile, status, source, created_at, disabled_at, disabled_reason"
-
-    static func deviceRecord(_ r: PGRow) throws -> Device {
-        let name = try r.requiredString("name")
-        guard let status = DeviceStatus(rawValue: try r.requiredString("status")),
-              let source = Device.Source(rawValue: try r.requiredString("source")) else {
-            throw unreadable("device \(name)", "status \(r["status"]), source \(r["source"])")
-        }
-        return Device(id: try r.requiredInt("id"), name: name, profile: r.string("profile"), status: status, source: source,
-                      createdAt: try r.requiredString("created_at"), disabledReason: r.string("disabled_reason"),
-                      disabledAt: r.string("disabled_at"))
-    }
-
     static func devices(_ db: PGConnection, where condition: String, _ params: [any PGBindable]) throws -> [Device] {
-        try db.query("SELECT \(deviceColumns) FROM devices WHERE \(condition)", params).map(deviceRecord)
+        try db.query("SELECT \(StoreRecords.deviceColumns) FROM devices WHERE \(condition)", params).map(StoreRecords.device)
     }
 
     public func device(named name: String) throws -> Device? {

@@ -1,4 +1,5 @@
 import ESTCA
+import ESTStoreRecords
 import ESTPostgres
 import Foundation
 
@@ -72,7 +73,7 @@ public final class PostgresCAStore: CAStore {
 
     /// A stored row that the model refuses (a value this version cannot read).
     static func unreadable(_ what: String, _ detail: Any) -> CAError {
-        .internalFailure("store holds an unreadable \(what): \(detail)")
+        StoreRecords.unreadable(what, detail)
     }
 
     /// Takes a transaction-scoped advisory lock on `key` (hashed): writers of the same key

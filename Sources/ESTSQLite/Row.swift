@@ -1,4 +1,5 @@
 import Foundation
+import ESTRow
 
 /// One row of a result: its values in column order, and by column name.
 public struct Row: Sendable {
@@ -49,4 +50,8 @@ public struct Row: Sendable {
     private func missing(_ name: String) -> SQLiteError {
         SQLiteError(code: 1, message: "column \(name) is NULL or of another type")
     }
+}
+
+extension Row: SQLRow {
+    public func describe(_ name: String) -> String { "\(self[name])" }
 }

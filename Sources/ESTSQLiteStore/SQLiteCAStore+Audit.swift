@@ -1,5 +1,6 @@
 import ESTCA
 import ESTCore
+import ESTStoreRecords
 import ESTSQLite
 import Foundation
 
@@ -28,15 +29,7 @@ extension SQLiteCAStore {
             try db.query("""
                 SELECT * FROM (SELECT id, time, operation, profile, client, status, outcome, reason, serial
                                FROM audit ORDER BY id DESC LIMIT ?) ORDER BY id
-                """, [limit]).map { r in
-                guard let outcome = AuditOutcome(rawValue: try r.requiredString("outcome")) else {
-                    throw Self.unreadable("audit row \(r["id"])", "outcome \(r["outcome"])")
-                }
-                let event = AuditEvent(operation: try r.requiredString("operation"), profile: r.string("profile"),
-                                       client: r.string("client"), status: r.int("status").map(Int.init),
-                                       outcome: outcome, reason: try r.requiredString("reason"), serial: r.string("serial"))
-                return AuditRecord(id: try r.requiredInt("id"), time: try r.requiredString("time"), event: event)
-            }
+                """, [limit]).map(StoreRecords.auditRecord)
         }
     }
 
@@ -47,14 +40,7 @@ extension SQLiteCAStore {
                        count(*) AS n
                 FROM audit WHERE status IS NOT NULL AND time >= ?
                 GROUP BY operation, profile, status, outcome, why ORDER BY operation, profile, status, why
-                """, [Timestamp.string(since)]).map { r in
-                guard let outcome = AuditOutcome(rawValue: try r.requiredString("outcome")) else {
-                    throw Self.unreadable("audit outcome", r["outcome"])
-                }
-                return AuditTally(operation: try r.requiredString("operation"), profile: r.string("profile"),
-                                  status: Int(try r.requiredInt("status")), outcome: outcome, reason: try r.requiredString("why"),
-                                  count: Int(try r.requiredInt("n")))
-            }
+                """, [Timestamp.string(since)]).map(StoreRecords.tally)
         }
     }
 

@@ -1,39 +1,23 @@
 import ESTCA
 import ESTCore
+import ESTStoreRecords
 import ESTSQLite
 import Foundation
 
 extension SQLiteCAStore {
-    private static let denialColumns = "c.name AS issuer, d.serial, d.fingerprint, d.reason, d.created_at"
-    private static let denialFrom = "bootstrap_denials d JOIN cas c ON c.id = d.issuer_ca_id"
-
-    private func denial(_ r: Row) throws -> BootstrapDenial {
-        let key: BootstrapDenial.Key
-        if let serial = r.string("serial") { key = .serial(serial) } else { key = .fingerprint(try r.requiredString("fingerprint")) }
-        return BootstrapDenial(issuer: try r.requiredString("issuer"), key: key, reason: try r.requiredString("reason"),
-                               createdAt: try r.requiredString("created_at"))
-    }
-
-    private static func columns(_ key: BootstrapDenial.Key) -> (serial: String?, fingerprint: String?) {
-        switch key {
-        case .serial(let s): return (s, nil)
-        case .fingerprint(let f): return (nil, f)
-        }
-    }
-
     public func bootstrapDenials() throws -> [BootstrapDenial] {
-        try read { try db.query("SELECT \(Self.denialColumns) FROM \(Self.denialFrom) ORDER BY d.id").map(denial) }
+        try read { try db.query("SELECT \(StoreRecords.denialColumns) FROM \(StoreRecords.denialFrom) ORDER BY d.id").map(StoreRecords.denial) }
     }
 
     public func bootstrapDenials(serial: String, fingerprint: String) throws -> [BootstrapDenial] {
         try read {
-            try db.query("SELECT \(Self.denialColumns) FROM \(Self.denialFrom) WHERE d.serial = ? OR d.fingerprint = ?",
-                         [serial, fingerprint]).map(denial)
+            try db.query("SELECT \(StoreRecords.denialColumns) FROM \(StoreRecords.denialFrom) WHERE d.serial = ? OR d.fingerprint = ?",
+                         [serial, fingerprint]).map(StoreRecords.denial)
         }
     }
 
     public func addBootstrapDenial(_ d: BootstrapDenial, audit: AuditEvent, now: Date) throws {
-        let (serial, fingerprint) = Self.columns(d.key)
+        let (serial, fingerprint) = StoreRecords.columns(d.key)
         do {
             try write {
                 guard let issuer = try db.query("SELECT id FROM cas WHERE name = ?", [d.issuer]).first?.int("id") else {
@@ -50,7 +34,7 @@ extension SQLiteCAStore {
     }
 
     public func removeBootstrapDenial(issuer: String, key: BootstrapDenial.Key, audit: AuditEvent, now: Date) throws {
-        let (serial, fingerprint) = Self.columns(key)
+        let (serial, fingerprint) = StoreRecords.columns(key)
         try write {
             try db.execute("""
                 DELETE FROM bootstrap_denials WHERE issuer_ca_id = (SELECT id FROM cas WHERE name = ?)

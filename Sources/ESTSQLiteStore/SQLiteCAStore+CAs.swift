@@ -1,31 +1,16 @@
 import ESTCA
 import ESTCore
+import ESTStoreRecords
 import ESTSQLite
 import Foundation
 
 extension SQLiteCAStore {
-    static let caColumns = "id, name, certificate, chain_pem, encrypted_key, key_protection, status, created_at"
-
-    func caRecord(_ r: Row) throws -> CARecord {
-        let name = try r.requiredString("name")
-        do {
-            guard let status = CAStatus(rawValue: try r.requiredString("status")) else {
-                throw CAError.internalFailure("status \(r["status"])")
-            }
-            return try CARecord(id: try r.requiredInt("id"), name: name, certificateDER: try r.requiredData("certificate"),
-                                chainPEM: try r.requiredString("chain_pem"), encryptedKeyPEM: r.string("encrypted_key"),
-                                keyProtection: r.string("key_protection"), status: status, createdAt: try r.requiredString("created_at"))
-        } catch {
-            throw Self.unreadable("CA '\(name)'", error)
-        }
-    }
-
     public func ca(named name: String) throws -> CARecord? {
-        try read { try db.query("SELECT \(Self.caColumns) FROM cas WHERE name = ?", [name]).first.map(caRecord) }
+        try read { try db.query("SELECT \(StoreRecords.caColumns) FROM cas WHERE name = ?", [name]).first.map(StoreRecords.ca) }
     }
 
     public func allCAs() throws -> [CARecord] {
-        try read { try db.query("SELECT \(Self.caColumns) FROM cas ORDER BY id").map(caRecord) }
+        try read { try db.query("SELECT \(StoreRecords.caColumns) FROM cas ORDER BY id").map(StoreRecords.ca) }
     }
 
     public func insertCA(_ ca: NewCA, audit: AuditEvent, now: Date) throws -> CARecord {

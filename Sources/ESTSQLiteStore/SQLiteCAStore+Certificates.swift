@@ -1,41 +1,16 @@
 import ESTCore
+import ESTStoreRecords
 import ESTCA
 import ESTSQLite
 import Foundation
 
 extension SQLiteCAStore {
-    static let certColumns = """
-        x.id, x.serial, c.name AS issuer, x.profile, x.subject, x.sans, x.not_before, x.not_after, x.fingerprint, x.der,
-        x.status, x.revoked_at, x.revocation_reason, r.serial AS replaces_serial, x.requester, x.issued_at
-        """
-    static let certFrom = "certificates x JOIN cas c ON c.id = x.issuer_ca_id LEFT JOIN certificates r ON r.id = x.replaces_id"
-
-    static func issuedRecord(_ r: Row) throws -> IssuedCertificate {
-        let serial = try r.requiredString("serial")
-        guard let status = CertificateStatus(rawValue: try r.requiredString("status")), status != .expired else {
-            throw unreadable("certificate \(serial)", "status \(r["status"])")
-        }
-        var reason: RevocationReason? = nil
-        if let text = r.string("revocation_reason") {
-            guard let parsed = RevocationReason(rawValue: text) else {
-                throw unreadable("certificate \(serial)", "revocation reason '\(text)'")
-            }
-            reason = parsed
-        }
-        return IssuedCertificate(
-            id: try r.requiredInt("id"), serial: serial, issuer: try r.requiredString("issuer"), profile: r.string("profile"),
-            subject: try r.requiredString("subject"), sans: try r.requiredString("sans"), notBefore: try r.requiredString("not_before"),
-            notAfter: try r.requiredString("not_after"), fingerprint: try r.requiredString("fingerprint"), der: try r.requiredData("der"),
-            status: status, revokedAt: r.string("revoked_at"), revocationReason: reason,
-            replacesSerial: r.string("replaces_serial"), requester: r.string("requester"), issuedAt: try r.requiredString("issued_at"))
-    }
-
     private func certificates(where condition: String, _ params: [any SQLBindable]) throws -> [IssuedCertificate] {
         try Self.certificates(db, where: condition, params)
     }
 
     static func certificates(_ db: Database, where condition: String, _ params: [any SQLBindable]) throws -> [IssuedCertificate] {
-        try db.query("SELECT \(certColumns) FROM \(certFrom) WHERE \(condition)", params).map(issuedRecord)
+        try db.query("SELECT \(StoreRecords.certColumns) FROM \(StoreRecords.certFrom) WHERE \(condition)", params).map(StoreRecords.issued)
     }
 
     public func issuedCertificate(fingerprint: String) throws -> IssuedCertificate? {

@@ -1,56 +1,15 @@
 import ESTCA
 import ESTCore
+import ESTStoreRecords
 import ESTSQLite
 import Foundation
 
 extension SQLiteCAStore {
-    static let profileColumns = """
-        p.id, p.label, c.name AS issuer, p.validity_days, p.key_types, p.eku, p.reenroll_window_days,
-        p.revoke_on_reenroll, p.serverkeygen, p.serverkeygen_encrypt, p.csrattrs, p.enforce_csrattrs,
-        p.san_kinds, p.max_sans, p.max_subject_bytes, p.bind_identity, p.cn_pattern, p.dns_pattern, p.bootstrap_uses,
-        p.auth, p.registration, p.device_id, p.replaceable_enrollment, p.approval, p.approval_retry_after, p.crl_url
-        """
-    static let profileFrom = "profiles p JOIN cas c ON c.id = p.issuer_ca_id"
-
+    /// A profile row with its trust and cacerts CAs (rows of their own).
     func profileRecord(_ r: Row) throws -> Profile {
-        func list(_ name: String) -> [String] { (r.string(name) ?? "").split(separator: ",").map(String.init) }
-        var p = Profile(label: r.string("label"), issuer: try r.requiredString("issuer"))
-        do {
-            let id = try r.requiredInt("id")
-            p.trust = try caNames(of: id, in: "profile_trust")
-            p.cacerts = try caNames(of: id, in: "profile_cacerts")
-            p.validityDays = Int(r.int("validity_days") ?? 365)
-            p.keyTypes = try Profile.keyTypes(parsing: list("key_types"))
-            p.eku = try Profile.eku(parsing: list("eku"))
-            p.reenrollWindowDays = r.int("reenroll_window_days").map(Int.init)
-            p.revokeOnReenroll = r.bool("revoke_on_reenroll")
-            p.serverKeygen = try r.string("serverkeygen").flatMap(Profile.serverKeygen(parsing:))
-            p.serverKeygenEncrypt = r.bool("serverkeygen_encrypt")
-            p.csrAttrs = try Profile.csrAttrs(parsing: list("csrattrs"))
-            p.enforceCsrAttrs = r.bool("enforce_csrattrs")
-            p.identity.sanKinds = try IdentityPolicy.sanKinds(parsing: list("san_kinds"))
-            p.identity.maxSANs = Int(try r.requiredInt("max_sans"))
-            p.identity.maxSubjectBytes = Int(try r.requiredInt("max_subject_bytes"))
-            guard let binding = IdentityBinding(rawValue: try r.requiredString("bind_identity")) else {
-                throw CAError.internalFailure("bind_identity \(r["bind_identity"])")
-            }
-            p.identity.binding = binding
-            p.identity.cnPattern = r.string("cn_pattern")
-            p.identity.dnsPattern = r.string("dns_pattern")
-            p.identity.bootstrapUses = r.int("bootstrap_uses").map(Int.init)
-            p.auth = try Profile.auth(parsing: try r.requiredString("auth"))
-            p.registration = try Profile.registration(parsing: try r.requiredString("registration"))
-            p.deviceID = try Profile.deviceID(parsing: try r.requiredString("device_id"))
-            p.replaceableEnrollment = r.bool("replaceable_enrollment")
-            p.approval = try Profile.approval(parsing: try r.requiredString("approval"))
-            p.approvalRetryAfter = Int(try r.requiredInt("approval_retry_after"))
-            p.crlURL = r.string("crl_url")
-        } catch let e as SQLiteError {
-            throw e
-        } catch {
-            throw Self.unreadable("profile \(p.displayName)", error)
-        }
-        return p
+        let id = try r.requiredInt("id")
+        return try StoreRecords.profile(r, trust: try caNames(of: id, in: "profile_trust"),
+                                        cacerts: try caNames(of: id, in: "profile_cacerts"))
     }
 
     private func caNames(of profileID: Int64, in table: String) throws -> [String] {
@@ -60,14 +19,14 @@ extension SQLiteCAStore {
 
     public func profile(label: String?) throws -> Profile? {
         try read {
-            try db.query("SELECT \(Self.profileColumns) FROM \(Self.profileFrom) WHERE p.label IS ?", [label])
+            try db.query("SELECT \(StoreRecords.profileColumns) FROM \(StoreRecords.profileFrom) WHERE p.label IS ?", [label])
                 .first.map(profileRecord)
         }
     }
 
     public func allProfiles() throws -> [Profile] {
         try read {
-            try db.query("SELECT \(Self.profileColumns) FROM \(Self.profileFrom) ORDER BY p.label IS NOT NULL, p.label")
+            try db.query("SELECT \(StoreRecords.profileColumns) FROM \(StoreRecords.profileFrom) ORDER BY p.label IS NOT NULL, p.label")
                 .map(profileRecord)
         }
     }

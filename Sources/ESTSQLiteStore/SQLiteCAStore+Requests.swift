@@ -1,30 +1,12 @@
 import ESTCA
 import ESTCore
+import ESTStoreRecords
 import ESTSQLite
 import Foundation
 
 extension SQLiteCAStore {
-    static let requestColumns = """
-        q.id, q.csr_hash, q.profile, q.operation, q.device, q.subject, q.key_type, q.requester, q.requester_key, q.status,
-        q.reason, q.created_at, q.decided_at, x.serial
-        """
-    static let requestFrom = "enrollment_requests q LEFT JOIN certificates x ON x.id = q.certificate_id"
-
-    static func requestRecord(_ r: Row) throws -> EnrollmentRequest {
-        let id = try r.requiredInt("id")
-        guard let status = EnrollmentRequest.Status(rawValue: try r.requiredString("status")) else {
-            throw unreadable("request \(id)", "status \(r["status"])")
-        }
-        return EnrollmentRequest(
-            id: id, csrHash: try r.requiredString("csr_hash"), profile: r.string("profile"),
-            operation: try r.requiredString("operation"), device: r.string("device"), subject: try r.requiredString("subject"),
-            keyType: try r.requiredString("key_type"), requester: r.string("requester"),
-            requesterKey: try r.requiredString("requester_key"), status: status, reason: try r.requiredString("reason"),
-            createdAt: try r.requiredString("created_at"), decidedAt: r.string("decided_at"), serial: r.string("serial"))
-    }
-
     static func requests(_ db: Database, where condition: String, _ params: [any SQLBindable]) throws -> [EnrollmentRequest] {
-        try db.query("SELECT \(requestColumns) FROM \(requestFrom) WHERE \(condition)", params).map(requestRecord)
+        try db.query("SELECT \(StoreRecords.requestColumns) FROM \(StoreRecords.requestFrom) WHERE \(condition)", params).map(StoreRecords.request)
     }
 
     /// What one set of credentials may leave waiting for an operator: a bootstrap certificate

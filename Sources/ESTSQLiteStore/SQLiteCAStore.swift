@@ -1,4 +1,5 @@
 import ESTCA
+import ESTStoreRecords
 import ESTSQLite
 import Foundation
 
@@ -93,6 +94,6 @@ public final class SQLiteCAStore: CAStore {
 
     /// A stored row that the model refuses (a value this version cannot read).
     static func unreadable(_ what: String, _ detail: Any) -> CAError {
-        .internalFailure("store holds an unreadable \(what): \(detail)")
+        StoreRecords.unreadable(what, detail)
     }
 }
