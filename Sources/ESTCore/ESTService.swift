@@ -44,25 +44,52 @@ public final class ESTService {
     /// thread, so this needs no lock.
     private var lastClient: (raw: String, pemPresent: Bool, certificate: Certificate?)?
 
-    /// The answer to a request whose body need not be read at all: unrouted, wrong method,
-    /// a declared body over the cap, the wrong media type, or no client certificate where
-    /// one is needed. The adapter calls this before reading a body, so a client that
-    /// trickles a body it may not send holds no worker. Nil when the body is wanted.
-    public func refusalBeforeBody(_ request: ESTRequest) -> ESTOutcome? {
-        var (outcome, client) = start(request)
+    /// A request that passed the checks of its head: routed, the right method, media type
+    /// and declared size, and the credentials its profile requires. `handle(_:admitted:)`
+    /// goes on from here without deciding any of it again.
+    public struct Admission {
+        fileprivate var outcome: ESTOutcome
+        fileprivate let client: Certificate?
+        fileprivate let route: Route
+    }
+
+    /// The head's verdict: refused, or admitted with what was decided.
+    public enum Preflight {
+        case refused(ESTOutcome)
+        case admitted(Admission)
+    }
+
+    /// Decides what needs no body: unrouted, wrong method, a declared body over the cap,
+    /// the wrong media type, or credentials missing. The adapter calls this before reading
+    /// a body, so a client that trickles a body it may not send holds no worker.
+    public func admit(_ head: ESTRequest) -> Preflight {
+        var (outcome, client) = start(head)
         do {
-            _ = try preflight(request, client, &outcome)
-            return nil
+            let route = try preflight(head, client, &outcome)
+            return .admitted(Admission(outcome: outcome, client: client, route: route))
         } catch {
-            return finish(&outcome, error)
+            return .refused(finish(&outcome, error))
         }
     }
 
+    /// The answer to a request whose body need not be read at all; nil when the body is wanted.
+    public func refusalBeforeBody(_ request: ESTRequest) -> ESTOutcome? {
+        if case .refused(let outcome) = admit(request) { return outcome }
+        return nil
+    }
+
     public func handle(_ request: ESTRequest) -> ESTOutcome {
-        var (outcome, client) = start(request)
+        switch admit(request) {
+        case .refused(let outcome): return outcome
+        case .admitted(let admission): return handle(request, admitted: admission)
+        }
+    }
+
+    /// Answers `request` (its head as admitted, now with its body).
+    public func handle(_ request: ESTRequest, admitted admission: Admission) -> ESTOutcome {
+        var outcome = admission.outcome
         do {
-            let route = try preflight(request, client, &outcome)
-            let answer = try dispatch(route, request, client, &outcome)
+            let answer = try dispatch(admission.route, request, admission.client, &outcome)
             outcome.response = answer.response
             outcome.serial = answer.serial
             outcome.reason = answer.reason

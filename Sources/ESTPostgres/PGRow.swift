@@ -38,27 +38,10 @@ public struct PGRow: Sendable {
         default: return false
         }
     }
-
-    // A NOT NULL column that reads as NULL or another type is a damaged row, never a default.
-
-    public func requiredString(_ name: String) throws -> String {
-        guard let v = string(name) else { throw missing(name) }
-        return v
-    }
-    public func requiredInt(_ name: String) throws -> Int64 {
-        guard let v = int(name) else { throw missing(name) }
-        return v
-    }
-    public func requiredData(_ name: String) throws -> Data {
-        guard let v = data(name) else { throw missing(name) }
-        return v
-    }
-
-    private func missing(_ name: String) -> PGError {
-        PGError(sqlState: "XX000", message: "column \(name) is NULL or of another type")
-    }
 }
 
 extension PGRow: SQLRow {
     public func describe(_ name: String) -> String { "\(self[name])" }
+    /// The backend's own error, so that the store maps it as it maps every other.
+    public func missingColumn(_ name: String) -> any Error { PGError(sqlState: "XX000", message: "column \(name) is NULL or of another type") }
 }

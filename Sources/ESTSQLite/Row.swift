@@ -31,27 +31,10 @@ public struct Row: Sendable {
         }
     }
     public func bool(_ name: String) -> Bool { (int(name) ?? 0) != 0 }
-
-    // A NOT NULL column that reads as NULL or another type is a damaged row, never a default.
-
-    public func requiredString(_ name: String) throws -> String {
-        guard let v = string(name) else { throw missing(name) }
-        return v
-    }
-    public func requiredInt(_ name: String) throws -> Int64 {
-        guard let v = int(name) else { throw missing(name) }
-        return v
-    }
-    public func requiredData(_ name: String) throws -> Data {
-        guard let v = data(name) else { throw missing(name) }
-        return v
-    }
-
-    private func missing(_ name: String) -> SQLiteError {
-        SQLiteError(code: 1, message: "column \(name) is NULL or of another type")
-    }
 }
 
 extension Row: SQLRow {
     public func describe(_ name: String) -> String { "\(self[name])" }
+    /// The backend's own error, so that the store maps it as it maps every other.
+    public func missingColumn(_ name: String) -> any Error { SQLiteError(code: 1, message: "column \(name) is NULL or of another type") }
 }
