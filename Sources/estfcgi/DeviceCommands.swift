@@ -4,7 +4,7 @@ import Foundation
 
 struct DeviceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "device", abstract: "The device registry: register, list, show, disable and enable devices.",
+        commandName: "device", abstract: "The device registry: register, list, show, disable, enable and remove devices.",
         subcommands: [Add.self, List.self, Show.self, Disable.self, Enable.self, Remove.self])
 
     struct Add: ParsableCommand {
