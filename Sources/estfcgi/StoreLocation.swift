@@ -1,6 +1,6 @@
 import ESTCA
-import ESTPostgres
 import ESTPostgresStore
+import ESTSQL
 import ESTSQLiteStore
 import Foundation
 
@@ -13,14 +13,11 @@ enum StoreLocation: CustomStringConvertible {
     case postgres(conninfo: String)
 
     init(_ value: String) throws {
-        guard PGConnection.isURI(value) else {
+        guard PostgresCAStore.isURI(value) else {
             self = .sqlite(path: value)
             return
         }
-        let parameters: [String: String]
-        do { parameters = try PGConnection.parameters(of: value) } catch let e as PGError {
-            throw CAError.badRequest("--db: \(e.message)")
-        }
+        let parameters = try PostgresCAStore.parameters(of: value)
         // A URI is seen by every user of the host (ps, /proc/PID/cmdline) and lands in
         // shell histories and unit files: the password goes where only its owner reads it.
         if let password = parameters["password"], !password.isEmpty {
@@ -42,6 +39,14 @@ enum StoreLocation: CustomStringConvertible {
         switch self {
         case .sqlite(let path): return try SQLiteCAStore(path: path, create: create)
         case .postgres(let conninfo): return try PostgresCAStore(conninfo: conninfo, create: create)
+        }
+    }
+
+    /// A connection of its own, below the store (for `store copy`).
+    func connection() throws -> any SQLConnection {
+        switch self {
+        case .sqlite(let path): return try SQLiteCAStore.connection(path: path)
+        case .postgres(let conninfo): return try PostgresCAStore.connection(conninfo: conninfo)
         }
     }
 

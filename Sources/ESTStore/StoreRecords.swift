@@ -1,9 +1,9 @@
 import ESTCA
 import ESTCore
-import ESTRow
+import ESTSQL
 import Foundation
 
-/// The rows of the shared schema as the model's records, for every backend: the column
+/// The rows of the shared schema as the model's records, for every engine: the column
 /// lists their queries select and the mapping of a row to a record. A row the model
 /// refuses (a value this version cannot read) is an internal failure naming it, never a
 /// default.
@@ -16,15 +16,15 @@ public enum StoreRecords {
 
     public static let caColumns = "id, name, certificate, chain_pem, encrypted_key, key_protection, status, created_at"
 
-    public static func ca(_ r: some SQLRow) throws -> CARecord {
+    public static func ca(_ r: SQLRow) throws -> CARecord {
         let name = try r.requiredString("name")
         do {
             guard let status = CAStatus(rawValue: try r.requiredString("status")) else {
                 throw CAError.internalFailure("status \(r.describe("status"))")
             }
             return try CARecord(id: try r.requiredInt("id"), name: name, certificateDER: try r.requiredData("certificate"),
-                                chainPEM: try r.requiredString("chain_pem"), encryptedKeyPEM: r.string("encrypted_key"),
-                                keyProtection: r.string("key_protection"), status: status, createdAt: try r.requiredString("created_at"))
+                                chainPEM: try r.requiredString("chain_pem"), encryptedKeyPEM: try r.optionalString("encrypted_key"),
+                                keyProtection: try r.optionalString("key_protection"), status: status, createdAt: try r.requiredString("created_at"))
         } catch {
             throw unreadable("CA '\(name)'", error)
         }
@@ -41,21 +41,21 @@ public enum StoreRecords {
     public static let profileFrom = "profiles p JOIN cas c ON c.id = p.issuer_ca_id"
 
     /// A profile row with its trust and cacerts CA names (rows of their own, read by the store).
-    public static func profile(_ r: some SQLRow, trust: [String], cacerts: [String]) throws -> Profile {
-        func list(_ name: String) -> [String] { (r.string(name) ?? "").split(separator: ",").map(String.init) }
-        var p = Profile(label: r.string("label"), issuer: try r.requiredString("issuer"))
+    public static func profile(_ r: SQLRow, trust: [String], cacerts: [String]) throws -> Profile {
+        func list(_ name: String) throws -> [String] { try r.requiredString(name).split(separator: ",").map(String.init) }
+        var p = Profile(label: try r.optionalString("label"), issuer: try r.requiredString("issuer"))
         do {
             p.trust = trust
             p.cacerts = cacerts
-            p.validityDays = Int(r.int("validity_days") ?? 365)
+            p.validityDays = Int(try r.requiredInt("validity_days"))
             p.keyTypes = try Profile.keyTypes(parsing: list("key_types"))
             p.eku = try Profile.eku(parsing: list("eku"))
-            p.reenrollWindowDays = r.int("reenroll_window_days").map(Int.init)
-            p.revokeOnReenroll = r.bool("revoke_on_reenroll")
-            p.serverKeygen = try r.string("serverkeygen").flatMap(Profile.serverKeygen(parsing:))
-            p.serverKeygenEncrypt = r.bool("serverkeygen_encrypt")
+            p.reenrollWindowDays = try r.optionalInt("reenroll_window_days").map(Int.init)
+            p.revokeOnReenroll = try r.requiredBool("revoke_on_reenroll")
+            p.serverKeygen = try r.optionalString("serverkeygen").flatMap(Profile.serverKeygen(parsing:))
+            p.serverKeygenEncrypt = try r.requiredBool("serverkeygen_encrypt")
             p.csrAttrs = try Profile.csrAttrs(parsing: list("csrattrs"))
-            p.enforceCsrAttrs = r.bool("enforce_csrattrs")
+            p.enforceCsrAttrs = try r.requiredBool("enforce_csrattrs")
             p.identity.sanKinds = try IdentityPolicy.sanKinds(parsing: list("san_kinds"))
             p.identity.maxSANs = Int(try r.requiredInt("max_sans"))
             p.identity.maxSubjectBytes = Int(try r.requiredInt("max_subject_bytes"))
@@ -63,16 +63,16 @@ public enum StoreRecords {
                 throw CAError.internalFailure("bind_identity \(r.describe("bind_identity"))")
             }
             p.identity.binding = binding
-            p.identity.cnPattern = r.string("cn_pattern")
-            p.identity.dnsPattern = r.string("dns_pattern")
-            p.identity.bootstrapUses = r.int("bootstrap_uses").map(Int.init)
+            p.identity.cnPattern = try r.optionalString("cn_pattern")
+            p.identity.dnsPattern = try r.optionalString("dns_pattern")
+            p.identity.bootstrapUses = try r.optionalInt("bootstrap_uses").map(Int.init)
             p.auth = try Profile.auth(parsing: try r.requiredString("auth"))
             p.registration = try Profile.registration(parsing: try r.requiredString("registration"))
             p.deviceID = try Profile.deviceID(parsing: try r.requiredString("device_id"))
-            p.replaceableEnrollment = r.bool("replaceable_enrollment")
+            p.replaceableEnrollment = try r.requiredBool("replaceable_enrollment")
             p.approval = try Profile.approval(parsing: try r.requiredString("approval"))
             p.approvalRetryAfter = Int(try r.requiredInt("approval_retry_after"))
-            p.crlURL = r.string("crl_url")
+            p.crlURL = try r.optionalString("crl_url")
         } catch {
             throw unreadable("profile \(p.displayName)", error)
         }
@@ -87,24 +87,24 @@ public enum StoreRecords {
         """
     public static let certFrom = "certificates x JOIN cas c ON c.id = x.issuer_ca_id LEFT JOIN certificates r ON r.id = x.replaces_id"
 
-    public static func issued(_ r: some SQLRow) throws -> IssuedCertificate {
+    public static func issued(_ r: SQLRow) throws -> IssuedCertificate {
         let serial = try r.requiredString("serial")
         guard let status = CertificateStatus(rawValue: try r.requiredString("status")), status != .expired else {
             throw unreadable("certificate \(serial)", "status \(r.describe("status"))")
         }
         var reason: RevocationReason? = nil
-        if let text = r.string("revocation_reason") {
+        if let text = try r.optionalString("revocation_reason") {
             guard let parsed = RevocationReason(rawValue: text) else {
                 throw unreadable("certificate \(serial)", "revocation reason '\(text)'")
             }
             reason = parsed
         }
         return IssuedCertificate(
-            id: try r.requiredInt("id"), serial: serial, issuer: try r.requiredString("issuer"), profile: r.string("profile"),
+            id: try r.requiredInt("id"), serial: serial, issuer: try r.requiredString("issuer"), profile: try r.optionalString("profile"),
             subject: try r.requiredString("subject"), sans: try r.requiredString("sans"), notBefore: try r.requiredString("not_before"),
             notAfter: try r.requiredString("not_after"), fingerprint: try r.requiredString("fingerprint"), der: try r.requiredData("der"),
-            status: status, revokedAt: r.string("revoked_at"), revocationReason: reason,
-            replacesSerial: r.string("replaces_serial"), requester: r.string("requester"), issuedAt: try r.requiredString("issued_at"))
+            status: status, revokedAt: try r.optionalString("revoked_at"), revocationReason: reason,
+            replacesSerial: try r.optionalString("replaces_serial"), requester: try r.optionalString("requester"), issuedAt: try r.requiredString("issued_at"))
     }
 
     // MARK: Bootstrap denials
@@ -112,9 +112,9 @@ public enum StoreRecords {
     public static let denialColumns = "c.name AS issuer, d.serial, d.fingerprint, d.reason, d.created_at"
     public static let denialFrom = "bootstrap_denials d JOIN cas c ON c.id = d.issuer_ca_id"
 
-    public static func denial(_ r: some SQLRow) throws -> BootstrapDenial {
+    public static func denial(_ r: SQLRow) throws -> BootstrapDenial {
         let key: BootstrapDenial.Key
-        if let serial = r.string("serial") { key = .serial(serial) } else { key = .fingerprint(try r.requiredString("fingerprint")) }
+        if let serial = try r.optionalString("serial") { key = .serial(serial) } else { key = .fingerprint(try r.requiredString("fingerprint")) }
         return BootstrapDenial(issuer: try r.requiredString("issuer"), key: key, reason: try r.requiredString("reason"),
                                createdAt: try r.requiredString("created_at"))
     }
@@ -131,15 +131,15 @@ public enum StoreRecords {
 
     public static let deviceColumns = "id, name, profile, status, source, created_at, disabled_at, disabled_reason"
 
-    public static func device(_ r: some SQLRow) throws -> Device {
+    public static func device(_ r: SQLRow) throws -> Device {
         let name = try r.requiredString("name")
         guard let status = DeviceStatus(rawValue: try r.requiredString("status")),
               let source = Device.Source(rawValue: try r.requiredString("source")) else {
             throw unreadable("device \(name)", "status \(r.describe("status")), source \(r.describe("source"))")
         }
-        return Device(id: try r.requiredInt("id"), name: name, profile: r.string("profile"), status: status, source: source,
-                      createdAt: try r.requiredString("created_at"), disabledReason: r.string("disabled_reason"),
-                      disabledAt: r.string("disabled_at"))
+        return Device(id: try r.requiredInt("id"), name: name, profile: try r.optionalString("profile"), status: status, source: source,
+                      createdAt: try r.requiredString("created_at"), disabledReason: try r.optionalString("disabled_reason"),
+                      disabledAt: try r.optionalString("disabled_at"))
     }
 
     // MARK: Requests held for approval
@@ -150,37 +150,37 @@ public enum StoreRecords {
         """
     public static let requestFrom = "enrollment_requests q LEFT JOIN certificates x ON x.id = q.certificate_id"
 
-    public static func request(_ r: some SQLRow) throws -> EnrollmentRequest {
+    public static func request(_ r: SQLRow) throws -> EnrollmentRequest {
         let id = try r.requiredInt("id")
         guard let status = EnrollmentRequest.Status(rawValue: try r.requiredString("status")) else {
             throw unreadable("request \(id)", "status \(r.describe("status"))")
         }
         return EnrollmentRequest(
-            id: id, csrHash: try r.requiredString("csr_hash"), profile: r.string("profile"),
-            operation: try r.requiredString("operation"), device: r.string("device"), subject: try r.requiredString("subject"),
-            keyType: try r.requiredString("key_type"), requester: r.string("requester"),
+            id: id, csrHash: try r.requiredString("csr_hash"), profile: try r.optionalString("profile"),
+            operation: try r.requiredString("operation"), device: try r.optionalString("device"), subject: try r.requiredString("subject"),
+            keyType: try r.requiredString("key_type"), requester: try r.optionalString("requester"),
             requesterKey: try r.requiredString("requester_key"), status: status, reason: try r.requiredString("reason"),
-            createdAt: try r.requiredString("created_at"), decidedAt: r.string("decided_at"), serial: r.string("serial"))
+            createdAt: try r.requiredString("created_at"), decidedAt: try r.optionalString("decided_at"), serial: try r.optionalString("serial"))
     }
 
     // MARK: Audit
 
-    public static func auditRecord(_ r: some SQLRow) throws -> AuditRecord {
+    public static func auditRecord(_ r: SQLRow) throws -> AuditRecord {
         guard let outcome = AuditOutcome(rawValue: try r.requiredString("outcome")) else {
             throw unreadable("audit row \(r.describe("id"))", "outcome \(r.describe("outcome"))")
         }
-        let event = AuditEvent(operation: try r.requiredString("operation"), profile: r.string("profile"),
-                               client: r.string("client"), status: r.int("status").map(Int.init),
-                               outcome: outcome, reason: try r.requiredString("reason"), serial: r.string("serial"))
+        let event = AuditEvent(operation: try r.requiredString("operation"), profile: try r.optionalString("profile"),
+                               client: try r.optionalString("client"), status: try r.optionalInt("status").map(Int.init),
+                               outcome: outcome, reason: try r.requiredString("reason"), serial: try r.optionalString("serial"))
         return AuditRecord(id: try r.requiredInt("id"), time: try r.requiredString("time"), event: event)
     }
 
     /// A row of (operation, profile, status, outcome, why, n).
-    public static func tally(_ r: some SQLRow) throws -> AuditTally {
+    public static func tally(_ r: SQLRow) throws -> AuditTally {
         guard let outcome = AuditOutcome(rawValue: try r.requiredString("outcome")) else {
             throw unreadable("audit outcome", r.describe("outcome"))
         }
-        return AuditTally(operation: try r.requiredString("operation"), profile: r.string("profile"),
+        return AuditTally(operation: try r.requiredString("operation"), profile: try r.optionalString("profile"),
                           status: Int(try r.requiredInt("status")), outcome: outcome, reason: try r.requiredString("why"),
                           count: Int(try r.requiredInt("n")))
     }

@@ -1,22 +1,21 @@
 import ESTCA
 import ESTCore
-import ESTStoreRecords
-import ESTSQLite
+import ESTSQL
 import Foundation
 
-extension SQLiteCAStore {
-    static func devices(_ db: Database, where condition: String, _ params: [any SQLBindable]) throws -> [Device] {
-        try db.query("SELECT \(StoreRecords.deviceColumns) FROM devices WHERE \(condition)", params).map(StoreRecords.device)
+extension SQLCAStore {
+    static func devices(_ db: any SQLConnection, where condition: String, _ params: [any SQLBindable]) throws -> [Device] {
+        try db.rows("SELECT \(StoreRecords.deviceColumns) FROM devices WHERE \(condition)", params).map(StoreRecords.device)
     }
 
     public func device(named name: String) throws -> Device? {
-        try read { try Self.devices(db, where: "name = ?", [name]).first }
+        try read { try Self.devices($0, where: "name = ?", [name]).first }
     }
 
     public func devices(profile: CertificateFilter.ProfileSelection) throws -> [Device] {
-        try read {
+        try read { db in
             switch profile {
-            case .any: return try Self.devices(db, where: "1 ORDER BY name", [])
+            case .any: return try Self.devices(db, where: "TRUE ORDER BY name", [])
             case .defaultProfile: return try Self.devices(db, where: "profile IS NULL ORDER BY name", [])
             case .label(let label): return try Self.devices(db, where: "profile = ? ORDER BY name", [label])
             }
@@ -24,50 +23,55 @@ extension SQLiteCAStore {
     }
 
     public func addDevices(_ names: [String], profile: String?, audit: AuditEvent, now: Date) throws -> DeviceAddition {
-        try write {
+        try write { db in
             var result = DeviceAddition()
             let stamp = Timestamp.string(now)
             for name in names {
-                if let existing = try Self.devices(db, where: "name = ?", [name]).first {
+                // ON CONFLICT: a device recorded meanwhile (jit, another operator) is reported, not an error.
+                if try db.rows("""
+                    INSERT INTO devices (name, profile, source, created_at) VALUES (?, ?, 'operator', ?)
+                    ON CONFLICT (name) DO NOTHING RETURNING id
+                    """, [name, profile, stamp]).isEmpty {
+                    guard let existing = try Self.devices(db, where: "name = ?", [name]).first else {
+                        throw CAError.internalFailure("device \(name) neither added nor found")
+                    }
                     if existing.profile == profile { result.present.append(name) }
                     else { result.conflicting.append((name, existing.profile)) }
                     continue
                 }
-                try db.execute("INSERT INTO devices (name, profile, source, created_at) VALUES (?, ?, 'operator', ?)",
-                               [name, profile, stamp])
                 result.added.append(name)
             }
             var event = audit
             event.reason = "added \(result.added.count), already registered \(result.present.count), "
                 + "under another profile \(result.conflicting.count)"
             if result.added.count == 1 { event.reason += ": \(result.added[0])" }
-            try recordAudit(event, now: now)
+            try Self.insertAudit(db, event, now: now)
             return result
         }
     }
 
     public func removeDevice(named name: String, audit: AuditEvent, now: Date) throws {
-        try write {
-            guard let device = try Self.devices(db, where: "name = ?", [name]).first else {
+        try write { db in
+            guard let device = try Self.devices(db, where: "name = ?\(Self.lock(db, .update))", [name]).first else {
                 throw CAError.notFound("no device \(name)")
             }
-            try db.execute("UPDATE certificates SET device_id = NULL WHERE device_id = ?", [device.id])
-            try db.execute("DELETE FROM devices WHERE id = ?", [device.id])
-            try recordAudit(audit, now: now)
+            try db.run("UPDATE certificates SET device_id = NULL WHERE device_id = ?", [device.id])
+            try db.run("DELETE FROM devices WHERE id = ?", [device.id])
+            try Self.insertAudit(db, audit, now: now)
         }
     }
 
     public func setStatus(_ status: DeviceStatus, ofDevice name: String, reason: String, audit: AuditEvent,
                           now: Date) throws -> Device {
-        try write {
-            guard let device = try Self.devices(db, where: "name = ?", [name]).first else {
+        try write { db in
+            guard let device = try Self.devices(db, where: "name = ?\(Self.lock(db, .noKeyUpdate))", [name]).first else {
                 throw CAError.notFound("no device \(name)")
             }
             guard device.status != status else { throw CAError.badRequest("device \(name) is already \(status.rawValue)") }
             let disabled = status == .disabled
-            try db.execute("UPDATE devices SET status = ?, disabled_at = ?, disabled_reason = ? WHERE id = ?",
-                           [status.rawValue, disabled ? Timestamp.string(now) : nil, disabled ? reason : nil, device.id])
-            try recordAudit(audit, now: now)
+            try db.run("UPDATE devices SET status = ?, disabled_at = ?, disabled_reason = ? WHERE id = ?",
+                       [status.rawValue, disabled ? Timestamp.string(now) : nil, disabled ? reason : nil, device.id])
+            try Self.insertAudit(db, audit, now: now)
             guard let changed = try Self.devices(db, where: "id = ?", [device.id]).first else {
                 throw CAError.internalFailure("device vanished")
             }
