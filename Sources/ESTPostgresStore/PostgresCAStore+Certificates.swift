@@ -41,7 +41,7 @@ extension PostgresCAStore {
         case .expired?: condition += " AND x.status = 'valid' AND x.not_after < \(next(nowString))"
         }
         if let device = filter.device {
-            condition += " AND x.device_id = (SELECT id FROM devices WHERE name = \(next(device)))"
+            condition += " AND x.device_id = (SELECT id FROM devices WHERE kind = \(next(device.kind.rawValue)) AND name = \(next(device.name)))"
         }
         if let days = filter.expiringWithinDays {
             condition += " AND x.status = 'valid' AND x.not_after >= \(next(nowString))"
@@ -178,7 +178,8 @@ extension PostgresCAStore {
         var deviceID: Int64? = nil
         // Twice at most: a `jit` insert that loses to a concurrent one reads the winner's row.
         for _ in 0..<2 where deviceID == nil {
-            if let device = try Self.devices(db, where: "name = $1 FOR NO KEY UPDATE", [claim.name]).first {
+            if let device = try Self.devices(db, where: "kind = $1 AND name = $2 FOR NO KEY UPDATE",
+                                            [claim.device.kind.rawValue, claim.name]).first {
                 try CertificateAuthority.check(device, claim: claim, profile: profile)
                 guard claim.registration != .off || device.profile == profile else { return (nil, []) }
                 deviceID = device.id
@@ -189,9 +190,9 @@ extension PostgresCAStore {
                 case .jit:
                     // ON CONFLICT waits for a concurrent insert of the name, then does nothing.
                     deviceID = try db.query("""
-                        INSERT INTO devices (name, profile, source, created_at) VALUES ($1, $2, 'jit', $3)
-                        ON CONFLICT (name) DO NOTHING RETURNING id
-                        """, [claim.name, profile, Timestamp.string(now)]).first?.int("id")
+                        INSERT INTO devices (kind, name, profile, source, created_at) VALUES ($1, $2, $3, 'jit', $4)
+                        ON CONFLICT (kind, name) DO NOTHING RETURNING id
+                        """, [claim.device.kind.rawValue, claim.name, profile, Timestamp.string(now)]).first?.int("id")
                 }
             }
         }

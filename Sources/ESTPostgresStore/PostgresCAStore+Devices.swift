@@ -9,31 +9,35 @@ extension PostgresCAStore {
         try db.query("SELECT \(StoreRecords.deviceColumns) FROM devices WHERE \(condition)", params).map(StoreRecords.device)
     }
 
-    public func device(named name: String) throws -> Device? {
-        try read { try Self.devices(db, where: "name = $1", [name]).first }
+    public func device(_ key: DeviceKey) throws -> Device? {
+        try read { try Self.devices(db, where: "kind = $1 AND name = $2", [key.kind.rawValue, key.name]).first }
+    }
+
+    public func devices(named name: String) throws -> [Device] {
+        try read { try Self.devices(db, where: "name = $1 ORDER BY kind", [name]) }
     }
 
     public func devices(profile: CertificateFilter.ProfileSelection) throws -> [Device] {
         try read {
             switch profile {
-            case .any: return try Self.devices(db, where: "true ORDER BY name", [])
-            case .defaultProfile: return try Self.devices(db, where: "profile IS NULL ORDER BY name", [])
-            case .label(let label): return try Self.devices(db, where: "profile = $1 ORDER BY name", [label])
+            case .any: return try Self.devices(db, where: "true ORDER BY name, kind", [])
+            case .defaultProfile: return try Self.devices(db, where: "profile IS NULL ORDER BY name, kind", [])
+            case .label(let label): return try Self.devices(db, where: "profile = $1 ORDER BY name, kind", [label])
             }
         }
     }
 
-    public func addDevices(_ names: [String], profile: String?, audit: AuditEvent, now: Date) throws -> DeviceAddition {
+    public func addDevices(_ names: [String], kind: DeviceIdentifier, profile: String?, audit: AuditEvent, now: Date) throws -> DeviceAddition {
         try write {
             var result = DeviceAddition()
             let stamp = Timestamp.string(now)
             for name in names {
                 // ON CONFLICT: a device recorded meanwhile (jit, another operator) is reported, not an error.
                 if try db.query("""
-                    INSERT INTO devices (name, profile, source, created_at) VALUES ($1, $2, 'operator', $3)
-                    ON CONFLICT (name) DO NOTHING RETURNING id
-                    """, [name, profile, stamp]).isEmpty {
-                    guard let existing = try Self.devices(db, where: "name = $1", [name]).first else {
+                    INSERT INTO devices (kind, name, profile, source, created_at) VALUES ($1, $2, $3, 'operator', $4)
+                    ON CONFLICT (kind, name) DO NOTHING RETURNING id
+                    """, [kind.rawValue, name, profile, stamp]).isEmpty {
+                    guard let existing = try Self.devices(db, where: "kind = $1 AND name = $2", [kind.rawValue, name]).first else {
                         throw CAError.internalFailure("device \(name) neither added nor found")
                     }
                     if existing.profile == profile { result.present.append(name) }
@@ -51,10 +55,10 @@ extension PostgresCAStore {
         }
     }
 
-    public func removeDevice(named name: String, audit: AuditEvent, now: Date) throws {
+    public func removeDevice(_ key: DeviceKey, audit: AuditEvent, now: Date) throws {
         try write {
-            guard let device = try Self.devices(db, where: "name = $1 FOR UPDATE", [name]).first else {
-                throw CAError.notFound("no device \(name)")
+            guard let device = try Self.devices(db, where: "kind = $1 AND name = $2 FOR UPDATE", [key.kind.rawValue, key.name]).first else {
+                throw CAError.notFound("no device \(key.name)")
             }
             try db.execute("UPDATE certificates SET device_id = NULL WHERE device_id = $1", [device.id])
             try db.execute("DELETE FROM devices WHERE id = $1", [device.id])
@@ -62,10 +66,11 @@ extension PostgresCAStore {
         }
     }
 
-    public func setStatus(_ status: DeviceStatus, ofDevice name: String, reason: String, audit: AuditEvent,
+    public func setStatus(_ status: DeviceStatus, ofDevice key: DeviceKey, reason: String, audit: AuditEvent,
                           now: Date) throws -> Device {
-        try write {
-            guard let device = try Self.devices(db, where: "name = $1 FOR NO KEY UPDATE", [name]).first else {
+        let name = key.name
+        return try write {
+            guard let device = try Self.devices(db, where: "kind = $1 AND name = $2 FOR NO KEY UPDATE", [key.kind.rawValue, name]).first else {
                 throw CAError.notFound("no device \(name)")
             }
             guard device.status != status else { throw CAError.badRequest("device \(name) is already \(status.rawValue)") }

@@ -233,6 +233,18 @@ enum PostgresSchema {
                 (csr_hash, (coalesce(profile, '')), operation, requester_key) WHERE status <> 'issued'
             """,
         ],
+        // 8: a device is its kind and its name; each existing one takes its profile's kind.
+        // And the CA whose CRL a profile's /LABEL/crl serves once its issuer has changed.
+        [
+            "ALTER TABLE devices ADD COLUMN kind \(T) NOT NULL DEFAULT 'cn' CHECK (kind IN ('cn', 'san-uri', 'serial'))",
+            """
+            UPDATE devices d SET kind = p.device_id FROM profiles p WHERE p.label IS NOT DISTINCT FROM d.profile
+            """,
+            "ALTER TABLE devices ALTER COLUMN kind DROP DEFAULT",
+            "ALTER TABLE devices DROP CONSTRAINT devices_name_key",
+            "ALTER TABLE devices ADD CONSTRAINT devices_kind_name_key UNIQUE (kind, name)",
+            "ALTER TABLE profiles ADD COLUMN crl_ca_id BIGINT REFERENCES cas(id)",
+        ],
     ], lockKey: migrationLock)
 
     /// AFTER INSERT, UPDATE and DELETE row triggers bumping `material_version` on each table.

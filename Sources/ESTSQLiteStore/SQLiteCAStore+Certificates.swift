@@ -41,8 +41,9 @@ extension SQLiteCAStore {
         case .expired?: condition += " AND x.status = 'valid' AND x.not_after < ?"; params.append(nowString)
         }
         if let device = filter.device {
-            condition += " AND x.device_id = (SELECT id FROM devices WHERE name = ?)"
-            params.append(device)
+            condition += " AND x.device_id = (SELECT id FROM devices WHERE kind = ? AND name = ?)"
+            params.append(device.kind.rawValue)
+            params.append(device.name)
         }
         if let days = filter.expiringWithinDays {
             condition += " AND x.status = 'valid' AND x.not_after >= ? AND x.not_after <= ?"
@@ -162,7 +163,7 @@ extension SQLiteCAStore {
     /// replaceable enrollment supersedes.
     static func claim(_ claim: DeviceClaim, profile: String?, _ db: Database, now: Date) throws -> (Int64?, [Int64]) {
         let deviceID: Int64
-        if let device = try devices(db, where: "name = ?", [claim.name]).first {
+        if let device = try devices(db, where: "kind = ? AND name = ?", [claim.device.kind.rawValue, claim.name]).first {
             try CertificateAuthority.check(device, claim: claim, profile: profile)
             // A device registered elsewhere is not this registry-less profile's to link.
             guard claim.registration != .off || device.profile == profile else { return (nil, []) }
@@ -172,8 +173,8 @@ extension SQLiteCAStore {
             case .off: return (nil, [])
             case .preregistered: throw CAError.forbidden("device not registered")
             case .jit:
-                try db.execute("INSERT INTO devices (name, profile, source, created_at) VALUES (?, ?, 'jit', ?)",
-                               [claim.name, profile, Timestamp.string(now)])
+                try db.execute("INSERT INTO devices (kind, name, profile, source, created_at) VALUES (?, ?, ?, 'jit', ?)",
+                               [claim.device.kind.rawValue, claim.name, profile, Timestamp.string(now)])
                 deviceID = db.lastInsertRowID
             }
         }

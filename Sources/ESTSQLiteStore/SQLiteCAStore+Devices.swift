@@ -9,32 +9,36 @@ extension SQLiteCAStore {
         try db.query("SELECT \(StoreRecords.deviceColumns) FROM devices WHERE \(condition)", params).map(StoreRecords.device)
     }
 
-    public func device(named name: String) throws -> Device? {
-        try read { try Self.devices(db, where: "name = ?", [name]).first }
+    public func device(_ key: DeviceKey) throws -> Device? {
+        try read { try Self.devices(db, where: "kind = ? AND name = ?", [key.kind.rawValue, key.name]).first }
+    }
+
+    public func devices(named name: String) throws -> [Device] {
+        try read { try Self.devices(db, where: "name = ? ORDER BY kind", [name]) }
     }
 
     public func devices(profile: CertificateFilter.ProfileSelection) throws -> [Device] {
         try read {
             switch profile {
-            case .any: return try Self.devices(db, where: "1 ORDER BY name", [])
-            case .defaultProfile: return try Self.devices(db, where: "profile IS NULL ORDER BY name", [])
-            case .label(let label): return try Self.devices(db, where: "profile = ? ORDER BY name", [label])
+            case .any: return try Self.devices(db, where: "1 ORDER BY name, kind", [])
+            case .defaultProfile: return try Self.devices(db, where: "profile IS NULL ORDER BY name, kind", [])
+            case .label(let label): return try Self.devices(db, where: "profile = ? ORDER BY name, kind", [label])
             }
         }
     }
 
-    public func addDevices(_ names: [String], profile: String?, audit: AuditEvent, now: Date) throws -> DeviceAddition {
+    public func addDevices(_ names: [String], kind: DeviceIdentifier, profile: String?, audit: AuditEvent, now: Date) throws -> DeviceAddition {
         try write {
             var result = DeviceAddition()
             let stamp = Timestamp.string(now)
             for name in names {
-                if let existing = try Self.devices(db, where: "name = ?", [name]).first {
+                if let existing = try Self.devices(db, where: "kind = ? AND name = ?", [kind.rawValue, name]).first {
                     if existing.profile == profile { result.present.append(name) }
                     else { result.conflicting.append((name, existing.profile)) }
                     continue
                 }
-                try db.execute("INSERT INTO devices (name, profile, source, created_at) VALUES (?, ?, 'operator', ?)",
-                               [name, profile, stamp])
+                try db.execute("INSERT INTO devices (kind, name, profile, source, created_at) VALUES (?, ?, ?, 'operator', ?)",
+                               [kind.rawValue, name, profile, stamp])
                 result.added.append(name)
             }
             var event = audit
@@ -46,10 +50,10 @@ extension SQLiteCAStore {
         }
     }
 
-    public func removeDevice(named name: String, audit: AuditEvent, now: Date) throws {
+    public func removeDevice(_ key: DeviceKey, audit: AuditEvent, now: Date) throws {
         try write {
-            guard let device = try Self.devices(db, where: "name = ?", [name]).first else {
-                throw CAError.notFound("no device \(name)")
+            guard let device = try Self.devices(db, where: "kind = ? AND name = ?", [key.kind.rawValue, key.name]).first else {
+                throw CAError.notFound("no device \(key.name)")
             }
             try db.execute("UPDATE certificates SET device_id = NULL WHERE device_id = ?", [device.id])
             try db.execute("DELETE FROM devices WHERE id = ?", [device.id])
@@ -57,10 +61,11 @@ extension SQLiteCAStore {
         }
     }
 
-    public func setStatus(_ status: DeviceStatus, ofDevice name: String, reason: String, audit: AuditEvent,
+    public func setStatus(_ status: DeviceStatus, ofDevice key: DeviceKey, reason: String, audit: AuditEvent,
                           now: Date) throws -> Device {
-        try write {
-            guard let device = try Self.devices(db, where: "name = ?", [name]).first else {
+        let name = key.name
+        return try write {
+            guard let device = try Self.devices(db, where: "kind = ? AND name = ?", [key.kind.rawValue, name]).first else {
                 throw CAError.notFound("no device \(name)")
             }
             guard device.status != status else { throw CAError.badRequest("device \(name) is already \(status.rawValue)") }
