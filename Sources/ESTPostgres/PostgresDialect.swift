@@ -25,6 +25,10 @@ public struct PostgresDialect: SQLDialect {
         _ = try db.rows("SELECT pg_advisory_xact_lock(?)", [Self.migrationLockKey])
     }
 
+    /// DDL checks foreign keys as it runs.
+    public func migrating<T>(on db: any SQLConnection, _ body: () throws -> T) throws -> T { try body() }
+    public func danglingReferences(on db: any SQLConnection) throws -> [(table: String, parent: String)] { [] }
+
     /// In the schema the connection's search_path names first.
     public func tableExists(_ name: String, on db: any SQLConnection) throws -> Bool {
         try db.count("""

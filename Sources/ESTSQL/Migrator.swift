@@ -41,20 +41,29 @@ public struct Migrator: Sendable {
         guard version <= latestVersion else {
             throw MigrationError("store schema version \(version) is newer than this estfcgi (\(latestVersion))")
         }
-        while version < latestVersion {
-            version = try db.inTransaction {
-                try db.dialect.migrationLock(on: db)
-                try db.script("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-                // Re-read under the lock: another process may have migrated meanwhile.
-                let current = try currentVersion(of: db)
-                guard current < latestVersion else { return current }
-                let (statements, reached) = try step(from: current)
-                for sql in statements { try db.script(sql) }
-                try db.run("INSERT INTO schema_version (version) VALUES (?)", [reached])
-                return reached
+        guard version < latestVersion else { return version }
+        return try db.dialect.migrating(on: db) {
+            while version < latestVersion {
+                version = try db.inTransaction {
+                    try db.dialect.migrationLock(on: db)
+                    try db.script("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+                    // Re-read under the lock: another process may have migrated meanwhile.
+                    let current = try currentVersion(of: db)
+                    guard current < latestVersion else { return current }
+                    let (statements, reached) = try step(from: current)
+                    // Damage the store had before (doctor reports it) is not this migration's to refuse.
+                    let before = try db.dialect.danglingReferences(on: db).count
+                    for sql in statements { try db.script(sql) }
+                    let after = try db.dialect.danglingReferences(on: db)
+                    if after.count > before, let broken = after.last {
+                        throw MigrationError("migration \(reached) would leave a row of \(broken.table) referencing a missing \(broken.parent) row")
+                    }
+                    try db.run("INSERT INTO schema_version (version) VALUES (?)", [reached])
+                    return reached
+                }
             }
+            return version
         }
-        return version
     }
 
     /// What brings a store at `current` forward, and the version it then has.

@@ -12,6 +12,13 @@ public protocol SQLDialect: Sendable {
     /// The lock a migrating transaction takes first, so that two hosts starting at once
     /// apply each migration once.
     func migrationLock(on db: any SQLConnection) throws
+    /// Runs `body` (every migrating transaction) with what a schema change that rebuilds a
+    /// referenced table needs: SQLite's foreign keys off around it (the pragma is a no-op
+    /// inside a transaction; https://sqlite.org/lang_altertable.html), on again after.
+    func migrating<T>(on db: any SQLConnection, _ body: () throws -> T) throws -> T
+    /// Rows referencing a missing parent, as (table, parent), where the engine lets them
+    /// exist (SQLite with foreign keys off); [] where it never does.
+    func danglingReferences(on db: any SQLConnection) throws -> [(table: String, parent: String)]
     /// Whether the connected database has a table `name`.
     func tableExists(_ name: String, on db: any SQLConnection) throws -> Bool
     /// The connected store's tables (its own schema only).

@@ -111,7 +111,7 @@ public final class Database {
             return result
         } catch {
             transactionDepth = 0
-            if isInTransaction { try? execute("ROLLBACK") }
+            if isInTransaction { _ = try? execute("ROLLBACK") }
             throw error
         }
     }
@@ -129,8 +129,8 @@ public final class Database {
             return result
         } catch {
             if isInTransaction {
-                try? execute("ROLLBACK TO s")
-                try? execute("RELEASE s")
+                _ = try? execute("ROLLBACK TO s")
+                _ = try? execute("RELEASE s")
             }
             throw error
         }

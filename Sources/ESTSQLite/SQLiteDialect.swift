@@ -12,6 +12,16 @@ public struct SQLiteDialect: SQLDialect {
     /// BEGIN IMMEDIATE already holds the write lock.
     public func migrationLock(on db: any SQLConnection) throws {}
 
+    public func migrating<T>(on db: any SQLConnection, _ body: () throws -> T) throws -> T {
+        try db.script("PRAGMA foreign_keys=OFF")
+        defer { try? db.script("PRAGMA foreign_keys=ON") }
+        return try body()
+    }
+
+    public func danglingReferences(on db: any SQLConnection) throws -> [(table: String, parent: String)] {
+        try db.rows("PRAGMA foreign_key_check", []).map { (try $0.requiredString("table"), try $0.requiredString("parent")) }
+    }
+
     public func tableExists(_ name: String, on db: any SQLConnection) throws -> Bool {
         try db.count("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", [name]) > 0
     }

@@ -222,6 +222,39 @@ enum Schema {
                 (csr_hash, ifnull(profile, ''), operation, requester_key) WHERE status <> 'issued'
             """,
         ],
+        // 8: a device is its kind (the CSR field its profile's --device-id reads) and its
+        // name: the same text as a CN and as a SAN URI is two devices. Each existing device
+        // takes the kind of the profile it is registered under. SQLite cannot drop a column's
+        // UNIQUE, so the table is rebuilt (the migrator turns foreign keys off around this
+        // and checks them before it commits). And the CA whose CRL a profile's /LABEL/crl
+        // serves once its issuer has changed (RFC 5280 §4.2.1.13: the URL in a certificate
+        // keeps naming its issuer's CRL).
+        [
+            """
+            CREATE TABLE devices_v8 (
+                id INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL CHECK (kind IN ('cn', 'san-uri', 'serial')),
+                name TEXT NOT NULL,
+                profile TEXT,
+                status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
+                source TEXT NOT NULL CHECK (source IN ('operator', 'jit')),
+                created_at TEXT NOT NULL,
+                disabled_at TEXT,
+                disabled_reason TEXT,
+                UNIQUE (kind, name)
+            )
+            """,
+            """
+            INSERT INTO devices_v8 (id, kind, name, profile, status, source, created_at, disabled_at, disabled_reason)
+            SELECT d.id, coalesce((SELECT p.device_id FROM profiles p WHERE p.label IS d.profile), 'cn'),
+                   d.name, d.profile, d.status, d.source, d.created_at, d.disabled_at, d.disabled_reason
+            FROM devices d
+            """,
+            "DROP TABLE devices",
+            "ALTER TABLE devices_v8 RENAME TO devices",
+            "CREATE INDEX devices_profile ON devices (profile)",
+            "ALTER TABLE profiles ADD COLUMN crl_ca_id INTEGER REFERENCES cas(id)",
+        ],
     ])
 
     /// AFTER INSERT, UPDATE and DELETE triggers bumping `material_version` on each table.

@@ -39,8 +39,9 @@ extension SQLCAStore {
         case .expired?: condition += " AND x.status = 'valid' AND x.not_after < ?"; params.append(nowString)
         }
         if let device = filter.device {
-            condition += " AND x.device_id = (SELECT id FROM devices WHERE name = ?)"
-            params.append(device)
+            condition += " AND x.device_id = (SELECT id FROM devices WHERE kind = ? AND name = ?)"
+            params.append(device.kind.rawValue)
+            params.append(device.name)
         }
         if let days = filter.expiringWithinDays {
             condition += " AND x.status = 'valid' AND x.not_after >= ? AND x.not_after <= ?"
@@ -178,7 +179,8 @@ extension SQLCAStore {
         var deviceID: Int64? = nil
         // Twice at most: a `jit` insert that loses to a concurrent one reads the winner's row.
         for _ in 0..<2 where deviceID == nil {
-            if let device = try devices(db, where: "name = ?\(lock(db, .noKeyUpdate))", [claim.name]).first {
+            if let device = try devices(db, where: "kind = ? AND name = ?\(lock(db, .noKeyUpdate))",
+                                        [claim.device.kind.rawValue, claim.name]).first {
                 try CertificateAuthority.check(device, claim: claim, profile: profile)
                 // A device registered elsewhere is not this registry-less profile's to link.
                 guard claim.registration != .off || device.profile == profile else { return (nil, []) }
@@ -190,9 +192,9 @@ extension SQLCAStore {
                 case .jit:
                     // ON CONFLICT waits for a concurrent insert of the name, then does nothing.
                     deviceID = try db.rows("""
-                        INSERT INTO devices (name, profile, source, created_at) VALUES (?, ?, 'jit', ?)
-                        ON CONFLICT (name) DO NOTHING RETURNING id
-                        """, [claim.name, profile, Timestamp.string(now)]).first.map { try $0.requiredInt("id") }
+                        INSERT INTO devices (kind, name, profile, source, created_at) VALUES (?, ?, ?, 'jit', ?)
+                        ON CONFLICT (kind, name) DO NOTHING RETURNING id
+                        """, [claim.device.kind.rawValue, claim.name, profile, Timestamp.string(now)]).first.map { try $0.requiredInt("id") }
                 }
             }
         }

@@ -8,31 +8,35 @@ extension SQLCAStore {
         try db.rows("SELECT \(StoreRecords.deviceColumns) FROM devices WHERE \(condition)", params).map(StoreRecords.device)
     }
 
-    public func device(named name: String) throws -> Device? {
-        try read { try Self.devices($0, where: "name = ?", [name]).first }
+    public func device(_ key: DeviceKey) throws -> Device? {
+        try read { try Self.devices($0, where: "kind = ? AND name = ?", [key.kind.rawValue, key.name]).first }
+    }
+
+    public func devices(named name: String) throws -> [Device] {
+        try read { try Self.devices($0, where: "name = ? ORDER BY kind", [name]) }
     }
 
     public func devices(profile: CertificateFilter.ProfileSelection) throws -> [Device] {
         try read { db in
             switch profile {
-            case .any: return try Self.devices(db, where: "TRUE ORDER BY name", [])
-            case .defaultProfile: return try Self.devices(db, where: "profile IS NULL ORDER BY name", [])
-            case .label(let label): return try Self.devices(db, where: "profile = ? ORDER BY name", [label])
+            case .any: return try Self.devices(db, where: "TRUE ORDER BY name, kind", [])
+            case .defaultProfile: return try Self.devices(db, where: "profile IS NULL ORDER BY name, kind", [])
+            case .label(let label): return try Self.devices(db, where: "profile = ? ORDER BY name, kind", [label])
             }
         }
     }
 
-    public func addDevices(_ names: [String], profile: String?, audit: AuditEvent, now: Date) throws -> DeviceAddition {
+    public func addDevices(_ names: [String], kind: DeviceIdentifier, profile: String?, audit: AuditEvent, now: Date) throws -> DeviceAddition {
         try write { db in
             var result = DeviceAddition()
             let stamp = Timestamp.string(now)
             for name in names {
                 // ON CONFLICT: a device recorded meanwhile (jit, another operator) is reported, not an error.
                 if try db.rows("""
-                    INSERT INTO devices (name, profile, source, created_at) VALUES (?, ?, 'operator', ?)
-                    ON CONFLICT (name) DO NOTHING RETURNING id
-                    """, [name, profile, stamp]).isEmpty {
-                    guard let existing = try Self.devices(db, where: "name = ?", [name]).first else {
+                    INSERT INTO devices (kind, name, profile, source, created_at) VALUES (?, ?, ?, 'operator', ?)
+                    ON CONFLICT (kind, name) DO NOTHING RETURNING id
+                    """, [kind.rawValue, name, profile, stamp]).isEmpty {
+                    guard let existing = try Self.devices(db, where: "kind = ? AND name = ?", [kind.rawValue, name]).first else {
                         throw CAError.internalFailure("device \(name) neither added nor found")
                     }
                     if existing.profile == profile { result.present.append(name) }
@@ -50,10 +54,11 @@ extension SQLCAStore {
         }
     }
 
-    public func removeDevice(named name: String, audit: AuditEvent, now: Date) throws {
+    public func removeDevice(_ key: DeviceKey, audit: AuditEvent, now: Date) throws {
         try write { db in
-            guard let device = try Self.devices(db, where: "name = ?\(Self.lock(db, .update))", [name]).first else {
-                throw CAError.notFound("no device \(name)")
+            guard let device = try Self.devices(db, where: "kind = ? AND name = ?\(Self.lock(db, .update))",
+                                                [key.kind.rawValue, key.name]).first else {
+                throw CAError.notFound("no device \(key.name)")
             }
             try db.run("UPDATE certificates SET device_id = NULL WHERE device_id = ?", [device.id])
             try db.run("DELETE FROM devices WHERE id = ?", [device.id])
@@ -61,10 +66,12 @@ extension SQLCAStore {
         }
     }
 
-    public func setStatus(_ status: DeviceStatus, ofDevice name: String, reason: String, audit: AuditEvent,
+    public func setStatus(_ status: DeviceStatus, ofDevice key: DeviceKey, reason: String, audit: AuditEvent,
                           now: Date) throws -> Device {
-        try write { db in
-            guard let device = try Self.devices(db, where: "name = ?\(Self.lock(db, .noKeyUpdate))", [name]).first else {
+        let name = key.name
+        return try write { db in
+            guard let device = try Self.devices(db, where: "kind = ? AND name = ?\(Self.lock(db, .noKeyUpdate))",
+                                                [key.kind.rawValue, name]).first else {
                 throw CAError.notFound("no device \(name)")
             }
             guard device.status != status else { throw CAError.badRequest("device \(name) is already \(status.rawValue)") }

@@ -129,15 +129,16 @@ public enum StoreRecords {
 
     // MARK: Devices
 
-    public static let deviceColumns = "id, name, profile, status, source, created_at, disabled_at, disabled_reason"
+    public static let deviceColumns = "id, kind, name, profile, status, source, created_at, disabled_at, disabled_reason"
 
     public static func device(_ r: SQLRow) throws -> Device {
         let name = try r.requiredString("name")
         guard let status = DeviceStatus(rawValue: try r.requiredString("status")),
-              let source = Device.Source(rawValue: try r.requiredString("source")) else {
-            throw unreadable("device \(name)", "status \(r.describe("status")), source \(r.describe("source"))")
+              let source = Device.Source(rawValue: try r.requiredString("source")),
+              let kind = DeviceIdentifier(rawValue: try r.requiredString("kind")) else {
+            throw unreadable("device \(name)", "kind \(r.describe("kind")), status \(r.describe("status")), source \(r.describe("source"))")
         }
-        return Device(id: try r.requiredInt("id"), name: name, profile: try r.optionalString("profile"), status: status, source: source,
+        return Device(id: try r.requiredInt("id"), kind: kind, name: name, profile: try r.optionalString("profile"), status: status, source: source,
                       createdAt: try r.requiredString("created_at"), disabledReason: try r.optionalString("disabled_reason"),
                       disabledAt: try r.optionalString("disabled_at"))
     }

@@ -44,17 +44,20 @@ struct Cert: ParsableCommand {
         @Option(help: "valid, revoked or expired.") var status: String?
         @Option(help: ArgumentHelp("Only valid certificates whose notAfter is within DAYS.", valueName: "DAYS")) var expiringWithin: Int?
         @Option(help: ArgumentHelp("Only the certificates of this registered device.", valueName: "ID")) var device: String?
+        @OptionGroup var kind: DeviceKindOption
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            var filter = CertificateFilter(expiringWithinDays: expiringWithin, device: device)
+            let s = try store.openStore()
+            var filter = CertificateFilter(expiringWithinDays: expiringWithin)
+            if let device { filter.device = try s.device(named: device, kind: try kind.parsed()).key }
             if onlyDefault { filter.profile = .defaultProfile } else if let profile { filter.profile = .label(profile) }
             if let status {
                 guard let s = CertificateStatus(rawValue: status) else { throw CAError.badRequest("status must be valid, revoked or expired") }
                 filter.status = s
             }
             let now = Date()
-            let certs = try store.openStore().issuedCertificates(matching: filter, now: now)
+            let certs = try s.issuedCertificates(matching: filter, now: now)
             if output.json { try printJSON(certs.map { certJSON($0, pem: false, now: now) }); return }
             for c in certs {
                 print([c.serial, c.effectiveStatus(at: now).rawValue, c.profile ?? "(default)", c.notAfter,

@@ -69,7 +69,8 @@ struct DeviceCommand: ParsableCommand {
             }
             if output.json { try printJSON(devices.map(deviceJSON)); return }
             for d in devices {
-                print([TextOutput.safe(d.name), d.profileName, d.status.rawValue, d.source.rawValue, d.createdAt].joined(separator: "\t"))
+                print([TextOutput.safe(d.name), d.profileName, d.status.rawValue, d.source.rawValue, d.createdAt, d.kind.rawValue]
+                        .joined(separator: "\t"))
             }
         }
     }
@@ -78,13 +79,14 @@ struct DeviceCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a device and its certificates.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The device ID.") var id: String
+        @OptionGroup var kind: DeviceKindOption
         @OptionGroup var output: JSONOption
 
         func run() throws {
             let s = try store.openStore()
-            guard let d = try s.device(named: id) else { throw CAError.notFound("no device \(id)") }
+            let d = try s.device(named: id, kind: try kind.parsed())
             let now = Date()
-            let certs = try s.issuedCertificates(matching: CertificateFilter(device: id), now: now)
+            let certs = try s.issuedCertificates(matching: CertificateFilter(device: d.key), now: now)
             var j = deviceJSON(d)
             j["certificates"] = certs.map { certJSON($0, pem: false, now: now) }
             if output.json { try printJSON(j); return }
@@ -98,13 +100,14 @@ struct DeviceCommand: ParsableCommand {
 
     struct Disable: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Refuse a device everywhere: enrollment, re-enrollment and serverkeygen, under every profile.")
+            abstract: "Refuse a device (its kind and ID) everywhere: enrollment, re-enrollment and serverkeygen, under every profile.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The device ID.") var id: String
+        @OptionGroup var kind: DeviceKindOption
         @Option(help: "Why (kept with the device and in the audit).") var reason = ""
 
         func run() throws {
-            try store.administration().setStatus(.disabled, ofDevice: id, reason: reason)
+            try store.administration().setStatus(.disabled, ofDevice: id, kind: try kind.parsed(), reason: reason)
             print("disabled device \(TextOutput.safe(id))")
         }
     }
@@ -114,9 +117,10 @@ struct DeviceCommand: ParsableCommand {
             abstract: "Forget a device (it may be registered again, under any profile); its certificates stay valid.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The device ID.") var id: String
+        @OptionGroup var kind: DeviceKindOption
 
         func run() throws {
-            try store.administration().removeDevice(named: id)
+            try store.administration().removeDevice(named: id, kind: try kind.parsed())
             print("removed device \(TextOutput.safe(id))")
         }
     }
@@ -125,15 +129,16 @@ struct DeviceCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Lift a disable.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The device ID.") var id: String
+        @OptionGroup var kind: DeviceKindOption
 
         func run() throws {
-            try store.administration().setStatus(.active, ofDevice: id, reason: "")
+            try store.administration().setStatus(.active, ofDevice: id, kind: try kind.parsed(), reason: "")
             print("enabled device \(TextOutput.safe(id))")
         }
     }
 }
 
 func deviceJSON(_ d: Device) -> [String: Any] {
-    ["device": d.name, "profile": nullable(d.profile), "status": d.status.rawValue, "source": d.source.rawValue,
+    ["device": d.name, "kind": d.kind.rawValue, "profile": nullable(d.profile), "status": d.status.rawValue, "source": d.source.rawValue,
      "created_at": d.createdAt, "disabled_at": nullable(d.disabledAt), "disabled_reason": nullable(d.disabledReason)]
 }

@@ -16,6 +16,7 @@ final class SQLiteStoreContractTests: XCTestCase {
     func testRegistryModes() throws { try OperatorPolicyContract.registryModes(try StoreFactory(.sqlite)) }
     func testReplaceableEnrollmentSupersedesAndDisableRefusesEverywhere() throws { try OperatorPolicyContract.replaceableEnrollmentSupersedesAndDisableRefusesEverywhere(try StoreFactory(.sqlite)) }
     func testManualApproval() throws { try OperatorPolicyContract.manualApproval(try StoreFactory(.sqlite)) }
+    func testDeviceKindsAreSeparate() throws { try OperatorPolicyContract.deviceKindsAreSeparate(try StoreFactory(.sqlite)) }
     func testHTTPAuthenticationIsAFactorBoundToTheDevice() throws { try OperatorPolicyContract.httpAuthenticationIsAFactorBoundToTheDevice(try StoreFactory(.sqlite)) }
     func testCRLNumbersAndEntries() throws { try OperatorPolicyContract.crlNumbersAndEntries(try StoreFactory(.sqlite)) }
 }
@@ -32,6 +33,7 @@ final class PostgresStoreContractTests: XCTestCase {
     func testRegistryModes() throws { try OperatorPolicyContract.registryModes(try StoreFactory(.postgres)) }
     func testReplaceableEnrollmentSupersedesAndDisableRefusesEverywhere() throws { try OperatorPolicyContract.replaceableEnrollmentSupersedesAndDisableRefusesEverywhere(try StoreFactory(.postgres)) }
     func testManualApproval() throws { try OperatorPolicyContract.manualApproval(try StoreFactory(.postgres)) }
+    func testDeviceKindsAreSeparate() throws { try OperatorPolicyContract.deviceKindsAreSeparate(try StoreFactory(.postgres)) }
     func testHTTPAuthenticationIsAFactorBoundToTheDevice() throws { try OperatorPolicyContract.httpAuthenticationIsAFactorBoundToTheDevice(try StoreFactory(.postgres)) }
     func testCRLNumbersAndEntries() throws { try OperatorPolicyContract.crlNumbersAndEntries(try StoreFactory(.postgres)) }
 }

@@ -91,15 +91,15 @@ enum OperatorPolicyContract {
                        "device dev-2 is registered under profile pre")
         // A profile without a registry is not bound by registrations made under others.
         XCTAssertEqual(status { try f.ca.enroll(csr: try f.csr("dev-2").0, profile: nil, client: boot) }, 200)
-        XCTAssertEqual(try f.store.issuedCertificates(matching: CertificateFilter(device: "dev-2"), now: f.clock).count, 0,
+        XCTAssertEqual(try f.store.issuedCertificates(matching: CertificateFilter(device: DeviceKey(.cn, "dev-2")), now: f.clock).count, 0,
                        "and does not link its certificate to the other profile's device")
         try f.admin.removeDevice(named: "dev-2")
-        XCTAssertNil(try f.store.device(named: "dev-2"))
+        XCTAssertNil(try f.store.device(DeviceKey(.cn, "dev-2")))
         XCTAssertEqual(status { try f.ca.enroll(csr: try f.csr("dev-2").0, profile: "jit", client: boot) }, 200, "removed: free again")
-        XCTAssertNil(try f.store.device(named: "dev-3"))
+        XCTAssertNil(try f.store.device(DeviceKey(.cn, "dev-3")))
         XCTAssertEqual(status { try f.ca.enroll(csr: try f.csr("dev-3").0, profile: "jit", client: boot) }, 200)
-        XCTAssertEqual(try f.store.device(named: "dev-3")?.source, .jit)
-        XCTAssertEqual(try f.store.issuedCertificates(matching: CertificateFilter(device: "dev-3"), now: f.clock).count, 1)
+        XCTAssertEqual(try f.store.device(DeviceKey(.cn, "dev-3"))?.source, .jit)
+        XCTAssertEqual(try f.store.issuedCertificates(matching: CertificateFilter(device: DeviceKey(.cn, "dev-3")), now: f.clock).count, 1)
         // A CSR naming no device cannot enroll under a registry.
         let anonymous = try CSRBuilder.make(subject: try DistinguishedName(parsing: "O=No CN"), key: try PrivateKey.generate(.ecP256),
                                             extensions: [("subjectAltName", "DNS:x.example")])
@@ -135,6 +135,37 @@ enum OperatorPolicyContract {
         XCTAssertThrowsError(try f.admin.setStatus(.disabled, ofDevice: "dev-r", reason: ""), "already disabled")
         try f.admin.setStatus(.active, ofDevice: "dev-r", reason: "")
         XCTAssertEqual(status { try f.ca.reenroll(ReenrollmentRequest(csr: try f.csr("dev-r").0, current: third), profile: "r") }, 200)
+    }
+
+    /// A device is its kind and its name (issue 20 item 6): the SAN URI `dev-k` registered or
+    /// disabled under a `--device-id san-uri` profile is not the CN `dev-k`.
+    static func deviceKindsAreSeparate(_ factory: StoreFactory) throws {
+        let f = try PolicyFixture(factory)
+        try profile(f, "uri") { $0.registration = .jit; $0.deviceID = .sanURI }
+        try profile(f, "cn") { $0.registration = .jit }
+        let boot = try f.bootstrap(), other = try f.bootstrap("boot-2")
+        let key = try PrivateKey.generate(.ecP256)
+        let uriCSR = try CSRBuilder.make(subject: try DistinguishedName(parsing: "CN=sensor"), key: key,
+                                         extensions: [("subjectAltName", "URI:dev-k")])
+        XCTAssertEqual(status { try f.ca.enroll(csr: uriCSR, profile: "uri", client: boot) }, 200)
+        XCTAssertEqual(try f.store.device(DeviceKey(.sanURI, "dev-k"))?.profile, "uri")
+        // Another bootstrap holder's CN=dev-k under a CN-keyed profile is another device.
+        XCTAssertEqual(reason { try f.ca.enroll(csr: try f.csr("dev-k").0, profile: "cn", client: other) }, nil)
+        XCTAssertEqual(try f.store.device(DeviceKey(.cn, "dev-k"))?.profile, "cn")
+        XCTAssertEqual(try f.store.devices(named: "dev-k").map(\.kind), [.cn, .sanURI])
+        // An operator naming the text alone must say which.
+        XCTAssertEqual(reason { try f.admin.setStatus(.disabled, ofDevice: "dev-k", reason: "") },
+                       "device dev-k is registered as cn and san-uri: give --kind")
+        try f.admin.setStatus(.disabled, ofDevice: "dev-k", kind: .sanURI, reason: "lost")
+        XCTAssertEqual(reason { try f.ca.enroll(csr: try f.csr("dev-k").0, profile: nil, client: other) }, nil,
+                       "disabling the URI leaves the CN alone")
+        XCTAssertEqual(reason { try f.ca.enroll(csr: uriCSR, profile: "uri", client: boot) }, "device dev-k is disabled")
+        // device add registers the profile's kind.
+        let added = try f.admin.addDevices(["dev-k"], profile: "uri")
+        XCTAssertEqual(added.present, ["dev-k"])
+        try f.admin.removeDevice(named: "dev-k", kind: .cn)
+        XCTAssertNil(try f.store.device(DeviceKey(.cn, "dev-k")))
+        XCTAssertNotNil(try f.store.device(DeviceKey(.sanURI, "dev-k")))
     }
 
     static func manualApproval(_ factory: StoreFactory) throws {

@@ -244,15 +244,15 @@ enum StoreContract {
         XCTAssertEqual(outcomes.map(\.response.status).sorted(), [200, 403, 403, 403, 403, 403], "\(outcomes.map(\.logLine))")
         XCTAssertEqual(Set(outcomes.filter { $0.response.status == 403 }.compactMap(\.reason)), ["device already enrolled, use simplereenroll"])
         let store = try f.makeStore()
-        XCTAssertEqual(try store.device(named: "dev-x")?.source, .jit)
-        XCTAssertEqual(try store.issuedCertificates(matching: CertificateFilter(device: "dev-x"), now: Date()).count, 1)
+        XCTAssertEqual(try store.device(DeviceKey(.cn, "dev-x"))?.source, .jit)
+        XCTAssertEqual(try store.issuedCertificates(matching: CertificateFilter(device: DeviceKey(.cn, "dev-x")), now: Date()).count, 1)
 
         // A device an operator registered: nothing to insert, its row is what two writers share.
-        _ = try store.addDevices(["dev-y"], profile: "iot", audit: .admin("device-add"), now: Date())
+        _ = try store.addDevices(["dev-y"], kind: .cn, profile: "iot", audit: .admin("device-add"), now: Date())
         let registered = try (0..<6).map { _ in try request("simpleenroll", label: "iot", cn: "dev-y", client: boot) }
         let registeredOutcomes = together((0..<6).map { i in { services[i].handle(registered[i]) } })
         XCTAssertEqual(registeredOutcomes.map(\.response.status).sorted(), [200, 403, 403, 403, 403, 403], "\(registeredOutcomes.map(\.logLine))")
-        XCTAssertEqual(try store.issuedCertificates(matching: CertificateFilter(device: "dev-y"), now: Date()).count, 1)
+        XCTAssertEqual(try store.issuedCertificates(matching: CertificateFilter(device: DeviceKey(.cn, "dev-y")), now: Date()).count, 1)
 
         let limited = try (0..<6).map { try request("simpleenroll", label: "keep", cn: "lim-\($0)", client: boot) }
         let limitedOutcomes = together((0..<6).map { i in { services[i].handle(limited[i]) } })
@@ -340,15 +340,15 @@ enum StoreContract {
         try store.removeBootstrapDenial(issuer: "factory", key: .serial("0a"), audit: .admin("allow"), now: now)
         XCTAssertEqual(try store.bootstrapDenials().count, 0)
 
-        let added = try store.addDevices(["a", "b", "a2"], profile: "iot", audit: .admin("device-add"), now: now)
+        let added = try store.addDevices(["a", "b", "a2"], kind: .cn, profile: "iot", audit: .admin("device-add"), now: now)
         XCTAssertEqual(added.added, ["a", "b", "a2"])
-        let again = try store.addDevices(["a", "c"], profile: nil, audit: .admin("device-add"), now: now)
+        let again = try store.addDevices(["a", "c"], kind: .cn, profile: nil, audit: .admin("device-add"), now: now)
         XCTAssertEqual(again.added, ["c"])
         XCTAssertEqual(again.conflicting.map(\.0), ["a"])
         XCTAssertEqual(try store.devices(profile: .label("iot")).map(\.name), ["a", "a2", "b"], "by name, byte order")
-        XCTAssertEqual(try store.setStatus(.disabled, ofDevice: "a", reason: "lost", audit: .admin("disable"), now: now).status, .disabled)
-        try store.removeDevice(named: "b", audit: .admin("remove"), now: now)
-        XCTAssertNil(try store.device(named: "b"))
+        XCTAssertEqual(try store.setStatus(.disabled, ofDevice: DeviceKey(.cn, "a"), reason: "lost", audit: .admin("disable"), now: now).status, .disabled)
+        try store.removeDevice(DeviceKey(.cn, "b"), audit: .admin("remove"), now: now)
+        XCTAssertNil(try store.device(DeviceKey(.cn, "b")))
 
         let old = Date(timeIntervalSince1970: 1_000_000_000)
         try store.recordAudit(AuditEvent(operation: "simpleenroll", profile: nil, client: "c", status: 403, outcome: .refused,

@@ -18,6 +18,7 @@ policy_setup() {
   $e profile create --profile reg --issuer issuing --trust factory --registration preregistered >/dev/null
   $e profile create --profile jit --issuer issuing --trust factory --registration jit >/dev/null
   $e profile create --profile jit-r --issuer issuing --trust factory --registration jit --replaceable-enrollment >/dev/null
+  $e profile create --profile uri --issuer issuing --trust factory --registration jit --device-id san-uri >/dev/null
   $e profile create --profile approve --issuer issuing --trust factory --approval manual --approval-retry-after 7 >/dev/null
   $e profile create --profile crlp --issuer issuing --trust factory --crl-url 'http://pki.example.com/crl/issuing.crl' >/dev/null
 }
@@ -253,6 +254,30 @@ suite_policy() {
   expect_eq "$s: device enable lifts it -> 200" "$STATUS" 200
   out=$("$e" device disable nosuch 2>&1); rc=$?
   expect_eq "$s: disabling an unknown device -> one error line" "$rc $out" "1 estfcgi: error: no device nosuch"
+
+  # A device is its kind and its name: a SAN URI registered on a --device-id san-uri
+  # profile, or disabled, says nothing of the same text as a CN (issue 20 item 6).
+  mkcsr k1 ec-P-256 "/CN=sensor-k1/O=Example Devices" "URI:dev-k1"
+  post /.well-known/est/uri/simpleenroll "$WORK/k1.csr" boot boot
+  expect_eq "$s: a SAN URI device under a --device-id san-uri profile -> 200" "$STATUS" 200
+  mkcsr k1cn ec-P-256 "/CN=dev-k1/O=Example Devices"
+  post /.well-known/est/jit/simpleenroll "$WORK/k1cn.csr" boot-rsa boot-rsa
+  expect_eq "$s: ... another bootstrap holder's CN of the same text under a CN-keyed profile -> 200" "$STATUS" 200
+  out=$("$e" device list --json)
+  expect_contains "$s: ... two devices of one text, one of each kind" \
+    "$(printf %s "$out" | python3 -c 'import json,sys; print(sorted((d["device"], d["kind"], d["profile"]) for d in json.load(sys.stdin) if d["device"] == "dev-k1"))')" \
+    "[('dev-k1', 'cn', 'jit'), ('dev-k1', 'san-uri', 'uri')]"
+  out=$("$e" device disable dev-k1 2>&1); rc=$?
+  expect_eq "$s: device disable of a text registered as two kinds asks which" "$rc $out" \
+    "1 estfcgi: error: device dev-k1 is registered as cn and san-uri: give --kind"
+  out=$("$e" device disable dev-k1 --kind san-uri --reason lost); rc=$?
+  expect_eq "$s: device disable --kind san-uri" "$rc $out" "0 disabled device dev-k1"
+  mkcsr k1u ec-P-256 "/CN=sensor-k1/O=Example Devices" "URI:dev-k1"
+  post /.well-known/est/uri/simpleenroll "$WORK/k1u.csr" boot boot
+  expect_eq "$s: ... refuses the URI device" "$STATUS" 403
+  mkcsr k1cn2 ec-P-256 "/CN=dev-k1/O=Example Devices"
+  post /.well-known/est/simpleenroll "$WORK/k1cn2.csr" boot boot
+  expect_eq "$s: ... and not the CN of the same text, under a profile without a registry -> 200" "$STATUS" 200
 
   # --- Manual approval (RFC 7030 §4.2.3) ------------------------------------------------
   mkcsr ap1 ec-P-384 "/CN=dev-ap1/O=Example Devices"

@@ -135,30 +135,33 @@ public struct CAAdministration {
 
     // MARK: - Devices
 
-    /// Registers devices under a profile (`estfcgi device add`); see `DeviceAddition`.
+    /// Registers devices under a profile (`estfcgi device add`), as the kind of name the
+    /// profile's `--device-id` reads; see `DeviceAddition`.
     public func addDevices(_ names: [String], profile label: String?) throws -> DeviceAddition {
         for name in names { try Device.validate(name: name) }
         guard !names.isEmpty else { throw CAError.badRequest("no device names given") }
         guard let profile = try store.profile(label: label) else {
             throw CAError.notFound("no profile \(label ?? "(default)")")
         }
-        return try store.addDevices(names, profile: profile.label, audit: .admin("device-add", profile: profile.label), now: now())
+        return try store.addDevices(names, kind: profile.deviceID, profile: profile.label,
+                                    audit: .admin("device-add", profile: profile.label), now: now())
     }
 
     /// Forgets a registered device: it may then be registered again, under any profile. Its
     /// certificates stay valid (revoke them with `cert revoke`).
-    public func removeDevice(named name: String) throws {
-        let device = try store.device(named: name)
-        try store.removeDevice(named: name, audit: .admin("device-remove", profile: device?.profile, reason: name), now: now())
+    public func removeDevice(named name: String, kind: DeviceIdentifier? = nil) throws {
+        let device = try store.device(named: name, kind: kind)
+        try store.removeDevice(device.key, audit: .admin("device-remove", profile: device.profile, reason: name), now: now())
     }
 
     /// Disables (refused everywhere) or enables a registered device.
     @discardableResult
-    public func setStatus(_ status: DeviceStatus, ofDevice name: String, reason: String) throws -> Device {
+    public func setStatus(_ status: DeviceStatus, ofDevice name: String, kind: DeviceIdentifier? = nil,
+                          reason: String) throws -> Device {
         let operation = status == .active ? "device-enable" : "device-disable"
-        let device = try store.device(named: name)
-        return try store.setStatus(status, ofDevice: name, reason: reason,
-                                   audit: .admin(operation, profile: device?.profile,
+        let device = try store.device(named: name, kind: kind)
+        return try store.setStatus(status, ofDevice: device.key, reason: reason,
+                                   audit: .admin(operation, profile: device.profile,
                                                  reason: name + (reason.isEmpty ? "" : ": \(reason)")), now: now())
     }
 

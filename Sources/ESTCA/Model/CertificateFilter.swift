@@ -12,10 +12,10 @@ public struct CertificateFilter: Sendable {
     /// Only valid certificates whose notAfter is within this many days.
     public var expiringWithinDays: Int? = nil
     /// Only the certificates of this registered device.
-    public var device: String? = nil
+    public var device: DeviceKey? = nil
 
     public init(profile: ProfileSelection = .any, status: CertificateStatus? = nil, expiringWithinDays: Int? = nil,
-                device: String? = nil) {
+                device: DeviceKey? = nil) {
         self.profile = profile
         self.status = status
         self.expiringWithinDays = expiringWithinDays

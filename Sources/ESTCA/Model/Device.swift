@@ -9,6 +9,8 @@ public struct Device: Sendable, Equatable {
     }
 
     public var id: Int64
+    /// Which CSR field names it; a device is its kind and its name (`DeviceKey`).
+    public var kind: DeviceIdentifier
     public var name: String
     public var profile: String?
     public var status: DeviceStatus
@@ -18,9 +20,10 @@ public struct Device: Sendable, Equatable {
     public var disabledReason: String?
     public var disabledAt: String?
 
-    public init(id: Int64, name: String, profile: String?, status: DeviceStatus, source: Source, createdAt: String,
+    public init(id: Int64, kind: DeviceIdentifier, name: String, profile: String?, status: DeviceStatus, source: Source, createdAt: String,
                 disabledReason: String? = nil, disabledAt: String? = nil) {
         self.id = id
+        self.kind = kind
         self.name = name
         self.profile = profile
         self.status = status
@@ -31,6 +34,7 @@ public struct Device: Sendable, Equatable {
     }
 
     public var profileName: String { profile ?? "(default)" }
+    public var key: DeviceKey { DeviceKey(kind, name) }
 
     /// A device name as an operator may type it or a CSR may carry it: 1-1024 bytes, no
     /// control, format (bidi overrides) or line-separator characters, which would print

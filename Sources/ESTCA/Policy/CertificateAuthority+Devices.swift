@@ -19,22 +19,24 @@ extension CertificateAuthority {
             return nil
         }
         do { try Device.validate(name: name) } catch { throw CAError.badRequest("CSR device name refused: \((error as? CAError)?.reason ?? "\(error)")") }
-        let claim = DeviceClaim(name: name, registration: profile.registration, replaceable: profile.replaceableEnrollment,
+        let key = DeviceKey(profile.deviceID, name)
+        let claim = DeviceClaim(device: key, registration: profile.registration, replaceable: profile.replaceableEnrollment,
                                 renewal: renewal,
                                 replacer: requester.httpUser != nil ? nil : requester.bootstrap?.issuerAndSerialDigest.hexString)
-        if let device = try store.device(named: name) {
+        if let device = try store.device(key) {
             try Self.check(device, claim: claim, profile: profile.label)
         } else if profile.registration == .preregistered {
             throw CAError.forbidden("device not registered")
         }
         if !renewal, profile.registration != .off, !profile.replaceableEnrollment,
-           !(try store.issuedCertificates(matching: CertificateFilter(status: .valid, device: name), now: now())).isEmpty {
+           !(try store.issuedCertificates(matching: CertificateFilter(status: .valid, device: key), now: now())).isEmpty {
             throw CAError.forbidden("device already enrolled, use simplereenroll")
         }
         return claim
     }
 
-    /// The rules a known device is held to: disabled, it is refused under every profile;
+    /// The rules a known device (its kind and name) is held to: disabled, it is refused under
+    /// every profile;
     /// registered under one profile, it enrolls under no other profile that keeps a
     /// registry. A profile without one is bound by nothing else: a registration made
     /// elsewhere (by an operator, or by any client under `jit`) cannot lock its devices out.

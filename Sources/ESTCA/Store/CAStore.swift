@@ -55,16 +55,18 @@ public protocol CAStore: AnyObject {
                 now: Date) throws -> [IssuedCertificate]
 
     // MARK: Devices
-    func device(named name: String) throws -> Device?
+    func device(_ key: DeviceKey) throws -> Device?
+    /// The devices of every kind with this name (for an operator who names one without its kind).
+    func devices(named name: String) throws -> [Device]
     /// Every device, or only a profile's, by name.
     func devices(profile: CertificateFilter.ProfileSelection) throws -> [Device]
-    /// Registers `names` under `profile` in one transaction; a name registered under
-    /// another profile is left there and reported.
-    func addDevices(_ names: [String], profile: String?, audit: AuditEvent, now: Date) throws -> DeviceAddition
+    /// Registers `names`, of `kind`, under `profile` in one transaction; a device registered
+    /// under another profile is left there and reported.
+    func addDevices(_ names: [String], kind: DeviceIdentifier, profile: String?, audit: AuditEvent, now: Date) throws -> DeviceAddition
     /// Forgets a device (its certificates stay, unlinked). CAError.notFound when unknown.
-    func removeDevice(named name: String, audit: AuditEvent, now: Date) throws
+    func removeDevice(_ key: DeviceKey, audit: AuditEvent, now: Date) throws
     /// CAError.notFound for an unknown device, .badRequest when it already has `status`.
-    func setStatus(_ status: DeviceStatus, ofDevice name: String, reason: String, audit: AuditEvent, now: Date) throws -> Device
+    func setStatus(_ status: DeviceStatus, ofDevice key: DeviceKey, reason: String, audit: AuditEvent, now: Date) throws -> Device
 
     // MARK: Requests held for approval (RFC 7030 §4.2.3)
     /// The request for this CSR hash, profile and operation by these credentials that is
