@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "ESTFastCGITests", dependencies: ["ESTFastCGI"]),
         // The CAStore contract against both backends (PostgreSQL when ESTFCGI_TEST_PG is set).
         .testTarget(name: "StoreContractTests", dependencies: ["ESTCA", "ESTCore", "ESTOpenSSL", "ESTSQLiteStore",
-                                                               "ESTPostgresStore", "ESTPostgres"]),
+                                                               "ESTPostgresStore", "ESTPostgres", "ESTStore", "ESTSQL"]),
     ]
 )
 

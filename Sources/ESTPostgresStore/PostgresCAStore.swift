@@ -36,8 +36,8 @@ public final class PostgresCAStore: SQLCAStore {
 
     /// A connection of its own to the database `conninfo` names, below the store (for
     /// `store copy`).
-    public static func connection(conninfo: String) throws -> any SQLConnection {
-        do { return try PGConnection(conninfo: conninfo) } catch let e as PGError { throw PostgresEngine.failure(e) }
+    public static func connection(conninfo: String, overrides: [String: String] = [:]) throws -> any SQLConnection {
+        do { return try PGConnection(conninfo: conninfo, overrides: overrides) } catch let e as PGError { throw PostgresEngine.failure(e) }
     }
 
     /// Whether `string` is meant for PostgreSQL: a `postgresql://` or `postgres://` URI.
