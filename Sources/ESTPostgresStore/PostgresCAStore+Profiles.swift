@@ -51,7 +51,7 @@ extension PostgresCAStore {
                     flag(p.enforceCsrAttrs), p.identity.sanKinds.map(IdentityPolicy.name).joined(separator: ","), p.identity.maxSANs,
                     p.identity.maxSubjectBytes, p.identity.binding.rawValue, p.identity.cnPattern, p.identity.dnsPattern,
                     p.identity.bootstrapUses, p.auth.rawValue, p.registration.rawValue, p.deviceID.rawValue,
-                    flag(p.replaceableEnrollment), p.approval.rawValue, p.approvalRetryAfter, p.crlURL, stamp,
+                    flag(p.replaceableEnrollment), p.approval.rawValue, p.approvalRetryAfter, p.crlURL, try p.crlCA.map(caID), stamp,
                 ]
                 let id: Int64
                 if let existing {
@@ -61,8 +61,8 @@ extension PostgresCAStore {
                             csrattrs = $9, enforce_csrattrs = $10, san_kinds = $11, max_sans = $12, max_subject_bytes = $13,
                             bind_identity = $14, cn_pattern = $15, dns_pattern = $16, bootstrap_uses = $17, auth = $18,
                             registration = $19, device_id = $20, replaceable_enrollment = $21, approval = $22,
-                            approval_retry_after = $23, crl_url = $24, updated_at = $25
-                        WHERE id = $26
+                            approval_retry_after = $23, crl_url = $24, crl_ca_id = $25, updated_at = $26
+                        WHERE id = $27
                         """, values + [existing])
                     id = existing
                     try db.execute("DELETE FROM profile_trust WHERE profile_id = $1", [id])
@@ -72,10 +72,10 @@ extension PostgresCAStore {
                         INSERT INTO profiles (issuer_ca_id, validity_days, key_types, eku, reenroll_window_days,
                             revoke_on_reenroll, serverkeygen, serverkeygen_encrypt, csrattrs, enforce_csrattrs, san_kinds,
                             max_sans, max_subject_bytes, bind_identity, cn_pattern, dns_pattern, bootstrap_uses, auth,
-                            registration, device_id, replaceable_enrollment, approval, approval_retry_after, crl_url, updated_at,
-                            created_at, label)
+                            registration, device_id, replaceable_enrollment, approval, approval_retry_after, crl_url, crl_ca_id,
+                            updated_at, created_at, label)
                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-                                $22, $23, $24, $25, $26, $27)
+                                $22, $23, $24, $25, $26, $27, $28)
                         RETURNING id
                         """, values + [stamp, p.label]).first?.int("id") else {
                         throw CAError.internalFailure("profile not recorded")
