@@ -197,6 +197,10 @@ public struct CAAdministration {
         if p.crlURLNamesIssuer, !CRLIssuerPath.isURLSafe(p.issuer) {
             throw CAError.badRequest("--crl-url: CA name '\(p.issuer)' cannot stand for {ca} in a URL (it takes [A-Za-z0-9._~-])")
         }
+        // The URL as certificates of this issuer will carry it (a long name may make it too long).
+        if let url = p.crlDistributionPoint(issuer: p.issuer) {
+            do { try DistributionPointURI.validate(url) } catch { throw CAError.badRequest("--crl-url: \(error)") }
+        }
         let existing = try store.profile(label: p.label)
         if let existing { try Self.keepCRLURLsTrue(from: existing, to: &p) }
         let exists = existing != nil
