@@ -257,7 +257,7 @@ public final class ESTService {
                               + ServerGeneratedKey.auditDetail(keyType: result.keyType, encryptedTo: result.encryptedTo))
         case .crl:
             // RFC 5280 §4.2.1.13, RFC 2585 §4.2: the DER, as relying parties fetch it.
-            let der = try authority.crl(profile: route.label)
+            let der = try route.crlIssuer.map { try authority.crl(issuer: $0) } ?? authority.crl(profile: route.label)
             return Answer(response: ESTResponse(status: 200, headers: [("Content-Type", "application/pkix-crl")], body: der),
                           serial: nil, reason: "served the CRL")
         case .fullcmc:

@@ -35,6 +35,9 @@ public protocol EnrollmentAuthority: AnyObject {
     /// The DER of the latest CRL of the profile's issuing CA (RFC 5280 §5); an
     /// `ESTStatusError` of 404 before it has published one.
     func crl(profile: String?) throws -> Data
+    /// The DER of the latest CRL of the CA named `issuer` (`/.well-known/est/crl/{CA}`); an
+    /// `ESTStatusError` of 404 for an unknown CA or before it has published one.
+    func crl(issuer: String) throws -> Data
     /// Records one audit event: every request that reached a policy decision leaves one,
     /// allowed or refused. It may join a later transaction, within a bounded delay, so that
     /// a refusal costs no disk flush of its own. A failure is reported in the log line.

@@ -1,11 +1,15 @@
-/// `/.well-known/est/{op}` or `/.well-known/est/{label}/{op}` (RFC 7030 §3.2.2).
+/// `/.well-known/est/{op}` or `/.well-known/est/{label}/{op}` (RFC 7030 §3.2.2), and
+/// `/.well-known/est/crl/{CA}` (`CRLIssuerPath`).
 public struct Route: Equatable, Sendable {
     public var label: String?
     public var operation: ESTOperation
+    /// `/.well-known/est/crl/{CA}` (`CRLIssuerPath`): the CA whose CRL is asked for.
+    public var crlIssuer: String?
 
-    public init(label: String?, operation: ESTOperation) {
+    public init(label: String?, operation: ESTOperation, crlIssuer: String? = nil) {
         self.label = label
         self.operation = operation
+        self.crlIssuer = crlIssuer
     }
 
     static let prefix = "/.well-known/est/"
@@ -15,6 +19,12 @@ public struct Route: Equatable, Sendable {
     public static func parse(path: String, pinned: String?) throws(ESTError) -> Route {
         guard path.hasPrefix(prefix) else { throw .notFound("not an EST path") }
         let segments = path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        // A CA's CRL by the CA's name: public, whatever profile a location pins ("crl" is
+        // never a profile label).
+        if segments.count == 2, segments[0] == ESTOperation.crl.rawValue {
+            guard CRLIssuerPath.isURLSafe(segments[1]) else { throw .notFound("not an EST path") }
+            return Route(label: nil, operation: .crl, crlIssuer: segments[1])
+        }
         let label: String?
         let opName: String
         switch segments.count {

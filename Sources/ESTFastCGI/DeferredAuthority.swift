@@ -70,6 +70,10 @@ public final class DeferredAuthority: EnrollmentAuthority {
         try authority().crl(profile: profile)
     }
 
+    public func crl(issuer: String) throws -> Data {
+        try authority().crl(issuer: issuer)
+    }
+
     public func audit(_ event: AuditEvent) throws {
         try authority().audit(event)
     }

@@ -53,7 +53,8 @@ extension SQLCAStore {
                 flag(p.enforceCsrAttrs), p.identity.sanKinds.map(IdentityPolicy.name).joined(separator: ","), p.identity.maxSANs,
                 p.identity.maxSubjectBytes, p.identity.binding.rawValue, p.identity.cnPattern, p.identity.dnsPattern,
                 p.identity.bootstrapUses, p.auth.rawValue, p.registration.rawValue, p.deviceID.rawValue,
-                flag(p.replaceableEnrollment), p.approval.rawValue, p.approvalRetryAfter, p.crlURL, stamp,
+                flag(p.replaceableEnrollment), p.approval.rawValue, p.approvalRetryAfter, p.crlURL,
+                try p.crlCA.map { try Self.caID(db, $0) }, stamp,
             ]
             let id: Int64
             if let existing {
@@ -63,7 +64,7 @@ extension SQLCAStore {
                         csrattrs = ?, enforce_csrattrs = ?, san_kinds = ?, max_sans = ?, max_subject_bytes = ?,
                         bind_identity = ?, cn_pattern = ?, dns_pattern = ?, bootstrap_uses = ?, auth = ?, registration = ?,
                         device_id = ?, replaceable_enrollment = ?, approval = ?, approval_retry_after = ?, crl_url = ?,
-                        updated_at = ?
+                        crl_ca_id = ?, updated_at = ?
                     WHERE id = ?
                     """, values + [existing])
                 id = existing
@@ -75,9 +76,9 @@ extension SQLCAStore {
                         INSERT INTO profiles (issuer_ca_id, validity_days, key_types, eku, reenroll_window_days,
                             revoke_on_reenroll, serverkeygen, serverkeygen_encrypt, csrattrs, enforce_csrattrs, san_kinds,
                             max_sans, max_subject_bytes, bind_identity, cn_pattern, dns_pattern, bootstrap_uses, auth,
-                            registration, device_id, replaceable_enrollment, approval, approval_retry_after, crl_url, updated_at,
-                            created_at, label)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            registration, device_id, replaceable_enrollment, approval, approval_retry_after, crl_url, crl_ca_id,
+                            updated_at, created_at, label)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         RETURNING id
                         """, values + [stamp, p.label]).first else {
                         throw CAError.internalFailure("profile not recorded")

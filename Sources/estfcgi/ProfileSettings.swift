@@ -32,7 +32,7 @@ struct ProfileSettings: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "A registered device with a valid certificate may simpleenroll again; its certificates are revoked (superseded).") var replaceableEnrollment: Bool?
     @Option(help: ArgumentHelp("auto (default) or manual: first enrollments wait for `estfcgi request approve` (202 + Retry-After meanwhile).", valueName: ApprovalMode.names)) var approval: String?
     @Option(help: ArgumentHelp("The Retry-After of a 202 for a request awaiting approval (default 60).", valueName: "SECONDS")) var approvalRetryAfter: Int?
-    @Option(help: ArgumentHelp("CRL distribution point URL put in issued certificates; '' for none.", valueName: "URL")) var crlUrl: String?
+    @Option(help: ArgumentHelp("CRL distribution point URL put in issued certificates ({ca}: the issuing CA's name, e.g. https://HOST/.well-known/est/crl/{ca}); '' for none.", valueName: "URL")) var crlUrl: String?
 
     func apply(to p: inout Profile) throws {
         if let auth { p.auth = try Profile.auth(parsing: auth) }

@@ -82,6 +82,13 @@ final class FakeAuthority: EnrollmentAuthority {
         return crlDER
     }
 
+    var crlIssuers: [String] = []
+    func crl(issuer: String) throws -> Data {
+        crlIssuers.append(issuer)
+        guard let crlDER else { throw ESTError.notFound("no CRL published") }
+        return crlDER
+    }
+
     func audit(_ event: AuditEvent) throws { audits.append(event) }
 }
 
@@ -103,6 +110,16 @@ final class RequestTests: XCTestCase {
             XCTAssertThrowsError(try Route.parse(path: bad, pinned: nil), bad)
         }
         XCTAssertThrowsError(try Route.parse(path: "/.well-known/est/other/cacerts", pinned: "iot"))
+        // A CA's CRL by its name, whatever a location pins (RFC 5280 §4.2.1.13).
+        XCTAssertEqual(try Route.parse(path: "/.well-known/est/crl/issuing-2", pinned: nil),
+                       Route(label: nil, operation: .crl, crlIssuer: "issuing-2"))
+        XCTAssertEqual(try Route.parse(path: "/.well-known/est/crl/issuing-2", pinned: "iot"),
+                       Route(label: nil, operation: .crl, crlIssuer: "issuing-2"))
+        XCTAssertEqual(try Route.parse(path: "/.well-known/est/iot/crl", pinned: nil), Route(label: "iot", operation: .crl))
+        for bad in ["/.well-known/est/crl/", "/.well-known/est/crl/..", "/.well-known/est/crl/a b", "/.well-known/est/crl/a/b",
+                    "/.well-known/est/crl/" + String(repeating: "x", count: 65), "/.well-known/est/crl/a\u{0}"] {
+            XCTAssertThrowsError(try Route.parse(path: bad, pinned: nil), bad) { XCTAssertEqual(($0 as? ESTError)?.httpStatus, 404, bad) }
+        }
         // Found by FuzzRoute: the pinned label is held to the label syntax too (500: the
         // location is misconfigured), so it cannot carry a forged log line.
         for bad in ["\u{0}", "iot status=200 serial=01\nestfcgi: op=x", "simpleenroll"] {

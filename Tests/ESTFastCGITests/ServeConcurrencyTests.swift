@@ -24,6 +24,7 @@ final class ServeConcurrencyTests: XCTestCase {
         }
         func csrAttributes(profile: String?) throws -> Data? { Data([0x30, 0x00]) }
         func crl(profile: String?) throws -> Data { throw ESTError.notFound("no CRL here") }
+        func crl(issuer: String) throws -> Data { throw ESTError.notFound("no CRL here") }
         func audit(_ event: AuditEvent) { audited += 1 }
     }
 

@@ -122,6 +122,64 @@ crl_checks() {
   expect_eq "$s: crl for an unknown CA -> one error line" "$rc $out" "1 estfcgi: error: no CA named 'factory-nope'"
 }
 
+# crl_url_checks PREFIX: the CRL URL in a certificate keeps serving its issuer's CRL when
+# the profile's issuer changes (RFC 5280 §4.2.1.13; issue 20 item 1), and doctor finds the
+# certificates of a store where it did not.
+crl_url_checks() {
+  local s=$1 e=$ESTFCGI out rc m url
+  "$e" ca create --name issuing-b --issuer root --subject 'CN=estfcgi Demo Issuing CA B,O=estfcgi demo' --path-len 0 \
+    --days 1000 >/dev/null
+  "$e" ca export --name issuing-b > "$WORK/issuing-b-chain.pem"
+  "$e" ca export --name issuing > "$WORK/issuing-chain.pem"
+  "$e" profile create --profile crlmv --issuer issuing --trust factory --crl-url "$BASE/.well-known/est/crlmv/crl" >/dev/null
+  mkcsr m1 ec-P-256 "/CN=dev-m1/O=Example Devices"
+  post /.well-known/est/crlmv/simpleenroll "$WORK/m1.csr" boot boot; p7certs "$WORK/resp.body" "$WORK/m1.pem"
+  out=$("$e" profile update --profile crlmv --issuer issuing-b 2>&1); rc=$?
+  expect_contains "$s: a new issuer under a --crl-url that names no CA is refused" "$rc $out" \
+    "1 estfcgi: error: profile crlmv: certificates of CA 'issuing' carry --crl-url $BASE/.well-known/est/crlmv/crl"
+  out=$("$e" profile update --profile crlmv --issuer issuing-b --crl-url "$BASE/.well-known/est/crlmv/crl" 2>&1); rc=$?
+  expect_eq "$s: ... also when the same URL is given again" "$rc" 1
+  out=$("$e" profile update --profile crlmv --issuer issuing-b --crl-url "$BASE/.well-known/est/crl/{ca}" 2>&1); rc=$?
+  expect_eq "$s: ... and taken with a --crl-url naming the CA ({ca})" "$rc" 0
+  expect_contains "$s: ... /LABEL/crl stays with the former issuer" "$("$e" profile show --profile crlmv --json)" '"crl_ca" : "issuing"'
+  mkcsr m2 ec-P-256 "/CN=dev-m2/O=Example Devices"
+  post /.well-known/est/crlmv/simpleenroll "$WORK/m2.csr" boot boot; p7certs "$WORK/resp.body" "$WORK/m2.pem"
+  expect_contains "$s: {ca} names the issuing CA in the new certificates" \
+    "$(openssl x509 -in "$WORK/m2.pem" -noout -ext crlDistributionPoints)" "URI:$BASE/.well-known/est/crl/issuing-b"
+  "$e" cert revoke "$(serial_of "$WORK/m1.pem")" --reason keyCompromise >/dev/null
+  "$e" cert revoke "$(serial_of "$WORK/m2.pem")" --reason superseded >/dev/null
+  "$e" crl --ca issuing >/dev/null; "$e" crl --ca issuing-b >/dev/null
+  # Each certificate's own distribution point, fetched as a relying party would, lists it.
+  for m in m1:issuing m2:issuing-b; do
+    url=$(openssl x509 -in "$WORK/${m%%:*}.pem" -noout -ext crlDistributionPoints | sed -n 's/^ *URI://p')
+    curl -sS --cacert "$WORK/tls-ca.pem" -o "$WORK/${m%%:*}.crl" "$url"
+    openssl crl -inform DER -in "$WORK/${m%%:*}.crl" -out "$WORK/${m%%:*}-crl.pem" 2>/dev/null
+    out=$(openssl verify -crl_check -CAfile "$WORK/${m#*:}-chain.pem" -CRLfile "$WORK/${m%%:*}-crl.pem" "$WORK/${m%%:*}.pem" 2>&1)
+    expect_contains "$s: ${m%%:*}'s CRL URL serves the CRL of its issuer ${m#*:}, which lists it" "$out" "certificate revoked"
+  done
+  est GET /.well-known/est/crl/no-such-ca
+  expect_eq "$s: /crl/{CA} of an unknown CA -> 404" "$STATUS" 404
+  est GET '/.well-known/est/crl/bad%20name'
+  expect_eq "$s: /crl/{CA} with a name no URL carries -> 404" "$STATUS" 404
+
+  # A store where the issuer changed under a URL naming no CA (as the earlier release let
+  # happen): doctor names the URL and the certificates it cannot list.
+  "$e" profile create --profile crlold --issuer issuing --trust factory --crl-url "$BASE/.well-known/est/crlold/crl" >/dev/null
+  mkcsr o1 ec-P-256 "/CN=dev-o1/O=Example Devices"
+  post /.well-known/est/crlold/simpleenroll "$WORK/o1.csr" boot boot; p7certs "$WORK/resp.body" "$WORK/o1.pem"
+  sqlite3 "$ESTFCGI_DB" "UPDATE profiles SET issuer_ca_id = (SELECT id FROM cas WHERE name = 'issuing-b') WHERE label = 'crlold'"
+  mkcsr o2 ec-P-256 "/CN=dev-o2/O=Example Devices"
+  post /.well-known/est/crlold/simpleenroll "$WORK/o2.csr" boot boot; p7certs "$WORK/resp.body" "$WORK/o2.pem"
+  out=$("$e" doctor 2>&1); rc=$?
+  expect_contains "$s: doctor FAILs a CRL URL that cannot list the certificates carrying it" "$rc $out" "1 "
+  expect_contains "$s: ... naming the URL, the CA it serves and the CAs of the certificates" "$out" \
+    "FAIL  crl url $BASE/.well-known/est/crlold/crl  serves the CRL of CA 'issuing-b', but valid certificates of other CAs carry it (1 of CA 'issuing', 1 of CA 'issuing-b')"
+  # Leave the store healthy for the suites after this one.
+  "$e" cert revoke "$(serial_of "$WORK/o1.pem")" >/dev/null; "$e" profile delete --profile crlold >/dev/null
+  out=$("$e" doctor 2>&1)
+  expect_eq "$s: ... and no longer once they are revoked" "$(printf '%s\n' "$out" | grep -c 'FAIL  crl url')" 0
+}
+
 suite_policy() {
   SUITE=policy
   policy_setup
@@ -326,6 +384,7 @@ suite_policy() {
 
   # --- Revocation publishing (RFC 5280 §5) -----------------------------------------------
   crl_checks "$s"
+  crl_url_checks "$s"
 
   expect_contains "$s: the log line names the HTTP user" "$(cat "$WORK/nginx/estfcgi.log")" \
     'op=simpleenroll profile=byod client="(http user dev-pw1)" status=200'

@@ -190,12 +190,46 @@ public struct CAAdministration {
 
     /// Creates (or, with `replace`, overwrites) a profile after checking every CA it names.
     public func saveProfile(_ p: Profile, replace: Bool) throws {
+        var p = p
         try p.validate()
         guard let issuer = try store.ca(named: p.issuer) else { throw CAError.notFound("no CA named '\(p.issuer)'") }
         guard issuer.hasKey else { throw CAError.badRequest("CA '\(p.issuer)' has no private key and cannot issue") }
-        let exists = try store.profile(label: p.label) != nil
+        if p.crlURLNamesIssuer, !CRLIssuerPath.isURLSafe(p.issuer) {
+            throw CAError.badRequest("--crl-url: CA name '\(p.issuer)' cannot stand for {ca} in a URL (it takes [A-Za-z0-9._~-])")
+        }
+        // The URL as certificates of this issuer will carry it (a long name may make it too long).
+        if let url = p.crlDistributionPoint(issuer: p.issuer) {
+            do { try DistributionPointURI.validate(url) } catch { throw CAError.badRequest("--crl-url: \(error)") }
+        }
+        let existing = try store.profile(label: p.label)
+        if let existing { try Self.keepCRLURLsTrue(from: existing, to: &p) }
+        let exists = existing != nil
         try store.saveProfile(p, replace: replace, audit: .admin(exists ? "profile-update" : "profile-create", profile: p.label),
                               now: now())
+    }
+
+    /// RFC 5280 §4.2.1.13: the CRL URL in a certificate must keep serving its issuer's CRL
+    /// for as long as it is valid. When a profile's issuer changes, `/LABEL/crl` stays with
+    /// the CA whose certificates may carry it (`crlCA`), and a URL that does not name the
+    /// issuing CA (`{ca}`) must change with the issuer.
+    static func keepCRLURLsTrue(from old: Profile, to p: inout Profile) throws {
+        if p.issuer != old.issuer {
+            if let url = old.crlURL, !old.crlURLNamesIssuer, p.crlURL == url {
+                throw CAError.badRequest("""
+                    profile \(p.displayName): certificates of CA '\(old.issuer)' carry --crl-url \(url), which cannot list \
+                    certificates of CA '\(p.issuer)'; give a --crl-url naming the CA with {ca} \
+                    (e.g. https://HOST/.well-known/est/crl/{ca}) in the same update
+                    """)
+            }
+            p.crlCA = old.crlServedByLabel
+        }
+        if p.crlCA == p.issuer { p.crlCA = nil }
+        if let pinned = p.crlCA, let url = p.crlURL, !p.crlURLNamesIssuer, url.hasSuffix(p.labelCRLPath) {
+            throw CAError.badRequest("""
+                profile \(p.displayName): --crl-url \(url) is served with the CRL of CA '\(pinned)', whose certificates \
+                carry it, not of CA '\(p.issuer)'; name the CA with {ca} (e.g. https://HOST/.well-known/est/crl/{ca})
+                """)
+        }
     }
 
     public func deleteProfile(label: String?) throws {

@@ -30,7 +30,9 @@ public struct HealthCheck {
                                      fix: "set ESTFCGI_KEY_PASSPHRASE_FILE (or --key-passphrase-file) to a file of mode 600 holding the store passphrase"))
         }
         for ca in cas { out += findings(for: ca) }
-        for profile in try store.allProfiles() { out += findings(for: profile, cas: cas) }
+        let profiles = try store.allProfiles()
+        for profile in profiles { out += findings(for: profile, cas: cas) }
+        out += crlURLFindings(profiles: profiles)
         return out
     }
 
@@ -59,7 +61,7 @@ public struct HealthCheck {
             out.append(HealthFinding(.fail, subject, "expired \(end)", fix: "create a new CA and move its profiles to it (profile update --issuer)"))
         } else if left < Self.warningDays {
             out.append(HealthFinding(.warn, subject, "expires in \(left) days (\(end))",
-                                     fix: "create its successor now and move profiles to it (profile update --issuer)"))
+                                     fix: "create its successor now and move profiles to it (profile update --issuer, with a --crl-url naming the CA by {ca})"))
         } else {
             out.append(HealthFinding(.ok, subject, "valid for \(left) more days\(ca.status == .disabled ? " (disabled)" : "")"))
         }
@@ -121,6 +123,54 @@ public struct HealthCheck {
             out.append(HealthFinding(.fail, subject, "cacerts CA '\(name)' is not in the store", fix: "profile update \(selector(p)) --cacerts CA,.."))
         }
         return out
+    }
+
+    /// RFC 5280 §4.2.1.13: the CRL distribution point in each valid certificate must serve
+    /// its issuer's CRL for as long as the certificate is valid. A URL of this server names
+    /// its CA (`/crl/{CA}`, or a label whose `/LABEL/crl` serves a known CA); any other URL
+    /// serves one CA's CRL, so certificates of two CAs cannot share it.
+    func crlURLFindings(profiles: [Profile]) -> [HealthFinding] {
+        guard let certs = try? store.issuedCertificates(matching: CertificateFilter(status: .valid), now: now) else { return [] }
+        var issuersByURL: [String: [String: Int]] = [:]
+        for c in certs {
+            guard let cert = try? Certificate(der: c.der) else { continue }
+            for url in cert.crlDistributionPointURIs { issuersByURL[url, default: [:]][c.issuer, default: 0] += 1 }
+        }
+        var out: [HealthFinding] = []
+        for (url, issuers) in issuersByURL.sorted(by: { $0.key < $1.key }) {
+            let counts = issuers.sorted { $0.key < $1.key }.map { "\($0.value) of CA '\($0.key)'" }.joined(separator: ", ")
+            let fix = "profile update (--profile L | --default) --crl-url 'https://HOST/.well-known/est/crl/{ca}' (the URL then names "
+                + "each certificate's issuer); have the devices concerned re-enroll (simplereenroll) to carry it"
+            if let served = Self.caServed(at: url, profiles: profiles) {
+                let wrong = issuers.filter { $0.key != served }
+                if !wrong.isEmpty {
+                    out.append(HealthFinding(.fail, "crl url \(url)", "serves the CRL of CA '\(served)', but valid certificates of "
+                                             + "other CAs carry it (\(counts)): they can never be listed as revoked", fix: fix))
+                }
+            } else if issuers.count > 1 {
+                out.append(HealthFinding(.fail, "crl url \(url)", "one URL serves one CA's CRL, but valid certificates of several "
+                                         + "CAs carry it (\(counts)): some can never be listed as revoked", fix: fix))
+            }
+        }
+        if out.isEmpty, !issuersByURL.isEmpty {
+            out.append(HealthFinding(.ok, "crl urls", "each of the \(issuersByURL.count) CRL URLs in valid certificates serves their issuer's CRL"))
+        }
+        return out
+    }
+
+    /// The CA whose CRL this server's `/.well-known/est/crl/{CA}` or `/.well-known/est/[LABEL/]crl`
+    /// in `url` serves; nil for any other URL.
+    static func caServed(at url: String, profiles: [Profile]) -> String? {
+        let marker = "/.well-known/est/"
+        guard let range = url.range(of: marker) else { return nil }
+        let path = url[range.upperBound...].prefix { $0 != "?" && $0 != "#" }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        switch parts.count {
+        case 1 where parts[0] == "crl": return profiles.first { $0.label == nil }?.crlServedByLabel
+        case 2 where parts[0] == "crl": return parts[1]
+        case 2 where parts[1] == "crl": return profiles.first { $0.label == parts[0] }?.crlServedByLabel
+        default: return nil
+        }
     }
 
     func selector(_ p: Profile) -> String { p.label.map { "--profile \($0)" } ?? "--default" }

@@ -37,8 +37,27 @@ public struct Profile: Sendable, Equatable {
     /// `Retry-After: approvalRetryAfter` (seconds) meanwhile.
     public var approval: ApprovalMode = .auto
     public var approvalRetryAfter: Int = 60
-    /// The CRL distribution point URL put in issued certificates (RFC 5280 §4.2.1.13).
+    /// The CRL distribution point URL put in issued certificates (RFC 5280 §4.2.1.13);
+    /// `{ca}` in it stands for the issuing CA's name (`CRLIssuerPath`).
     public var crlURL: String? = nil
+    /// The CA whose CRL `/LABEL/crl` serves when that is not `issuer`: the profile's issuer
+    /// before it changed, whose certificates may carry this label's CRL URL. Set by
+    /// `CAAdministration.saveProfile` when the issuer changes.
+    public var crlCA: String? = nil
+
+    /// This profile's own CRL path, `/.well-known/est/[LABEL/]crl`.
+    public var labelCRLPath: String { "/.well-known/est/" + (label.map { $0 + "/" } ?? "") + "crl" }
+
+    /// What `/LABEL/crl` serves.
+    public var crlServedByLabel: String { crlCA ?? issuer }
+
+    /// The distribution point for a certificate `issuer` signs under this profile.
+    public func crlDistributionPoint(issuer: String) -> String? {
+        crlURL.map { CRLIssuerPath.url($0, issuer: issuer) }
+    }
+
+    /// Whether the CRL URL names the issuing CA, so that certificates of any issuer find theirs.
+    public var crlURLNamesIssuer: Bool { crlURL?.contains(CRLIssuerPath.placeholder) ?? false }
 
     public init(label: String?, issuer: String) {
         self.label = label
@@ -55,7 +74,9 @@ public struct Profile: Sendable, Equatable {
         try identity.validate()
         guard (1...86400).contains(approvalRetryAfter) else { throw CAError.badRequest("--approval-retry-after must be 1-86400 seconds") }
         if let crlURL {
-            do { try DistributionPointURI.validate(crlURL) } catch { throw CAError.badRequest("--crl-url: \(error)") }
+            do { try DistributionPointURI.validate(CRLIssuerPath.url(crlURL, issuer: "ca")) } catch {
+                throw CAError.badRequest("--crl-url: \(error)")
+            }
         }
     }
 

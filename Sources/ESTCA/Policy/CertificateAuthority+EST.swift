@@ -130,10 +130,20 @@ extension CertificateAuthority: EnrollmentAuthority {
         CSRAttributes.encode(try requireProfile(label).csrAttrs)
     }
 
+    /// `/LABEL/crl`: the CRL of the CA whose certificates carry that URL (`crlCA`, once the
+    /// profile's issuer has changed), not of whichever CA issues under the label today.
     public func crl(profile label: String?) throws -> Data {
         let profile = try requireProfile(label)
-        guard let crl = try store.latestCRL(issuer: profile.issuer) else {
+        guard let crl = try store.latestCRL(issuer: profile.crlServedByLabel) else {
             // The CA's name is the operator's business, not an anonymous client's.
+            throw CAError.notFound("no CRL published yet")
+        }
+        return crl.der
+    }
+
+    public func crl(issuer name: String) throws -> Data {
+        // Unknown CA and no CRL yet answer alike: which CAs exist is the operator's business.
+        guard try material().ca(named: name) != nil, let crl = try store.latestCRL(issuer: name) else {
             throw CAError.notFound("no CRL published yet")
         }
         return crl.der

@@ -115,7 +115,7 @@ public final class CertificateAuthority {
                 subject: subject, publicKey: publicKey, serial: try CertificateTemplate.randomSerial(),
                 notBefore: validity.notBefore, notAfter: validity.notAfter, isCA: false,
                 keyUsage: IssuancePolicy.keyUsage(for: publicKey.algorithm), extendedKeyUsage: profile.eku,
-                subjectAltNameDER: subjectAltNameDER, crlDistributionPoints: profile.crlURL.map { [$0] } ?? [])
+                subjectAltNameDER: subjectAltNameDER, crlDistributionPoints: profile.crlDistributionPoint(issuer: issuer.name).map { [$0] } ?? [])
             let cert: Certificate
             do { cert = try CertificateSigner.sign(template, issuer: issuer.certificate, issuerKey: issuerKey) }
             catch { throw CAError.internalFailure("signing failed: \(error)") }
