@@ -82,15 +82,43 @@ final class ConfigFiles {
 
     /// The files a glob names, sorted as both servers take them; [] when none. Counted
     /// against the file limit before any is read, so a glob over thousands fails at once.
+    /// Expanded one path component at a time with a bounded readdir, not glob(3): that one
+    /// collects every match first, and `/*/*/*/*/*` would walk the whole disk.
     func expand(_ pattern: String) throws -> [String] {
-        var g = glob_t()
-        defer { globfree(&g) }
-        guard glob(pattern, 0, nil, &g) == 0 else { return [] }
-        let count = Int(g.gl_pathc)
-        guard files + count <= limits.files else {
-            throw ConfigReadError("include \(pattern) names \(count) files, more than the \(limits.files) doctor reads")
+        var paths = [pattern.hasPrefix("/") ? "/" : "./"]
+        var examined = 0
+        let maxEntries = 16 * limits.files
+        for component in pattern.split(separator: "/").map(String.init) {
+            guard Self.isGlob(component) else {
+                paths = paths.map { $0 + ($0.hasSuffix("/") ? "" : "/") + component }
+                continue
+            }
+            var next: [String] = []
+            for directory in paths {
+                guard let d = opendir(directory) else { continue }
+                defer { closedir(d) }
+                var names: [String] = []
+                while let entry = readdir(d) {
+                    examined += 1
+                    guard examined <= maxEntries else {
+                        throw ConfigReadError("include \(pattern) looks through more than \(maxEntries) directory entries")
+                    }
+                    let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                    // FNM_PERIOD: as for glob(3), a wildcard does not match a leading dot.
+                    if name != ".", name != "..", fnmatch(component, name, FNM_PERIOD) == 0 { names.append(name) }
+                }
+                next += names.sorted().map { directory + (directory.hasSuffix("/") ? "" : "/") + $0 }
+                guard files + next.count <= limits.files else {
+                    throw ConfigReadError("include \(pattern) names \(next.count) files, more than the \(limits.files) doctor reads")
+                }
+            }
+            paths = next
         }
-        return (0..<count).compactMap { i in g.gl_pathv[i].map { String(cString: $0) } }
+        let found = paths.filter { FileManager.default.fileExists(atPath: $0) }
+        guard files + found.count <= limits.files else {
+            throw ConfigReadError("include \(pattern) names \(found.count) files, more than the \(limits.files) doctor reads")
+        }
+        return found
     }
 
     /// Hands the entries of a directory, sorted, to `each` with the directory on the
@@ -107,6 +135,7 @@ final class ConfigFiles {
             throw ConfigReadError("include cycle: \(chainText(path))")
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        files += 1
         guard files + names.count <= limits.files else {
             throw ConfigReadError("include \(path) holds \(names.count) files, more than the \(limits.files) doctor reads")
         }

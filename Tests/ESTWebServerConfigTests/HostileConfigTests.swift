@@ -24,7 +24,7 @@ final class HostileConfigTests: XCTestCase {
     }
 
     /// The one FAIL `check` gives, which must contain `reason`, within `seconds`.
-    func assertFails(_ reason: String, seconds: Double = 5, _ check: () -> [HealthFinding],
+    func assertFails(_ reason: String, seconds: Double = 15, _ check: () -> [HealthFinding],
                      file: StaticString = #filePath, line: UInt = #line) {
         let start = Date()
         let findings = check()
@@ -81,6 +81,21 @@ final class HostileConfigTests: XCTestCase {
         for i in 0..<1_000 { try file("many/\(i).conf", "# \(i)\n") }
         let path = try file("est.conf", server + "include many/*.conf;\n")
         assertFails("include \(dir.path)/many/*.conf names 1000 files, more than the 512 doctor reads") { WebServerConfigCheck.nginx(path: path) }
+    }
+
+    func testNginxGlobLooksThroughBoundedDirectories() throws {
+        var limits = ConfigLimits()
+        limits.files = 8  // 128 directory entries looked through at most
+        for d in 0..<5 { for f in 0..<30 { try file("tree/\(d)/other-\(f)", "") } }
+        let path = try file("est.conf", "include tree/*/x*.conf;\n")
+        assertFails("include \(dir.path)/tree/*/x*.conf looks through more than 128 directory entries") {
+            WebServerConfigCheck.nginx(path: path, limits: limits)
+        }
+        // Within the bound, the same walk finds what matches, and not dot files.
+        try file("tree/3/x1.conf", "a;\n")
+        try file("tree/3/.x2.conf", "b;\n")
+        limits.files = 16
+        XCTAssertEqual(try NginxConfig(path: path, limits: limits).directives.map(\.name), ["a"])
     }
 
     func testNginxGlobIsExpandedInOrder() throws {
