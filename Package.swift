@@ -13,6 +13,8 @@ import PackageDescription
 //                       ESTPostgresStore (CAStore in PostgreSQL), ESTStoreRecords (their
 //                       shared row-to-record mapping)
 //   5. adapter:         ESTFastCGI, and the `estfcgi` command
+//      tooling:         ESTWebServerConfig (`doctor --nginx-conf/--apache-conf`: reads web-server
+//                       configs, never serves a request), used only by the command
 let package = Package(
     name: "estfcgi",
     platforms: [.macOS(.v13)],
@@ -42,10 +44,12 @@ let package = Package(
         .target(name: "ESTStoreRecords", dependencies: ["ESTCA", "ESTCore", "ESTRow"]),
         .target(name: "ESTSQLiteStore", dependencies: ["ESTCA", "ESTCore", "ESTSQLite", "ESTStoreRecords", "ESTRow"]),
         .target(name: "ESTPostgresStore", dependencies: ["ESTCA", "ESTCore", "ESTPostgres", "ESTStoreRecords", "ESTRow"]),
-        // ESTCA only for `HealthFinding`, the shape of `doctor`'s web-server config checks.
-        .target(name: "ESTFastCGI", dependencies: ["CFastCGI", "ESTCore", "ESTOpenSSL", "ESTCA"]),
+        .target(name: "ESTFastCGI", dependencies: ["CFastCGI", "ESTCore", "ESTOpenSSL"]),
+        // `doctor`'s web-server config checks; ESTCA only for `HealthFinding`, their shape.
+        .target(name: "ESTWebServerConfig", dependencies: ["ESTCA"]),
         .executableTarget(name: "estfcgi", dependencies: [
             "ESTFastCGI", "ESTCore", "ESTCA", "ESTSQLiteStore", "ESTPostgresStore", "ESTOpenSSL",
+            "ESTWebServerConfig",
             // Only for `store copy`, which moves rows between the two engines as they are.
             "ESTSQLite", "ESTPostgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -57,6 +61,7 @@ let package = Package(
         .testTarget(name: "ESTCATests", dependencies: ["ESTCA", "ESTSQLiteStore"]),
         .testTarget(name: "ESTSQLiteStoreTests", dependencies: ["ESTSQLiteStore", "ESTCA"]),
         .testTarget(name: "ESTFastCGITests", dependencies: ["ESTFastCGI"]),
+        .testTarget(name: "ESTWebServerConfigTests", dependencies: ["ESTWebServerConfig", "ESTCA"]),
         // The CAStore contract against both backends (PostgreSQL when ESTFCGI_TEST_PG is set).
         .testTarget(name: "StoreContractTests", dependencies: ["ESTCA", "ESTCore", "ESTOpenSSL", "ESTSQLiteStore",
                                                                "ESTPostgresStore", "ESTPostgres"]),
