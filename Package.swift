@@ -15,6 +15,8 @@ import PackageDescription
 //                       ESTSQLiteStore and ESTPostgresStore, only what each engine has of its
 //                       own (connection, pool, transaction runner, schema, doctor's checks)
 //   5. adapter:         ESTFastCGI, and the `estfcgi` command
+//      tooling:         ESTWebServerConfig (`doctor --nginx-conf/--apache-conf`: reads web-server
+//                       configs, never serves a request), used only by the command
 let package = Package(
     name: "estfcgi",
     platforms: [.macOS(.v13)],
@@ -45,10 +47,12 @@ let package = Package(
         // Engine glue: connection, pool, transaction runner, schema history, doctor's checks.
         .target(name: "ESTSQLiteStore", dependencies: ["ESTCA", "ESTStore", "ESTSQLite"]),
         .target(name: "ESTPostgresStore", dependencies: ["ESTCA", "ESTStore", "ESTPostgres"]),
-        // ESTCA only for `HealthFinding`, the shape of `doctor`'s web-server config checks.
-        .target(name: "ESTFastCGI", dependencies: ["CFastCGI", "ESTCore", "ESTOpenSSL", "ESTCA"]),
+        .target(name: "ESTFastCGI", dependencies: ["CFastCGI", "ESTCore", "ESTOpenSSL"]),
+        // `doctor`'s web-server config checks; ESTCA only for `HealthFinding`, their shape.
+        .target(name: "ESTWebServerConfig", dependencies: ["ESTCA"]),
         .executableTarget(name: "estfcgi", dependencies: [
             "ESTFastCGI", "ESTCore", "ESTCA", "ESTStore", "ESTSQL", "ESTSQLiteStore", "ESTPostgresStore", "ESTOpenSSL",
+            "ESTWebServerConfig",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -58,6 +62,7 @@ let package = Package(
         .testTarget(name: "ESTCATests", dependencies: ["ESTCA", "ESTSQLiteStore"]),
         .testTarget(name: "ESTSQLiteStoreTests", dependencies: ["ESTSQLiteStore", "ESTCA"]),
         .testTarget(name: "ESTFastCGITests", dependencies: ["ESTFastCGI"]),
+        .testTarget(name: "ESTWebServerConfigTests", dependencies: ["ESTWebServerConfig", "ESTCA"]),
         // The CAStore contract against both backends (PostgreSQL when ESTFCGI_TEST_PG is set).
         .testTarget(name: "StoreContractTests", dependencies: ["ESTCA", "ESTCore", "ESTOpenSSL", "ESTSQLiteStore",
                                                                "ESTPostgresStore", "ESTPostgres", "ESTStore", "ESTSQL"]),

@@ -27,14 +27,9 @@ struct CRLCommand: ParsableCommand {
             return
         }
         // A web server may serve the file while the timer replaces it: never a half-written one.
-        let url = URL(fileURLWithPath: out)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         do {
-            try bytes.write(to: temporary)
-            chmod(temporary.path, 0o644)
-            guard rename(temporary.path, url.path) == 0 else { throw CAError.internalFailure("rename: \(String(cString: strerror(errno)))") }
+            try AtomicFile.replace(out, with: bytes, mode: 0o644)
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
             throw CAError.internalFailure("CRL \(record.number) of CA '\(ca)' is recorded (the responder serves it) but was not written to \(out): \((error as? CAError)?.reason ?? error.localizedDescription)")
         }
         print("CRL \(record.number) of CA '\(ca)': \(record.entries) revoked, next update \(record.nextUpdate), written to \(out)")

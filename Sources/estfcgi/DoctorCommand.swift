@@ -1,6 +1,7 @@
 import ArgumentParser
 import ESTCA
 import ESTFastCGI
+import ESTWebServerConfig
 import ESTPostgresStore
 import ESTSQLiteStore
 import Foundation

@@ -183,4 +183,30 @@ suite_cli() {
   for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
   expect_eq "cli: serve --listen PATH makes a mode-660 unix socket" "$(stat -c %a "$sock" 2>/dev/null)" 660
   kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+
+  # crl --out into a directory others can write (issue 20 item 4): the temporary file was
+  # ".NAME.<pid>.tmp", written through whatever link was there, then chmod'ed and renamed.
+  # A link at every such name (every pid there can be next) to a 0600 file must change nothing.
+  local sticky=$d/sticky victim=$d/victim
+  mkdir "$sticky"; chmod 1777 "$sticky"
+  printf 'root secret\n' > "$victim"; chmod 600 "$victim"
+  python3 - "$sticky" "$victim" <<'PY'
+import sys, os
+d, victim = sys.argv[1], sys.argv[2]
+pid_max = int(open("/proc/sys/kernel/pid_max").read())
+last = int(open("/proc/sys/kernel/ns_last_pid").read())
+# All of them when pid_max is small (32768 here); else the next 32768 from the last pid.
+wrap = lambda p: p if p < pid_max else p - pid_max + 300  # Linux starts again at 300
+pids = range(1, pid_max) if pid_max <= 32768 else (wrap(last + i) for i in range(1, 32768))
+for pid in pids:
+    os.symlink(victim, f"{d}/.sub.crl.{pid}.tmp")
+PY
+  out=$("$e" crl --ca sub --out "$sticky/sub.crl" 2>&1); rc=$?
+  expect_contains "cli: crl --out into a sticky world-writable dir full of planted links" "$rc $out" "0 CRL "
+  expect_eq "cli: ... the 0600 file they point at is unchanged" "$(stat -c %a "$victim") $(cat "$victim")" "600 root secret"
+  check "cli: ... the CRL is written, a regular file" test -f "$sticky/sub.crl" -a ! -L "$sticky/sub.crl"
+  check "cli: ... that openssl reads" openssl crl -inform DER -in "$sticky/sub.crl" -noout
+  expect_eq "cli: ... mode 644, owned by who ran it" "$(stat -c '%a %u' "$sticky/sub.crl")" "644 $(id -u)"
+  expect_eq "cli: ... no temporary file left behind" "$(find "$sticky" -mindepth 1 ! -type l ! -name sub.crl | wc -l)" 0
+  rm -rf "$sticky"
 }

@@ -3,6 +3,8 @@
 
 # doctor_run NAME ARGS...: runs doctor; DOCTOR_OUT, DOCTOR_RC.
 doctor_run() { DOCTOR_OUT=$("$ESTFCGI" doctor "$@" 2>&1); DOCTOR_RC=$?; }
+# doctor_run_bounded ARGS...: the same, killed after 30 s (exit 124) should it hang.
+doctor_run_bounded() { DOCTOR_OUT=$(timeout 30 "$ESTFCGI" doctor "$@" 2>&1); DOCTOR_RC=$?; }
 
 suite_operations() {
   local s=operations e=$ESTFCGI d=$WORK/ops out
@@ -42,6 +44,31 @@ suite_operations() {
     "$d/apache.conf" > "$d/apache-header.conf"
   doctor_run --apache-conf "$d/apache-header.conf"
   expect_contains "$s: doctor --apache-conf: a header as the certificate -> FAIL" "$DOCTOR_OUT" "sets SSL_CLIENT_CERT from a request header"
+
+  # Hostile configs (issue 20 item 5) get a FAIL with the reason, not a hang or a crash: a
+  # file that includes itself ten times (10^8 reads before), 200,000 nested blocks (SIGSEGV).
+  local i
+  for i in $(seq 10); do echo "include self.conf;"; done > "$d/self.conf"
+  doctor_run_bounded --nginx-conf "$d/self.conf"
+  expect_eq "$s: doctor --nginx-conf on a file that includes itself: exit 1 within 30 s" "$DOCTOR_RC" 1
+  expect_contains "$s: ... FAIL naming the cycle" "$DOCTOR_OUT" "FAIL  nginx $d/self.conf  not checked: include cycle: $d/self.conf -> $d/self.conf"
+  python3 -c 'import sys; sys.stdout.write("a {" * 200000 + "}" * 200000)' > "$d/deep.conf"
+  doctor_run_bounded --nginx-conf "$d/deep.conf"
+  expect_eq "$s: doctor --nginx-conf on 200,000 nested blocks: exit 1 (no crash) within 30 s" "$DOCTOR_RC" 1
+  expect_contains "$s: ... FAIL naming the depth" "$DOCTOR_OUT" "FAIL  nginx $d/deep.conf  not checked: blocks nested deeper than 64 (at $d/deep.conf:1)"
+  for i in $(seq 10); do echo "Include self-apache.conf"; done > "$d/self-apache.conf"
+  doctor_run_bounded --apache-conf "$d/self-apache.conf"
+  expect_eq "$s: doctor --apache-conf on a file that includes itself: exit 1 within 30 s" "$DOCTOR_RC" 1
+  expect_contains "$s: ... FAIL naming the cycle" "$DOCTOR_OUT" "FAIL  apache $d/self-apache.conf  not checked: include cycle: $d/self-apache.conf -> $d/self-apache.conf"
+  python3 -c 'import sys; sys.stdout.write("<If x>\n" * 200000 + "</If>\n" * 200000)' > "$d/deep-apache.conf"
+  doctor_run_bounded --apache-conf "$d/deep-apache.conf"
+  expect_eq "$s: doctor --apache-conf on 200,000 nested sections: exit 1 within 30 s" "$DOCTOR_RC" 1
+  expect_contains "$s: ... FAIL naming the depth" "$DOCTOR_OUT" "FAIL  apache $d/deep-apache.conf  not checked: sections nested deeper than 64"
+  mkdir -p "$d/many"; for i in $(seq 1000); do : > "$d/many/$i.conf"; done
+  { cat "$WORK/nginx/estfcgi.conf"; echo "include many/*.conf;"; } > "$d/glob.conf"
+  doctor_run_bounded --nginx-conf "$d/glob.conf"
+  expect_contains "$s: doctor --nginx-conf: an include glob over 1000 files -> FAIL" "$DOCTOR_RC $DOCTOR_OUT" \
+    "not checked: include $d/many/*.conf names 1000 files, more than the 512 doctor reads"
 
   # Broken stores, each a copy of a small healthy one.
   local k=$d/k

@@ -7,9 +7,11 @@ import Foundation
 public enum WebServerConfigCheck {
     // MARK: nginx
 
-    public static func nginx(path: String) -> [HealthFinding] {
+    public static func nginx(path: String, limits: ConfigLimits = ConfigLimits()) -> [HealthFinding] {
         let config: NginxConfig
-        do { config = try NginxConfig(path: path) } catch {
+        do { config = try NginxConfig(path: path, limits: limits) } catch let e as ConfigReadError {
+            return [HealthFinding(.fail, "nginx \(path)", "not checked: \(e)", fix: "mend the config (nginx -t), or give the file that holds the EST server block")]
+        } catch {
             return [HealthFinding(.fail, "nginx \(path)", "cannot read: \(error)", fix: "give the file that holds the EST server block")]
         }
         var out: [HealthFinding] = []
@@ -114,20 +116,25 @@ public enum WebServerConfigCheck {
 
     // MARK: Apache
 
-    public static func apache(path: String) -> [HealthFinding] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return [HealthFinding(.fail, "apache \(path)", "cannot read \(path)", fix: "give the file that holds the EST virtual host")]
+    public static func apache(path: String, limits: ConfigLimits = ConfigLimits()) -> [HealthFinding] {
+        let config: ApacheConfig
+        do { config = try ApacheConfig(path: path, limits: limits) } catch {
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                return [HealthFinding(.fail, "apache \(path)", "cannot read \(path)", fix: "give the file that holds the EST virtual host")]
+            }
+            return [HealthFinding(.fail, "apache \(path)", "not checked: \(error)", fix: "mend the config (apache2ctl configtest), or give the file that holds the EST virtual host")]
         }
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
         var out: [HealthFinding] = []
-        var verify: (String, Int)? = nil
+        for file in config.unreadable {
+            out.append(HealthFinding(.warn, "apache \(path)", "Include \(file) could not be read; it was not checked"))
+        }
+        var verify: (String, String)? = nil
         var exportsCert = false, target = false
-        for (n, line) in lines.enumerated() where !line.hasPrefix("#") && !line.isEmpty {
-            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-            let subject = "apache \(path):\(n + 1)"
+        for directive in config.lines {
+            let line = directive.text, words = directive.words
+            let subject = "apache \(directive.location)"
             switch words[0].lowercased() {
-            case "sslverifyclient": verify = (words.dropFirst().first?.lowercased() ?? "", n + 1)
+            case "sslverifyclient": verify = (words.dropFirst().first?.lowercased() ?? "", directive.location)
             case "ssloptions": if words.contains(where: { $0.lowercased() == "+exportcertdata" }) { exportsCert = true }
             case "proxypass":
                 guard let spec = words.dropFirst().first(where: { $0.contains("fcgi://") })?.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) else { break }
@@ -157,9 +164,9 @@ public enum WebServerConfigCheck {
         }
         switch verify?.0 {
         case "optional_no_ca"?:
-            out.append(HealthFinding(.ok, "apache \(path):\(verify!.1)", "SSLVerifyClient optional_no_ca: every client is asked for a certificate, the responder judges it"))
+            out.append(HealthFinding(.ok, "apache \(verify!.1)", "SSLVerifyClient optional_no_ca: every client is asked for a certificate, the responder judges it"))
         case let v? where v == "require" || v == "optional":
-            out.append(HealthFinding(.warn, "apache \(path):\(verify!.1)", "SSLVerifyClient \(v): Apache also judges the certificate, so bootstrap CAs it does not know are cut off",
+            out.append(HealthFinding(.warn, "apache \(verify!.1)", "SSLVerifyClient \(v): Apache also judges the certificate, so bootstrap CAs it does not know are cut off",
                                      fix: "SSLVerifyClient optional_no_ca"))
         default:
             out.append(HealthFinding(.fail, "apache \(path)", "no client certificate is asked for (SSLVerifyClient none or absent): every enrollment gets 401",

@@ -1,4 +1,4 @@
-@testable import ESTFastCGI
+@testable import ESTWebServerConfig
 import Foundation
 import XCTest
 
