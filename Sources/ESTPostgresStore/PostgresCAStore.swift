@@ -18,13 +18,13 @@ public final class PostgresCAStore: SQLCAStore {
         do {
             db = try PGConnection(conninfo: conninfo, overrides: overrides)
             if !create, try PostgresSchema.migrator.currentVersion(of: db) == 0 {
-                throw CAError.notFound("no estfcgi store in database \(db.databaseName) (run `estfcgi init --db URI` first)")
+                throw StoreError.notFound("no estfcgi store in database \(db.databaseName) (run `estfcgi init --db URI` first)")
             }
             try PostgresSchema.migrator.migrate(db)
         } catch let e as PGError {
             throw PostgresEngine.failure(e)
         } catch let e as MigrationError {
-            throw CAError.internalFailure(e.message)
+            throw StoreError.failed(e.message)
         }
         super.init(engine: PostgresEngine(db: db))
     }
@@ -46,6 +46,6 @@ public final class PostgresCAStore: SQLCAStore {
     /// The parameters libpq reads from a connection string; a string it cannot parse is
     /// a bad request naming why.
     public static func parameters(of conninfo: String) throws -> [String: String] {
-        do { return try PGConnection.parameters(of: conninfo) } catch let e as PGError { throw CAError.badRequest("--db: \(e.message)") }
+        do { return try PGConnection.parameters(of: conninfo) } catch let e as PGError { throw StoreError.conflict("--db: \(e.message)") }
     }
 }

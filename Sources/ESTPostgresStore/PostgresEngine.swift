@@ -24,16 +24,16 @@ final class PostgresEngine: SQLStoreEngine {
     /// Audit rows commit at once: PostgreSQL commits concurrent transactions together.
     func enqueue(_ write: @escaping (any SQLConnection) throws -> Void) -> Bool { false }
 
-    func failure(_ error: any Error) -> CAError? {
+    func failure(_ error: any Error) -> StoreError? {
         (error as? PGError).map(Self.failure)
     }
 
     /// An unreachable server, a full disk and a conflict that kept failing are the
     /// operator's to fix or the client's to retry (503), not internal errors.
-    static func failure(_ e: PGError) -> CAError {
+    static func failure(_ e: PGError) -> StoreError {
         if e.isConnectionFailure { return .unavailable("the CA store (PostgreSQL) is unreachable (\(e.message)); try again later") }
         if e.isDiskFull { return .unavailable("the CA store is full (\(e.message)); try again later") }
         if e.isRetryable { return .unavailable("the CA store is busy (\(e.message)); try again later") }
-        return .internalFailure(e.description)
+        return .failed(e.description)
     }
 }

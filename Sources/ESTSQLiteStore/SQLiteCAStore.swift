@@ -13,15 +13,15 @@ public final class SQLiteCAStore: SQLCAStore {
     /// Opens the store; with `create` the file and schema are made when missing.
     public init(path: String, create: Bool = false, commits: CommitQueue? = nil) throws {
         if !create, !FileManager.default.fileExists(atPath: path) {
-            throw CAError.notFound("no store at \(path) (run `estfcgi init --db \(path)` first)")
+            throw StoreError.notFound("no store at \(path) (run `estfcgi init --db \(path)` first)")
         }
         do {
             db = try Database(path: path, create: create)
             try Schema.migrator.migrate(db)
         } catch let e as SQLiteError {
-            throw CAError.internalFailure(e.message)
+            throw StoreError.failed(e.message)
         } catch let e as MigrationError {
-            throw CAError.internalFailure(e.message)
+            throw StoreError.failed(e.message)
         }
         super.init(engine: SQLiteEngine(db: db, commits: commits))
         // The store holds every issued certificate and the encrypted CA keys: owner (and a
@@ -30,7 +30,7 @@ public final class SQLiteCAStore: SQLCAStore {
             var st = stat()
             guard stat(file, &st) == 0, st.st_mode & 0o007 != 0 else { continue }
             if create, chmod(file, 0o600) == 0 { continue }
-            throw CAError.internalFailure("store file \(file) is open to others (mode \(String(st.st_mode & 0o777, radix: 8))): chmod 600 it, or run estfcgi init")
+            throw StoreError.failed("store file \(file) is open to others (mode \(String(st.st_mode & 0o777, radix: 8))): chmod 600 it, or run estfcgi init")
         }
     }
 

@@ -32,7 +32,7 @@ final class SQLiteEngine: SQLStoreEngine {
         return true
     }
 
-    func failure(_ error: any Error) -> CAError? {
+    func failure(_ error: any Error) -> StoreError? {
         if let e = error as? SQLiteError { return Self.failure(e) }
         if error is CommitQueue.Closed { return .unavailable("the responder is stopping; try again") }
         return nil
@@ -41,9 +41,9 @@ final class SQLiteEngine: SQLStoreEngine {
     /// A full disk is the operator's to fix and the client's to retry: say so (503),
     /// rather than a bare internal error.
     /// Likewise a store locked by another process for longer than the busy timeout.
-    static func failure(_ e: SQLiteError) -> CAError {
+    static func failure(_ e: SQLiteError) -> StoreError {
         if e.isFull { return .unavailable("the CA store is full (\(e.message)); try again later") }
         if e.isBusy { return .unavailable("the CA store is busy (\(e.message)); try again later") }
-        return .internalFailure(e.description)
+        return .failed(e.description)
     }
 }

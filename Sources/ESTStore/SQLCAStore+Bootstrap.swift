@@ -24,7 +24,7 @@ extension SQLCAStore {
                     INSERT INTO bootstrap_denials (issuer_ca_id, serial, fingerprint, reason, created_at) VALUES (?, ?, ?, ?, ?)
                     """, [issuer, serial, fingerprint, d.reason, Timestamp.string(now)])
             } catch where db.dialect.isUniqueViolation(error, of: nil) {
-                throw CAError.badRequest("already denied")
+                throw StoreError.conflict("already denied")
             }
             try Self.insertAudit(db, audit, now: now)
         }
@@ -37,7 +37,7 @@ extension SQLCAStore {
                 DELETE FROM bootstrap_denials WHERE issuer_ca_id = (SELECT id FROM cas WHERE name = ?)
                     AND serial IS NOT DISTINCT FROM ? AND fingerprint IS NOT DISTINCT FROM ?
                 """, [issuer, serial, fingerprint])
-            guard removed == 1 else { throw CAError.notFound("no such denial for CA '\(issuer)'") }
+            guard removed == 1 else { throw StoreError.notFound("no such denial for CA '\(issuer)'") }
             try Self.insertAudit(db, audit, now: now)
         }
     }

@@ -10,7 +10,7 @@ extension SQLCAStore {
 
     static func caID(_ db: any SQLConnection, _ name: String, lock: SQLRowLock? = nil) throws -> Int64 {
         guard let row = try db.rows("SELECT id FROM cas WHERE name = ?\(lock.map { db.dialect.rowLock($0) } ?? "")", [name]).first else {
-            throw CAError.notFound("no CA named '\(name)'")
+            throw StoreError.notFound("no CA named '\(name)'")
         }
         return try row.requiredInt("id")
     }
@@ -25,10 +25,10 @@ extension SQLCAStore {
 
     public func insertCA(_ ca: NewCA, audit: AuditEvent, now: Date) throws -> CARecord {
         try write { db in
-            if try Self.ca(db, named: ca.name) != nil { throw CAError.badRequest("a CA named '\(ca.name)' already exists") }
+            if try Self.ca(db, named: ca.name) != nil { throw StoreError.conflict("a CA named '\(ca.name)' already exists") }
             let fingerprint = ca.certificate.fingerprint.hexString
             if let other = try db.rows("SELECT name FROM cas WHERE fingerprint = ?", [fingerprint]).first {
-                throw CAError.badRequest("this certificate is already in the store as CA '\(try other.requiredString("name"))'")
+                throw StoreError.conflict("this certificate is already in the store as CA '\(try other.requiredString("name"))'")
             }
             try db.run("""
                 INSERT INTO cas (name, subject, certificate, chain_pem, encrypted_key, key_protection, not_after, fingerprint,
@@ -37,7 +37,7 @@ extension SQLCAStore {
                 """, [ca.name, ca.certificate.subject.string, ca.certificate.der, ca.chainPEM, ca.encryptedKeyPEM, ca.keyProtection,
                       Timestamp.string(ca.certificate.notAfter), fingerprint, Timestamp.string(now)])
             try Self.insertAudit(db, audit, now: now)
-            guard let record = try Self.ca(db, named: ca.name) else { throw CAError.internalFailure("inserted CA vanished") }
+            guard let record = try Self.ca(db, named: ca.name) else { throw StoreError.failed("inserted CA vanished") }
             return record
         }
     }
@@ -45,7 +45,7 @@ extension SQLCAStore {
     public func setStatus(_ status: CAStatus, ofCA name: String, audit: AuditEvent, now: Date) throws -> CARecord {
         try write { db in
             let changed = try db.run("UPDATE cas SET status = ? WHERE name = ?", [status.rawValue, name])
-            guard changed == 1, let record = try Self.ca(db, named: name) else { throw CAError.notFound("no CA named '\(name)'") }
+            guard changed == 1, let record = try Self.ca(db, named: name) else { throw StoreError.notFound("no CA named '\(name)'") }
             try Self.insertAudit(db, audit, now: now)
             return record
         }
@@ -55,7 +55,7 @@ extension SQLCAStore {
         try write { db in
             let changed = try db.run("UPDATE cas SET encrypted_key = ?, key_protection = ? WHERE name = ? AND encrypted_key IS NOT NULL",
                                      [encryptedKeyPEM, protection, name])
-            guard changed == 1 else { throw CAError.notFound("no CA named '\(name)' with a key") }
+            guard changed == 1 else { throw StoreError.notFound("no CA named '\(name)' with a key") }
             try Self.insertAudit(db, audit, now: now)
         }
     }

@@ -67,7 +67,7 @@ extension SQLCAStore {
                     SELECT count(*) FROM certificates WHERE requester_key = ? AND profile IS NOT DISTINCT FROM ?
                     """, [requester, c.profile])
                 if used >= limit {
-                    throw CAError.forbidden("bootstrap certificate already used \(used) times (this profile allows \(limit))")
+                    throw StoreError.refused("bootstrap certificate already used \(used) times (this profile allows \(limit))")
                 }
             }
             let replacing = conditions.replacing
@@ -79,7 +79,7 @@ extension SQLCAStore {
                 let row = try db.rows("SELECT status, revocation_reason FROM certificates WHERE id = ?\(Self.lock(db, lockMode))",
                                       [old.id]).first
                 if try row?.optionalString("status") != CertificateStatus.valid.rawValue {
-                    throw CAError.revokedClient(try row?.optionalString("revocation_reason").flatMap(RevocationReason.init(rawValue:)))
+                    throw StoreError.revokedClient(try row?.optionalString("revocation_reason").flatMap(RevocationReason.init(rawValue:)))
                 }
             }
             let (deviceID, superseded) = try conditions.device.map { try Self.claim($0, profile: c.profile, db, now: now) } ?? (nil, [])
@@ -92,7 +92,7 @@ extension SQLCAStore {
                     RETURNING id
                     """, [c.serial, c.issuerID, c.profile, c.subject, c.sans, c.notBefore, c.notAfter, c.fingerprint,
                           c.der, replacing?.id, c.requester, stamp, c.keyIdentifier, c.requesterKey, deviceID]).first else {
-                    throw CAError.internalFailure("certificate not recorded")
+                    throw StoreError.failed("certificate not recorded")
                 }
                 inserted = try row.requiredInt("id")
             } catch where db.dialect.isUniqueViolation(error, of: Self.serialKey) {
@@ -103,7 +103,7 @@ extension SQLCAStore {
                     UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = 'superseded'
                     WHERE id = ? AND status = 'valid'
                     """, [stamp, old.id])
-                guard changed == 1 else { throw CAError.revokedClient(.superseded) }
+                guard changed == 1 else { throw StoreError.revokedClient(.superseded) }
             }
             // A replaceable enrollment: the device's certificates give way to the new one.
             for old in superseded {
@@ -116,14 +116,14 @@ extension SQLCAStore {
                 let changed = try db.run("""
                     UPDATE enrollment_requests SET status = 'issued', certificate_id = ? WHERE id = ? AND status = 'approved'
                     """, [inserted, approved])
-                guard changed == 1 else { throw CAError.forbidden("request \(approved) is no longer approved") }
+                guard changed == 1 else { throw StoreError.refused("request \(approved) is no longer approved") }
             }
             if var event = audit {
                 event.serial = c.serial
                 try Self.insertAudit(db, event, now: now)
             }
             guard let record = try Self.certificates(db, where: "x.id = ?", [inserted]).first else {
-                throw CAError.internalFailure("recorded certificate vanished")
+                throw StoreError.failed("recorded certificate vanished")
             }
             return record
         }
@@ -158,13 +158,13 @@ extension SQLCAStore {
                     changed.append(id)
                 }
             }
-            guard !changed.isEmpty else { throw CAError.badRequest("certificate \(certificate.serial) is already revoked") }
+            guard !changed.isEmpty else { throw StoreError.conflict("certificate \(certificate.serial) is already revoked") }
             var event = audit
             if changed.count > 1 { event.reason += " (with \(changed.count - (revokedIt ? 1 : 0)) successor(s))" }
             try Self.insertAudit(db, event, now: now)
             return try changed.map { id in
                 guard let record = try Self.certificates(db, where: "x.id = ?", [id]).first else {
-                    throw CAError.internalFailure("revoked certificate vanished")
+                    throw StoreError.failed("revoked certificate vanished")
                 }
                 return record
             }
@@ -188,7 +188,7 @@ extension SQLCAStore {
             } else {
                 switch claim.registration {
                 case .off: return (nil, [])
-                case .preregistered: throw CAError.forbidden("device not registered")
+                case .preregistered: throw StoreError.refused("device not registered")
                 case .jit:
                     // ON CONFLICT waits for a concurrent insert of the name, then does nothing.
                     deviceID = try db.rows("""
@@ -198,11 +198,11 @@ extension SQLCAStore {
                 }
             }
         }
-        guard let deviceID else { throw CAError.internalFailure("device \(claim.name) neither found nor recorded") }
+        guard let deviceID else { throw StoreError.failed("device \(claim.name) neither found nor recorded") }
         guard !claim.renewal, claim.registration != .off else { return (deviceID, []) }
         let held = try db.rows("SELECT id FROM certificates WHERE device_id = ? AND status = 'valid' AND not_after >= ?",
                                [deviceID, Timestamp.string(now)]).map { try $0.requiredInt("id") }
-        if !held.isEmpty, !claim.replaceable { throw CAError.forbidden("device already enrolled, use simplereenroll") }
+        if !held.isEmpty, !claim.replaceable { throw StoreError.refused("device already enrolled, use simplereenroll") }
         if !held.isEmpty, let replacer = claim.replacer {
             // Only the bootstrap certificate that first enrolled the device may replace its
             // certificates (renewals carry no bootstrap: their line's first one counts).
@@ -216,7 +216,7 @@ extension SQLCAStore {
                 SELECT requester_key FROM line WHERE replaces_id IS NULL
                 """, [deviceID, Timestamp.string(now)]).map { try $0.optionalString("requester_key") }
             guard origins.allSatisfy({ $0 == replacer }) else {
-                throw CAError.forbidden("device already enrolled with another bootstrap certificate, use simplereenroll")
+                throw StoreError.refused("device already enrolled with another bootstrap certificate, use simplereenroll")
             }
         }
         return (deviceID, held)

@@ -37,7 +37,7 @@ extension SQLCAStore {
                     ON CONFLICT (kind, name) DO NOTHING RETURNING id
                     """, [kind.rawValue, name, profile, stamp]).isEmpty {
                     guard let existing = try Self.devices(db, where: "kind = ? AND name = ?", [kind.rawValue, name]).first else {
-                        throw CAError.internalFailure("device \(name) neither added nor found")
+                        throw StoreError.failed("device \(name) neither added nor found")
                     }
                     if existing.profile == profile { result.present.append(name) }
                     else { result.conflicting.append((name, existing.profile)) }
@@ -58,7 +58,7 @@ extension SQLCAStore {
         try write { db in
             guard let device = try Self.devices(db, where: "kind = ? AND name = ?\(Self.lock(db, .update))",
                                                 [key.kind.rawValue, key.name]).first else {
-                throw CAError.notFound("no device \(key.name)")
+                throw StoreError.notFound("no device \(key.name)")
             }
             try db.run("UPDATE certificates SET device_id = NULL WHERE device_id = ?", [device.id])
             try db.run("DELETE FROM devices WHERE id = ?", [device.id])
@@ -72,15 +72,15 @@ extension SQLCAStore {
         return try write { db in
             guard let device = try Self.devices(db, where: "kind = ? AND name = ?\(Self.lock(db, .noKeyUpdate))",
                                                 [key.kind.rawValue, name]).first else {
-                throw CAError.notFound("no device \(name)")
+                throw StoreError.notFound("no device \(name)")
             }
-            guard device.status != status else { throw CAError.badRequest("device \(name) is already \(status.rawValue)") }
+            guard device.status != status else { throw StoreError.conflict("device \(name) is already \(status.rawValue)") }
             let disabled = status == .disabled
             try db.run("UPDATE devices SET status = ?, disabled_at = ?, disabled_reason = ? WHERE id = ?",
                        [status.rawValue, disabled ? Timestamp.string(now) : nil, disabled ? reason : nil, device.id])
             try Self.insertAudit(db, audit, now: now)
             guard let changed = try Self.devices(db, where: "id = ?", [device.id]).first else {
-                throw CAError.internalFailure("device vanished")
+                throw StoreError.failed("device vanished")
             }
             return changed
         }

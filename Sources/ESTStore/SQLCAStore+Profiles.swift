@@ -38,8 +38,8 @@ extension SQLCAStore {
         try write { db in
             let existing = try db.rows("SELECT id FROM profiles WHERE label IS NOT DISTINCT FROM ?\(Self.lock(db, .update))", [p.label])
                 .first.map { try $0.requiredInt("id") }
-            if existing != nil, !replace { throw CAError.badRequest("profile \(p.displayName) already exists") }
-            if existing == nil, replace { throw CAError.notFound("no profile \(p.displayName)") }
+            if existing != nil, !replace { throw StoreError.conflict("profile \(p.displayName) already exists") }
+            if existing == nil, replace { throw StoreError.notFound("no profile \(p.displayName)") }
             let issuer = try Self.caID(db, p.issuer)
             let trust = try p.trust.map { try Self.caID(db, $0) }
             let cacerts = try p.cacerts.map { try Self.caID(db, $0) }
@@ -81,12 +81,12 @@ extension SQLCAStore {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         RETURNING id
                         """, values + [stamp, p.label]).first else {
-                        throw CAError.internalFailure("profile not recorded")
+                        throw StoreError.failed("profile not recorded")
                     }
                     id = try row.requiredInt("id")
                 } catch where db.dialect.isUniqueViolation(error, of: Self.profileLabelKey) {
                     // Created by another host at the same instant.
-                    throw CAError.badRequest("profile \(p.displayName) already exists")
+                    throw StoreError.conflict("profile \(p.displayName) already exists")
                 }
             }
             for (position, ca) in trust.enumerated() {
@@ -104,7 +104,7 @@ extension SQLCAStore {
     public func deleteProfile(label: String?, audit: AuditEvent, now: Date) throws {
         try write { db in
             let removed = try db.run("DELETE FROM profiles WHERE label IS NOT DISTINCT FROM ?", [label])
-            guard removed == 1 else { throw CAError.notFound("no profile \(label ?? "(default)")") }
+            guard removed == 1 else { throw StoreError.notFound("no profile \(label ?? "(default)")") }
             try Self.insertAudit(db, audit, now: now)
         }
     }

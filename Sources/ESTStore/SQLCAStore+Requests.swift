@@ -28,7 +28,7 @@ extension SQLCAStore {
                 let waiting = try db.count("SELECT count(*) FROM enrollment_requests WHERE requester_key = ? AND status = 'pending'",
                                            [r.requesterKey])
                 if waiting >= Self.maxPendingPerRequester {
-                    throw CAError.tooManyRequests("\(waiting) requests of these credentials already await approval")
+                    throw StoreError.tooManyRequests("\(waiting) requests of these credentials already await approval")
                 }
             }
             // The partial unique index makes a second submission at the same instant a no-op.
@@ -40,7 +40,7 @@ extension SQLCAStore {
                 """, [r.csrHash, r.profile, r.operation, r.device, r.subject, r.keyType, r.requester, r.requesterKey,
                       r.csrDER, Timestamp.string(now)])
             guard let recorded = try Self.requests(db, where: Self.openRequest, [r.csrHash, r.profile, r.operation, r.requesterKey]).first else {
-                throw CAError.internalFailure("request for approval not recorded")
+                throw StoreError.failed("request for approval not recorded")
             }
             return recorded
         }
@@ -65,17 +65,17 @@ extension SQLCAStore {
                                         now: Date) throws -> EnrollmentRequest {
         try write { db in
             guard let row = try db.rows("SELECT status FROM enrollment_requests WHERE id = ?\(Self.lock(db, .noKeyUpdate))", [id]).first else {
-                throw CAError.notFound("no request \(id)")
+                throw StoreError.notFound("no request \(id)")
             }
             let status = try row.requiredString("status")
             guard status == EnrollmentRequest.Status.pending.rawValue else {
-                throw CAError.badRequest("request \(id) is \(status), not pending")
+                throw StoreError.conflict("request \(id) is \(status), not pending")
             }
             try db.run("UPDATE enrollment_requests SET status = ?, reason = ?, decided_at = ? WHERE id = ?",
                        [approve ? "approved" : "rejected", reason, Timestamp.string(now), id])
             try Self.insertAudit(db, audit, now: now)
             guard let decided = try Self.requests(db, where: "q.id = ?", [id]).first else {
-                throw CAError.internalFailure("request vanished")
+                throw StoreError.failed("request vanished")
             }
             return decided
         }

@@ -38,8 +38,8 @@ open class SQLCAStore: CAStore {
     /// The engine's failures as the authority's errors; a damaged row names its column.
     package func mapped(_ error: any Error) -> any Error {
         if let e = engine.failure(error) { return e }
-        if let e = error as? SQLColumnError { return CAError.internalFailure("store holds an unreadable row: \(e)") }
-        if let e = error as? MigrationError { return CAError.internalFailure(e.message) }
+        if let e = error as? SQLColumnError { return StoreError.failed("store holds an unreadable row: \(e)") }
+        if let e = error as? MigrationError { return StoreError.failed(e.message) }
         return error
     }
 

@@ -19,5 +19,5 @@ public protocol SQLStoreEngine: AnyObject {
     func enqueue(_ write: @escaping (any SQLConnection) throws -> Void) -> Bool
     /// The engine's failure as the authority sees it (a full disk, a busy or unreachable
     /// store: 503), or nil when `error` is not the engine's.
-    func failure(_ error: any Error) -> CAError?
+    func failure(_ error: any Error) -> StoreError?
 }

@@ -18,18 +18,18 @@ public enum StoreCopy {
     /// schema version (opened through their stores first, which migrates them).
     public static func copy(from source: any SQLConnection, to target: any SQLConnection, targetName: String) throws -> Report {
         do { return try run(source, target, targetName) }
-        catch let e as CAError { throw e }
-        catch { throw CAError.internalFailure("\(error)") }
+        catch let e as StoreError { throw e }
+        catch { throw StoreError.failed("\(error)") }
     }
 
     private static func run(_ src: any SQLConnection, _ dst: any SQLConnection, _ targetName: String) throws -> Report {
         let unknown = try StoreTables.uncopied(on: src)
         guard unknown.isEmpty else {
-            throw CAError.internalFailure("the source has tables store copy does not carry: \(unknown.joined(separator: ", "))")
+            throw StoreError.failed("the source has tables store copy does not carry: \(unknown.joined(separator: ", "))")
         }
         for t in StoreTables.copied {
             let n = try dst.count("SELECT count(*) FROM \(t.name)")
-            guard n == 0 else { throw CAError.badRequest("\(targetName) is not empty (\(t.name): \(n) rows); copy into a new store") }
+            guard n == 0 else { throw StoreError.conflict("\(targetName) is not empty (\(t.name): \(n) rows); copy into a new store") }
         }
         var report = Report()
         try dst.inTransaction {
@@ -58,7 +58,7 @@ public enum StoreCopy {
             report.checkedCertificates += b.count
         }
         guard problems.isEmpty else {
-            throw CAError.internalFailure("copy does not verify: " + problems.prefix(3).joined(separator: "; "))
+            throw StoreError.failed("copy does not verify: " + problems.prefix(3).joined(separator: "; "))
         }
         return report
     }

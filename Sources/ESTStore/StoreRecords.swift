@@ -8,8 +8,8 @@ import Foundation
 /// refuses (a value this version cannot read) is an internal failure naming it, never a
 /// default.
 public enum StoreRecords {
-    public static func unreadable(_ what: String, _ detail: Any) -> CAError {
-        .internalFailure("store holds an unreadable \(what): \(detail)")
+    public static func unreadable(_ what: String, _ detail: Any) -> StoreError {
+        .failed("store holds an unreadable \(what): \(detail)")
     }
 
     // MARK: CAs
@@ -20,7 +20,7 @@ public enum StoreRecords {
         let name = try r.requiredString("name")
         do {
             guard let status = CAStatus(rawValue: try r.requiredString("status")) else {
-                throw CAError.internalFailure("status \(r.describe("status"))")
+                throw StoreError.failed("status \(r.describe("status"))")
             }
             return try CARecord(id: try r.requiredInt("id"), name: name, certificateDER: try r.requiredData("certificate"),
                                 chainPEM: try r.requiredString("chain_pem"), encryptedKeyPEM: try r.optionalString("encrypted_key"),
@@ -61,7 +61,7 @@ public enum StoreRecords {
             p.identity.maxSANs = Int(try r.requiredInt("max_sans"))
             p.identity.maxSubjectBytes = Int(try r.requiredInt("max_subject_bytes"))
             guard let binding = IdentityBinding(rawValue: try r.requiredString("bind_identity")) else {
-                throw CAError.internalFailure("bind_identity \(r.describe("bind_identity"))")
+                throw StoreError.failed("bind_identity \(r.describe("bind_identity"))")
             }
             p.identity.binding = binding
             p.identity.cnPattern = try r.optionalString("cn_pattern")

@@ -25,7 +25,7 @@ final class StrictRowMappingTests: XCTestCase {
 
     func assertUnreadable(_ column: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try store.profile(label: "lab"), file: file, line: line) {
-            guard case .internalFailure(let why) = $0 as? CAError else { return XCTFail("\($0)", file: file, line: line) }
+            guard case .failed(let why) = $0 as? StoreError else { return XCTFail("\($0)", file: file, line: line) }
             XCTAssertTrue(why.contains("profile lab") && why.contains("column \(column)"), why, file: file, line: line)
         }
     }
