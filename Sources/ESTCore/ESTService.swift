@@ -195,6 +195,9 @@ public final class ESTService {
         guard user.utf8.count <= 256, !user.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw .unauthorized("HTTP user name refused (control characters or over 256 bytes)")
         }
+        // The password file matched its bytes; the device it names is matched by bytes too,
+        // so a second spelling of a registered name is no way in (see ByteName).
+        guard ByteName.isNFC(user) else { throw ESTError(403, ByteName.notNFC("HTTP user name")) }
         return user
     }
 

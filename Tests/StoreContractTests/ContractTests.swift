@@ -18,6 +18,7 @@ final class SQLiteStoreContractTests: XCTestCase {
     func testManualApproval() throws { try OperatorPolicyContract.manualApproval(try StoreFactory(.sqlite)) }
     func testHTTPAuthenticationIsAFactorBoundToTheDevice() throws { try OperatorPolicyContract.httpAuthenticationIsAFactorBoundToTheDevice(try StoreFactory(.sqlite)) }
     func testCRLNumbersAndEntries() throws { try OperatorPolicyContract.crlNumbersAndEntries(try StoreFactory(.sqlite)) }
+    func testNamesHaveOneSpelling() throws { try OperatorPolicyContract.namesHaveOneSpelling(try StoreFactory(.sqlite)) }
 }
 
 final class PostgresStoreContractTests: XCTestCase {
@@ -34,4 +35,5 @@ final class PostgresStoreContractTests: XCTestCase {
     func testManualApproval() throws { try OperatorPolicyContract.manualApproval(try StoreFactory(.postgres)) }
     func testHTTPAuthenticationIsAFactorBoundToTheDevice() throws { try OperatorPolicyContract.httpAuthenticationIsAFactorBoundToTheDevice(try StoreFactory(.postgres)) }
     func testCRLNumbersAndEntries() throws { try OperatorPolicyContract.crlNumbersAndEntries(try StoreFactory(.postgres)) }
+    func testNamesHaveOneSpelling() throws { try OperatorPolicyContract.namesHaveOneSpelling(try StoreFactory(.postgres)) }
 }
