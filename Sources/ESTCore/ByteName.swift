@@ -1,5 +1,3 @@
-import Foundation
-
 /// A name that identifies someone (a device, an HTTP user, a bound CN or serialNumber, a
 /// CA), compared as its exact UTF-8 bytes. Swift's `String ==`, `Set<String>` and
 /// `[String: _]` use Unicode canonical equivalence ("café" in NFC equals "café" in NFD),
@@ -29,7 +27,10 @@ public struct ByteName: Hashable, Sendable, CustomStringConvertible {
     public static func isNFC(_ name: String) -> Bool {
         if name.utf8.allSatisfy({ $0 < 0x80 }) { return true }
         if name.unicodeScalars.contains("\u{FFFD}") { return false }
-        return same(name.precomposedStringWithCanonicalMapping, name)
+        // The standard library's own normaliser, the one `String ==` compares by (so two NFC
+        // names are canonically equivalent only when their bytes are equal). Foundation's
+        // precomposedStringWithCanonicalMapping on Linux leaves Hangul LV+T uncomposed.
+        return name._nfcCodeUnits.elementsEqual(name.utf8)
     }
 
     /// The one-line reason a non-NFC name is refused, naming what was refused.
