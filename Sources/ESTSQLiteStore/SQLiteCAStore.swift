@@ -21,7 +21,8 @@ public final class SQLiteCAStore: CAStore {
             db = try Database(path: path, create: create)
             try Schema.migrator.migrate(db)
         } catch let e as SQLiteError {
-            throw CAError.internalFailure(e.message)
+            // A file another process holds locked is busy (503), as it is for a read.
+            throw Self.failure(e)
         }
         // The store holds every issued certificate and the encrypted CA keys: owner (and a
         // web server group) only. `init` repairs the mode; everything else refuses to use it.
