@@ -22,6 +22,7 @@ private final class StoreDownAuthority: EnrollmentAuthority {
                       audit: AuditEvent) throws -> ServerGeneratedKey { try refuse(profile) }
     func csrAttributes(profile: String?) throws -> Data? { try refuse(profile) }
     func crl(profile: String?) throws -> Data { try refuse(profile) }
+    func crl(issuer: String) throws -> Data { try refuse(nil) }
     func audit(_ event: AuditEvent) throws {}
 }
 
