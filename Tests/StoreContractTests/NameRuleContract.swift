@@ -22,13 +22,13 @@ extension OperatorPolicyContract {
         // Device registry: an operator cannot register the NFD spelling.
         try profile(f, "pre") { $0.registration = .preregistered }
         XCTAssertEqual(status { try f.admin.addDevices([nfd], profile: "pre") }, 400)
-        XCTAssertNil(try f.store.device(named: nfd))
+        XCTAssertNil(try f.store.device(DeviceKey(.cn, nfd)))
         XCTAssertEqual(try f.admin.addDevices([nfc], profile: "pre").added, [nfc])
 
         // HTTP user vs device: the per-device password is for the exact bytes it names.
         try profile(f, "pw") { $0.auth = .http; $0.trust = []; $0.registration = .preregistered }
         // A registration stored before the rule (NFD), the password file's user in NFC.
-        _ = try f.store.addDevices([nfd], profile: "pw", audit: event, now: f.clock)
+        _ = try f.store.addDevices([nfd], kind: .cn, profile: "pw", audit: event, now: f.clock)
         let before = try issued()
         func enroll(_ cn: String, _ label: String, _ credentials: ClientCredentials) -> Int? {
             status {
