@@ -12,6 +12,11 @@ public struct ESTOutcome: Sendable {
     /// (unrouted, wrong method or media type, no client certificate, public reads) have
     /// only their log line, so that anonymous clients cannot grow the store.
     public var audited = false
+    /// Whether the route's label is proven to name a profile: the authority answered, or
+    /// refused with a decision it makes only after finding the profile (not 404, not 5xx).
+    /// A label the client chose may name a metric series only then (a store that is down
+    /// proves nothing).
+    public var profileProven = false
     /// Set when the authority recorded the audit event with the certificate it issued.
     var recordedWithCertificate = false
     /// The WWW-Authenticate challenge a 401 carries: set once the profile is known to take

@@ -195,6 +195,9 @@ public final class ESTService {
         guard user.utf8.count <= 256, !user.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw .unauthorized("HTTP user name refused (control characters or over 256 bytes)")
         }
+        // The password file matched its bytes; the device it names is matched by bytes too,
+        // so a second spelling of a registered name is no way in (see ByteName).
+        guard ByteName.isNFC(user) else { throw ESTError(403, ByteName.notNFC("HTTP user name")) }
         return user
     }
 
@@ -211,7 +214,7 @@ public final class ESTService {
     private func dispatch(_ route: Route, _ request: ESTRequest, _ client: Certificate?, _ outcome: inout ESTOutcome) throws -> Answer {
         switch route.operation {
         case .cacerts:
-            let certs = try authority.caCertificates(profile: route.label)
+            let certs = try ask(&outcome) { try authority.caCertificates(profile: route.label) }
             return Answer(response: try certsOnly(certs, mediaType: "application/pkcs7-mime"), serial: nil,
                           reason: "served \(certs.count) certificates")
         case .simpleenroll, .simplereenroll:
@@ -221,11 +224,13 @@ public final class ESTService {
             let event = outcome.issuedEvent(subject: csr.subject)
             let cert: Certificate
             if route.operation == .simpleenroll {
-                cert = try authority.enroll(csr: csr, profile: route.label, credentials: credentials, audit: event)
+                cert = try ask(&outcome) { try authority.enroll(csr: csr, profile: route.label, credentials: credentials, audit: event) }
             } else {
                 guard let client else { throw ESTError.unauthorized("client certificate required") }
-                cert = try authority.reenroll(ReenrollmentRequest(csr: csr, current: client, httpUser: credentials.httpUser),
-                                              profile: route.label, audit: event)
+                cert = try ask(&outcome) {
+                    try authority.reenroll(ReenrollmentRequest(csr: csr, current: client, httpUser: credentials.httpUser),
+                                           profile: route.label, audit: event)
+                }
             }
             outcome.recordedWithCertificate = true
             // RFC 7030 §4.2.3; only the issued certificate, since libest refuses answers
@@ -236,7 +241,7 @@ public final class ESTService {
             return Answer(response: response, serial: cert.serialHex, reason: "issued \(cert.subject)")
         case .csrattrs:
             // RFC 7030 §4.5.2: nothing required -> 204; else base64 of the DER CsrAttrs.
-            guard let der = try authority.csrAttributes(profile: route.label) else {
+            guard let der = try ask(&outcome, { try authority.csrAttributes(profile: route.label) }) else {
                 return Answer(response: ESTResponse(status: 204), serial: nil, reason: "no CSR attributes configured")
             }
             return Answer(response: ESTResponse(status: 200, headers: [
@@ -248,8 +253,10 @@ public final class ESTService {
             let keyRequest = try ServerKeyGenRequest(parsing: csr)
             let credentials = ClientCredentials(certificate: client, httpUser: try Self.httpUser(request))
             outcome.audited = true
-            let result = try authority.serverKeyGen(keyRequest, profile: route.label, credentials: credentials,
-                                                    audit: outcome.issuedEvent(subject: csr.subject))
+            let event = outcome.issuedEvent(subject: csr.subject)
+            let result = try ask(&outcome) {
+                try authority.serverKeyGen(keyRequest, profile: route.label, credentials: credentials, audit: event)
+            }
             outcome.recordedWithCertificate = true
             let response = try answering(result.certificate) { try serverKeyGenResponse(result) }
             return Answer(response: response, serial: result.certificate.serialHex,
@@ -257,11 +264,25 @@ public final class ESTService {
                               + ServerGeneratedKey.auditDetail(keyType: result.keyType, encryptedTo: result.encryptedTo))
         case .crl:
             // RFC 5280 §4.2.1.13, RFC 2585 §4.2: the DER, as relying parties fetch it.
-            let der = try route.crlIssuer.map { try authority.crl(issuer: $0) } ?? authority.crl(profile: route.label)
+            let der = try ask(&outcome) { try route.crlIssuer.map { try authority.crl(issuer: $0) } ?? authority.crl(profile: route.label) }
             return Answer(response: ESTResponse(status: 200, headers: [("Content-Type", "application/pkix-crl")], body: der),
                           serial: nil, reason: "served the CRL")
         case .fullcmc:
             throw ESTError(501, "full CMC (RFC 7030 §4.3) is not supported")
+        }
+    }
+
+    /// Asks the authority, noting whether its answer proves the label names a profile: it
+    /// resolves the profile before any other decision, so every answer but a 404 (unknown
+    /// profile) or a 5xx (e.g. the store is down, before it could look) does.
+    private func ask<T>(_ outcome: inout ESTOutcome, _ call: () throws -> T) throws -> T {
+        do {
+            let result = try call()
+            outcome.profileProven = true
+            return result
+        } catch let e as ESTStatusError where e.httpStatus != 404 && e.httpStatus < 500 {
+            outcome.profileProven = true
+            throw e
         }
     }
 

@@ -6,6 +6,8 @@ import Foundation
 /// (routing, methods, media types, authentication present, §4.4.1 attributes) and hands
 /// over typed requests; the authority decides trust and policy and throws an
 /// `ESTStatusError` when it refuses. `profile` is the §3.2.2 label, nil for the default.
+/// An unknown profile is refused 404 before any other decision (only a 5xx may come
+/// earlier): the core takes any other answer as proof that the label names a profile.
 ///
 /// A request held for an operator's approval is answered 202 with Retry-After (§4.2.3):
 /// the authority throws an `ESTStatusError` of status 202 carrying that header.

@@ -34,9 +34,9 @@ public final class Metrics: @unchecked Sendable {
         let status = outcome.response.status
         let operation = ESTOperation(rawValue: outcome.operation)?.rawValue ?? "-"
         // A label the client chose counts only once it proved to be a profile: a 404 (unknown
-        // label) or a refusal before any decision names none.
-        let known = status != 404 && (outcome.audited || status < 400)
-        let profile = known ? (outcome.profile ?? "(default)") : ""
+        // label), a refusal before any decision, or a 503 while the store is down names
+        // none, and is counted under "" (so clients cannot grow the series).
+        let profile = outcome.profileProven ? (outcome.profile ?? "(default)") : ""
         lock.withLock {
             requests[RequestKey(operation: operation, profile: profile, status: status), default: 0] += 1
             if let kind = outcome.refusal { refusals[kind, default: 0] += 1 }

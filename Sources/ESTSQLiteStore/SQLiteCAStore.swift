@@ -19,7 +19,8 @@ public final class SQLiteCAStore: SQLCAStore {
             db = try Database(path: path, create: create)
             try Schema.migrator.migrate(db)
         } catch let e as SQLiteError {
-            throw StoreError.failed(e.message)
+            // A file another process holds locked is busy (503), as it is for a read.
+            throw SQLiteEngine.failure(e)
         } catch let e as MigrationError {
             throw StoreError.failed(e.message)
         }

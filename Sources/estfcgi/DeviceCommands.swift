@@ -1,5 +1,6 @@
 import ArgumentParser
 import ESTCA
+import ESTCore
 import Foundation
 
 struct DeviceCommand: ParsableCommand {
@@ -34,8 +35,9 @@ struct DeviceCommand: ParsableCommand {
                     names.append(name)
                 }
             }
-            var seen = Set<String>()
-            names = names.filter { seen.insert($0).inserted }
+            // Bytes: a Set<String> would merge an NFD spelling into the NFC one unchecked.
+            var seen = Set<ByteName>()
+            names = names.filter { seen.insert(ByteName($0)).inserted }
             let result = try store.administration().addDevices(names, profile: selector.label)
             let profile = selector.label ?? "(default)"
             if output.json {

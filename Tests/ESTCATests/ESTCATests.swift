@@ -192,6 +192,13 @@ final class EnrollmentTests: XCTestCase {
         XCTAssertEqual(Serial.normalize("0000"), "0")
         XCTAssertNil(Serial.normalize("xyz"))
         XCTAssertNil(Serial.normalize(""))
+        // Character.isHexDigit takes fullwidth digits (an IME's): a denial or lookup keyed by
+        // them would match no certificate's (ASCII) serial or fingerprint, silently.
+        XCTAssertNil(Serial.normalize("\u{FF11}\u{FF12}ab"))
+        XCTAssertNil(Serial.normalize("0a\u{301}"))
+        XCTAssertThrowsError(try BootstrapDenial.key(parsing: "\u{FF11}\u{FF12}"))
+        XCTAssertThrowsError(try BootstrapDenial.key(parsing: String(repeating: "\u{FF41}", count: 64)))
+        XCTAssertEqual(try BootstrapDenial.key(parsing: String(repeating: "A", count: 64)), .fingerprint(String(repeating: "a", count: 64)))
     }
 }
 

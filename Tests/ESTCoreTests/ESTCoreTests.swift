@@ -200,6 +200,34 @@ final class ServiceTests: XCTestCase {
         XCTAssertNotNil(fake.credentials.last?.certificate)
     }
 
+    /// One spelling per name: REMOTE_USER is matched by the web server's password file as
+    /// bytes and then against a device name as bytes, so a decomposed (NFD) spelling, or
+    /// invalid UTF-8 (decoded as U+FFFD), is refused with 403 before any authority sees it.
+    func testHTTPUserNotInNFCIsRefused() throws {
+        fake.authentication["iot"] = .http
+        let path = "/.well-known/est/iot/simpleenroll"
+        let nfc = "caf\u{E9}-03", nfd = "cafe\u{301}-03"
+        XCTAssertEqual(nfc, nfd, "Swift String == is canonical equivalence")
+        XCTAssertNotEqual(Array(nfc.utf8), Array(nfd.utf8))
+        XCTAssertNotEqual(ByteName(nfc), ByteName(nfd))
+        XCTAssertEqual(Set([ByteName(nfc), ByteName(nfd), ByteName(nfc)]).count, 2)
+        XCTAssertTrue(ByteName.isNFC(nfc))
+        XCTAssertFalse(ByteName.isNFC(nfd))
+        XCTAssertTrue(ByteName.isNFC("\u{AC01}"), "Hangul LVT syllable")
+        XCTAssertFalse(ByteName.isNFC("\u{AC00}\u{11A8}"), "Hangul LV + T composes to LVT")
+        XCTAssertFalse(ByteName.isNFC("\u{212B}"), "ANGSTROM SIGN is a singleton decomposition")
+        var out = service.handle(request("POST", path, body: csrDER, cert: false, extra: ["REMOTE_USER": nfc, "AUTH_TYPE": "Basic"]))
+        XCTAssertEqual(out.response.status, 200)
+        XCTAssertEqual(fake.credentials.last?.httpUser.map { Array($0.utf8) }, Array(nfc.utf8))
+        let before = fake.credentials.count
+        for user in [nfd, "caf\u{FFFD}-03"] {
+            out = service.handle(request("POST", path, body: csrDER, cert: false, extra: ["REMOTE_USER": user, "AUTH_TYPE": "Basic"]))
+            XCTAssertEqual(out.response.status, 403, user)
+            XCTAssertTrue(String(decoding: out.response.body, as: UTF8.self).contains("HTTP user name is not UTF-8 in Unicode NFC"))
+        }
+        XCTAssertEqual(fake.credentials.count, before, "the authority was not asked")
+    }
+
     func testCRLIsServedAsDER() throws {
         var out = service.handle(request("GET", "/.well-known/est/crl", cert: false))
         XCTAssertEqual(out.response.status, 404)

@@ -9,6 +9,8 @@ final class MetricsTests: XCTestCase {
         var o = ESTOutcome(response: ESTResponse(status: status), operation: op, profile: profile, client: nil, reason: "",
                            serial: serial)
         o.audited = audited
+        // As ESTService decides it: the authority answered, or refused with a decision.
+        o.profileProven = audited && status != 404
         o.refusal = refusal
         return o
     }

@@ -20,6 +20,7 @@ final class SQLiteStoreContractTests: XCTestCase {
     func testHTTPAuthenticationIsAFactorBoundToTheDevice() throws { try OperatorPolicyContract.httpAuthenticationIsAFactorBoundToTheDevice(try StoreFactory(.sqlite)) }
     func testCRLNumbersAndEntries() throws { try OperatorPolicyContract.crlNumbersAndEntries(try StoreFactory(.sqlite)) }
     func testCopyCarriesEveryTable() throws { try StoreTablesContract.copyCarriesEveryTable(try StoreFactory(.sqlite)) }
+    func testNamesHaveOneSpelling() throws { try OperatorPolicyContract.namesHaveOneSpelling(try StoreFactory(.sqlite)) }
 }
 
 final class PostgresStoreContractTests: XCTestCase {
@@ -38,4 +39,5 @@ final class PostgresStoreContractTests: XCTestCase {
     func testHTTPAuthenticationIsAFactorBoundToTheDevice() throws { try OperatorPolicyContract.httpAuthenticationIsAFactorBoundToTheDevice(try StoreFactory(.postgres)) }
     func testCRLNumbersAndEntries() throws { try OperatorPolicyContract.crlNumbersAndEntries(try StoreFactory(.postgres)) }
     func testCopyCarriesEveryTable() throws { try StoreTablesContract.copyCarriesEveryTable(try StoreFactory(.postgres)) }
+    func testNamesHaveOneSpelling() throws { try OperatorPolicyContract.namesHaveOneSpelling(try StoreFactory(.postgres)) }
 }

@@ -170,6 +170,21 @@ cgi_specific() {
   est GET '/.well-known/est/cacerts?search+words'
   expect_eq "$label: a query without '=' (ISINDEX arguments) is still a CGI request" "$STATUS" 200
 
+  # A store another process holds locked (sqlite3 in exclusive locking mode, as the CGI's
+  # user): opening it waits out the busy timeout (10 s) and is 503 with Retry-After, not 500.
+  local lockfifo=$WORK/lock-$label.fifo lockpid
+  mkfifo "$lockfifo"; chmod 666 "$lockfifo"
+  runuser -u www-data -- sqlite3 "$ESTFCGI_DB" < "$lockfifo" > /dev/null 2>&1 & lockpid=$!
+  exec 7> "$lockfifo"
+  echo 'PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; SELECT count(*) FROM cas;' >&7
+  sleep 0.5
+  est GET /.well-known/est/cacerts
+  expect_eq "$label: a store locked by another process -> 503" "$STATUS" 503
+  expect_eq "$label: ... with Retry-After" "$(header Retry-After)" 1
+  exec 7>&-; wait "$lockpid"; rm -f "$lockfifo"
+  est GET /.well-known/est/cacerts
+  expect_eq "$label: ... and 200 once it is released" "$STATUS" 200
+
   BASE=$nostore
   est GET /.well-known/est/cacerts
   expect_eq "$label: a missing store -> 500 with one line 'internal error'" "$STATUS $(cat "$WORK/resp.body")" "500 internal error"

@@ -132,5 +132,24 @@ suite_operations() {
   expect_contains "$s: stats as text: a line per profile" "$out" "$(printf 'stats\t3\t1\t0\t0\t3')"
   out=$("$e" stats --since yesterday 2>&1); local rc=$?
   expect_eq "$s: stats --since with a bad value -> one error line" "$rc/$(printf '%s\n' "$out" | wc -l)" "1/1"
+
+  # --- a store another process holds locked: 503 with Retry-After, never 500 -----------
+  # sqlite3 holds the write lock (BEGIN IMMEDIATE) until told to roll back: reads go on,
+  # an enrollment waits out the busy timeout (10 s) and is told to retry.
+  local lockfifo=$d/lock.fifo lockpid
+  mkcsr lk ec-P-256 "/CN=dev-lk/O=Example Devices"
+  mkfifo "$lockfifo"
+  sqlite3 "$ESTFCGI_DB" < "$lockfifo" > "$d/lock.out" 2>&1 & lockpid=$!
+  exec 7> "$lockfifo"
+  echo 'BEGIN IMMEDIATE; SELECT 1;' >&7
+  sleep 0.5
+  post /.well-known/est/simpleenroll "$WORK/lk.csr" boot boot
+  expect_eq "$s: an enrollment while another process holds the store's write lock -> 503" "$STATUS" 503
+  expect_eq "$s: ... with Retry-After" "$(header Retry-After)" 1
+  est GET /.well-known/est/cacerts
+  expect_eq "$s: ... while reads go on -> 200" "$STATUS" 200
+  echo 'ROLLBACK;' >&7; exec 7>&-; wait "$lockpid"; rm -f "$lockfifo"
+  post /.well-known/est/simpleenroll "$WORK/lk.csr" boot boot
+  expect_eq "$s: ... and 200 once the lock is released" "$STATUS" 200
   nginx_stop
 }

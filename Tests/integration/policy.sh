@@ -191,6 +191,32 @@ suite_policy() {
   # --- HTTP authentication (RFC 7030 §3.2.3) -------------------------------------------
   http_auth_checks "$s" dev-pw1 pw-one-0001
 
+  # One spelling per name (README, operator policy): htpasswd and the store compare bytes,
+  # so a user or device whose name is another Unicode spelling (NFD) of the CSR's is refused.
+  local nfc3 nfd3 nfc4 nfd4
+  nfc3=$(printf 'caf\xc3\xa9-03'); nfd3=$(printf 'cafe\xcc\x81-03')
+  nfc4=$(printf 'caf\xc3\xa9-04'); nfd4=$(printf 'cafe\xcc\x81-04')
+  htpasswd -B -b "$WORK/htpasswd" "$nfd3" 'pw-nfd-0005' 2>/dev/null
+  htpasswd -B -b "$WORK/htpasswd" "$nfc4" 'pw-nfc-0006' 2>/dev/null
+  # A registration stored before the rule, as NFD bytes (device add now refuses them).
+  sqlite3 "$ESTFCGI_DB" "INSERT INTO devices (name, profile, source, created_at) VALUES (CAST(X'$(printf %s "$nfd4" | xxd -p)' AS TEXT), 'byod', 'operator', '2026-01-01T00:00:00Z')"
+  before=$(issued_count)
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -utf8 -subj "/CN=$nfc3" -keyout "$WORK/nfc3.key" \
+    -out "$WORK/nfc3.csr" 2>/dev/null
+  est POST /.well-known/est/byod/simpleenroll -u "$nfd3:pw-nfd-0005" -H 'Content-Type: application/pkcs10' --data-binary "@$WORK/nfc3.csr"
+  expect_eq "$s: an HTTP user in NFD enrolling the device's NFC name -> 403" "$STATUS" 403
+  expect_contains "$s: ... saying why" "$(cat "$WORK/resp.body")" "HTTP user name is not UTF-8 in Unicode NFC"
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -utf8 -subj "/CN=$nfd4" -keyout "$WORK/nfd4.key" \
+    -out "$WORK/nfd4.csr" 2>/dev/null
+  est POST /.well-known/est/byod/simpleenroll -u "$nfc4:pw-nfc-0006" -H 'Content-Type: application/pkcs10' --data-binary "@$WORK/nfd4.csr"
+  expect_eq "$s: an HTTP user in NFC enrolling the device registered in NFD -> 403" "$STATUS" 403
+  expect_contains "$s: ... saying why" "$(cat "$WORK/resp.body")" "HTTP user $nfc4 may not enroll device $nfd4"
+  expect_eq "$s: ... nothing issued to either" "$(issued_count)" "$before"
+  out=$("$e" device add --profile byod "$nfd3" 2>&1); rc=$?
+  expect_eq "$s: device add refuses a name in NFD" "$rc" 1
+  expect_contains "$s: ... saying why" "$out" "device name is not UTF-8 in Unicode NFC"
+  expect_eq "$s: ... and registers nothing" "$(sqlite3 "$ESTFCGI_DB" "SELECT count(*) FROM devices WHERE name = CAST(X'$(printf %s "$nfd3" | xxd -p)' AS TEXT)")" 0
+
   # A profile that takes HTTP authentication, reached through a location that does none:
   # nginx still passes the client's unchecked user name (Debian's fastcgi_params sends
   # $remote_user everywhere), but no AUTH_TYPE, so the responder challenges itself.

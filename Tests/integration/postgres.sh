@@ -138,6 +138,36 @@ suite_postgres() {
     "$(printf '%s\n' $codes | grep -cvE '^(200|503)$')" 0
   expect_eq "postgres: ... and the responders reconnect" "$(printf '%s\n' $codes | tail -3 | tr -d '\n')" 200200200
 
+  # The database stopped: 40 simpleenrolls with made-up labels and a self-made certificate
+  # are each 503 with Retry-After, and none names a metric series (a label counts only once
+  # a profile proved it).
+  BASE=https://127.0.0.1:$PG_PORT1
+  est GET /.well-known/est/.metrics
+  local series_before labels="" retries="" series_after
+  series_before=$(grep -c '^estfcgi_requests_total{' "$WORK/resp.body")
+  "$ROOT/scripts/pg-cluster" pause "$PG_DIR"
+  codes=""
+  for i in $(seq 40); do
+    local label; label="x$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    labels="$labels $label"
+    post "/.well-known/est/$label/simpleenroll" "$WORK/pg-dev.csr" rogue rogue
+    codes="$codes $STATUS"; retries="$retries$(header Retry-After)"
+  done
+  expect_eq "postgres: database stopped: 40 enrollments with made-up labels -> all 503" \
+    "$(printf '%s\n' $codes | sort | uniq -c | tr -s ' ')" " 40 503"
+  expect_eq "postgres: ... each with Retry-After" "$retries" "$(printf '1%.0s' $(seq 40))"
+  est GET /.well-known/est/.metrics
+  series_after=$(grep -c '^estfcgi_requests_total{' "$WORK/resp.body")
+  expect_eq "postgres: ... no made-up label in the metrics" \
+    "$(for label in $labels; do grep -c "profile=\"$label\"" "$WORK/resp.body"; done | sort -u | tr -d '\n')" 0
+  check "postgres: ... at most one new series (got $series_before -> $series_after)" test $((series_after - series_before)) -le 1
+  expect_contains "postgres: ... they are counted under no profile" "$(cat "$WORK/resp.body")" \
+    'estfcgi_requests_total{operation="simpleenroll",profile="",status="503"} '
+  "$ROOT/scripts/pg-cluster" resume "$PG_DIR"
+  codes=""
+  for i in $(seq 4); do est GET /.well-known/est/cacerts; codes="$codes $STATUS"; done
+  expect_eq "postgres: database started again: the responder reconnects (got$codes)" "$(printf '%s\n' $codes | tail -1)" 200
+
   # What the two hosts wrote comes back out whole.
   check "postgres: store copy PostgreSQL -> SQLite after serving" "$ESTFCGI" store copy --from "$PG_URI" --to "$WORK/from-pg.db"
   expect_eq "postgres: ... identical certificates and counts" "$(store_digest "$WORK/from-pg.db")" "$(store_digest "$PG_URI")"

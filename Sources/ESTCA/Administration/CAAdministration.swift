@@ -81,6 +81,8 @@ public struct CAAdministration {
 
     private func checkName(_ name: String) throws {
         guard !name.isEmpty, name.count <= 64, !name.contains(",") else { throw CAError.badRequest("CA name must be 1-64 characters without commas") }
+        // Profiles, denials and the store name CAs by these bytes (see ByteName).
+        guard ByteName.isNFC(name) else { throw CAError.badRequest(ByteName.notNFC("CA name")) }
         if try store.ca(named: name) != nil { throw CAError.badRequest("a CA named '\(name)' already exists") }
     }
 

@@ -83,7 +83,7 @@ public struct HealthCheck {
     func findings(for p: Profile, cas: [CARecord]) -> [HealthFinding] {
         let subject = "profile \(p.displayName)"
         var out: [HealthFinding] = []
-        func ca(_ name: String) -> CARecord? { cas.first { $0.name == name } }
+        func ca(_ name: String) -> CARecord? { cas.first { ByteName.same($0.name, name) } }
         // A label made before a path segment was reserved (e.g. `crl`) routes nowhere.
         if let label = p.label, (try? ProfileLabel.validate(label)) == nil {
             out.append(HealthFinding(.fail, subject, "label '\(label)' is reserved or invalid now: no request reaches this profile",

@@ -1,3 +1,4 @@
+import ESTCore
 import ESTOpenSSL
 import Foundation
 
@@ -8,7 +9,8 @@ import Foundation
 final class CAMaterial: @unchecked Sendable {
     let version: Int64
     let cas: [CARecord]
-    private let casByName: [String: CARecord]
+    /// By the name's bytes, as the store keys them (a String key would merge spellings).
+    private let casByName: [ByteName: CARecord]
     /// By label; the default profile (label nil) under "" (never a valid label).
     private let profiles: [String: Profile]
     private let verifiers: [String: ChainVerifier]
@@ -16,18 +18,18 @@ final class CAMaterial: @unchecked Sendable {
     init(version: Int64, cas: [CARecord], profiles: [Profile]) {
         self.version = version
         self.cas = cas
-        casByName = Dictionary(cas.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        casByName = Dictionary(cas.map { (ByteName($0.name), $0) }, uniquingKeysWith: { first, _ in first })
         self.profiles = Dictionary(profiles.map { ($0.label ?? "", $0) }, uniquingKeysWith: { first, _ in first })
         // Every store CA and its chain may complete a client's path; only a profile's trust
         // CAs may end it.
         let intermediates = cas.flatMap { [$0.certificate] + $0.chain }
         verifiers = self.profiles.mapValues { profile in
-            ChainVerifier(anchors: cas.filter { profile.trust.contains($0.name) }.map(\.certificate),
+            ChainVerifier(anchors: cas.filter { ca in profile.trust.contains { ByteName.same($0, ca.name) } }.map(\.certificate),
                           intermediates: intermediates)
         }
     }
 
     func profile(label: String?) -> Profile? { profiles[label ?? ""] }
-    func ca(named name: String) -> CARecord? { casByName[name] }
+    func ca(named name: String) -> CARecord? { casByName[ByteName(name)] }
     func verifier(for profile: Profile) -> ChainVerifier? { verifiers[profile.label ?? ""] }
 }

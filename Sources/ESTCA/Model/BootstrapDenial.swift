@@ -36,7 +36,7 @@ public struct BootstrapDenial: Sendable, Equatable {
         var kind: String? = nil
         for prefix in ["serial:", "sha256:"] where rest.hasPrefix(prefix) { kind = prefix; rest = rest.dropFirst(prefix.count) }
         let hex = rest.replacingOccurrences(of: ":", with: "").lowercased()
-        if kind != "serial:", hex.count == 64, hex.allSatisfy(\.isHexDigit) { return .fingerprint(hex) }
+        if kind != "serial:", hex.utf8.count == 64, hex.utf8.allSatisfy(Serial.isASCIIHexDigit) { return .fingerprint(hex) }
         let negative = rest.hasPrefix("-")
         guard kind != "sha256:", let serial = Serial.normalize(String(negative ? rest.dropFirst() : rest)) else {
             throw CAError.badRequest("'\(text)' is neither a hex serial nor a SHA-256 fingerprint")

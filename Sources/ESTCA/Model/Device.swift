@@ -1,3 +1,5 @@
+import ESTCore
+
 /// A device in the registry: its identity (a CSR's commonName, SAN URI or serialNumber, as
 /// its profile's `--device-id` says), the one profile it enrolls under, and how it came.
 public struct Device: Sendable, Equatable {
@@ -45,5 +47,7 @@ public struct Device: Sendable, Equatable {
               !name.unicodeScalars.contains(where: { refused.contains($0.properties.generalCategory) }) else {
             throw CAError.badRequest("device name must be 1-1024 bytes without control, format or line-separator characters")
         }
+        // Stores and relying parties compare bytes: one spelling per name (see ByteName).
+        guard ByteName.isNFC(name) else { throw CAError.badRequest(ByteName.notNFC("device name")) }
     }
 }

@@ -1,3 +1,4 @@
+import ESTCore
 import ESTOpenSSL
 
 /// Which field of a CSR names the device (`--device-id`).
@@ -21,7 +22,8 @@ public enum DeviceIdentifier: String, Sendable, CaseIterable {
         case .sanURI: values = subjectAltName.compactMap { if case .uri(let u) = $0 { return u } else { return nil } }
         }
         guard let first = values.first else { return nil }
-        guard values.allSatisfy({ $0 == first }) else {
+        // Byte equality: an NFC and an NFD spelling are two names to a relying party.
+        guard values.allSatisfy({ ByteName.same($0, first) }) else {
             throw CAError.badRequest("CSR names \(values.count) different devices (\(rawValue)); it must name one")
         }
         return first

@@ -9,7 +9,8 @@ extension CertificateAuthority {
                      renewal: Bool) throws -> DeviceClaim? {
         let name = try profile.deviceID.device(subject: subject, subjectAltName: checked.names)
         // A per-device password (RFC 7030 §3.2.3): the user is the device it may enroll.
-        if let user = requester.httpUser, name != user {
+        // Bytes, as the password file and the registry compare them (see ByteName).
+        if let user = requester.httpUser, name.map({ ByteName.same($0, user) }) != true {
             throw CAError.forbidden("HTTP user \(user) may not enroll device \(name ?? "(none)")")
         }
         guard let name else {

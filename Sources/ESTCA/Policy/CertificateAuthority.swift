@@ -157,13 +157,13 @@ public final class CertificateAuthority {
     /// Revocation and denials, by issuer and serial (and a denial's exact fingerprint): a
     /// copy of the certificate with its ECDSA signature re-encoded is the same certificate.
     func checkNotRevokedOrDenied(_ client: Certificate, cas: [CARecord]) throws {
-        let issuers = Set(cas.filter { $0.certificate.subject == client.issuer }.map(\.name))
+        let issuers = Set(cas.filter { $0.certificate.subject == client.issuer }.map { ByteName($0.name) })
         if let revoked = try store.issuedCertificates(serial: client.serialHex)
-            .first(where: { issuers.contains($0.issuer) && $0.status == .revoked }) {
+            .first(where: { issuers.contains(ByteName($0.issuer)) && $0.status == .revoked }) {
             throw CAError.revokedClient(revoked.revocationReason)
         }
         if try store.bootstrapDenials(serial: client.serialHex, fingerprint: client.fingerprint.hexString)
-            .contains(where: { issuers.contains($0.issuer) }) {
+            .contains(where: { issuers.contains(ByteName($0.issuer)) }) {
             throw CAError.forbidden("client certificate is denied (estfcgi bootstrap deny)")
         }
     }

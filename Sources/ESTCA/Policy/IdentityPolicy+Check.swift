@@ -1,3 +1,4 @@
+import ESTCore
 import ESTOpenSSL
 import Foundation
 
@@ -11,6 +12,9 @@ extension IdentityPolicy {
             if let pattern, (try? NSRegularExpression(pattern: pattern)) == nil {
                 throw CAError.badRequest("\(option) is not a valid regular expression")
             }
+            // A pattern matches the exact code points of the name that gets issued; a
+            // decomposed literal in it could never match a (NFC) name.
+            if let pattern, !ByteName.isNFC(pattern) { throw CAError.badRequest(ByteName.notNFC(option)) }
         }
     }
 
@@ -49,12 +53,16 @@ extension IdentityPolicy {
         case .cn:
             // Every CN of the CSR (relying parties differ on which one they read).
             let cns = subject.values(of: .commonName)
-            guard let mine = client.subject.commonName, !cns.isEmpty, cns.allSatisfy({ $0 == mine }) else {
+            guard cns.allSatisfy(ByteName.isNFC) else { throw CAError.badRequest(ByteName.notNFC("CSR commonName")) }
+            // Bytes: the name issued must be the very name the bootstrap certificate holds.
+            guard let mine = client.subject.commonName, !cns.isEmpty, cns.allSatisfy({ ByteName.same($0, mine) }) else {
                 throw CAError.forbidden("CSR commonName must be the client certificate's (--bind-identity cn)")
             }
         case .serial:
             let serials = subject.values(of: .serialNumber)
-            guard let mine = client.subject.value(of: .serialNumber), !serials.isEmpty, serials.allSatisfy({ $0 == mine }) else {
+            guard serials.allSatisfy(ByteName.isNFC) else { throw CAError.badRequest(ByteName.notNFC("CSR serialNumber")) }
+            guard let mine = client.subject.value(of: .serialNumber), !serials.isEmpty,
+                  serials.allSatisfy({ ByteName.same($0, mine) }) else {
                 throw CAError.forbidden("CSR serialNumber must be the client certificate's (--bind-identity serial)")
             }
         }
