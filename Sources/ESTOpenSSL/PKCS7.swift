@@ -4,12 +4,19 @@ import Foundation
 /// Certs-only PKCS#7: a degenerate SignedData with no signers (RFC 5652 §5,
 /// RFC 7030 §4.1.3 and §4.2.3), the shape of /cacerts and enrollment answers.
 public enum PKCS7CertsOnly {
+    /// The certificates go into the SET in DER order (RFC 5652 §5.1 `CertificateSet ::= SET
+    /// OF`, X.690 §11.6), whatever order they are given in: OpenSSL's PKCS7 type declares
+    /// the field a SEQUENCE OF and writes it as given, which strict DER parsers (Python's
+    /// `cryptography`) refuse. Readers must not rely on the order.
     public static func encode(_ certificates: [Certificate]) throws -> Data {
         guard let p7 = PKCS7_new() else { throw OpenSSLError("PKCS7_new") }
         defer { PKCS7_free(p7) }
         guard PKCS7_set_type(p7, NID_pkcs7_signed) == 1,
               PKCS7_content_new(p7, NID_pkcs7_data) == 1 else { throw OpenSSLError("PKCS7 SignedData") }
-        for c in certificates {
+        // Sorted by the encodings i2d_PKCS7 will write, which for a certificate read
+        // from BER may differ from the bytes it was read from.
+        let encoded = try certificates.map { c in (c, try DERBridge.encode("i2d_X509") { i2d_X509(c.x509, $0) }) }
+        for (c, _) in DER.sortedForSet(encoded, by: \.1) {
             // PKCS7_add_certificate takes its own reference.
             guard PKCS7_add_certificate(p7, c.x509) == 1 else { throw OpenSSLError("PKCS7_add_certificate") }
         }
