@@ -25,10 +25,10 @@ public enum PKCS7CertsOnly {
 
     /// The certificates of a certs-only PKCS#7 (DER, PEM or base64).
     public static func decode(_ data: Data) throws -> [Certificate] {
-        guard let der = PEM.derFromAnyEncoding(data, labels: ["PKCS7"]),
-              let p7 = DERBridge.decode(der, free: { PKCS7_free($0) }, { p, n in d2i_PKCS7(nil, p, n) }) else {
-            throw OpenSSLError("parse PKCS#7")
+        guard let der = PEM.derFromAnyEncoding(data, labels: ["PKCS7"]) else {
+            throw OpenSSLError("parse PKCS#7", detail: "not DER, PEM or base64")
         }
+        let p7 = try DERBridge.decoded("parse PKCS#7", der, free: { PKCS7_free($0) }, { p, n in d2i_PKCS7(nil, p, n) })
         defer { PKCS7_free(p7) }
         guard let certs = estfcgi_pkcs7_certs(p7) else { return [] }
         return try (0..<estfcgi_sk_X509_num(certs)).map { i in
