@@ -7,16 +7,28 @@ extension IdentityPolicy {
         guard (1...1000).contains(maxSANs) else { throw CAError.badRequest("--max-sans must be 1-1000") }
         guard (64...65536).contains(maxSubjectBytes) else { throw CAError.badRequest("--max-subject-bytes must be 64-65536") }
         if let n = bootstrapUses, n < 1 { throw CAError.badRequest("--bootstrap-uses must be at least 1 (or none)") }
-        for (option, pattern) in [("--cn-pattern", cnPattern), ("--dns-pattern", dnsPattern)] {
-            if let pattern, (try? NSRegularExpression(pattern: pattern)) == nil {
-                throw CAError.badRequest("\(option) is not a valid regular expression")
-            }
+        if let option = invalidPatterns.first {
+            throw CAError.badRequest("\(option) is not a valid regular expression")
+        }
+    }
+
+    /// The pattern options whose stored value is not a valid regular expression. `profile
+    /// create` and `update` refuse them; a store written otherwise (an older version, SQL by
+    /// hand) may still hold one, which `doctor` reports and requests are refused for.
+    public var invalidPatterns: [String] {
+        [("--cn-pattern", cnPattern), ("--dns-pattern", dnsPattern)].compactMap { option, pattern in
+            guard let pattern, (try? NSRegularExpression(pattern: pattern)) == nil else { return nil }
+            return option
         }
     }
 
     /// Checks the identity a CSR asks for; `subjectAltName` is its strictly parsed SAN.
-    /// Every refusal is 400 and names the fault.
+    /// Every refusal of the request is 400 and names the fault; a pattern that does not
+    /// compile is the operator's fault, never "no match": 500, its reason logged.
     func check(subject: DistinguishedName, subjectAltName: [GeneralName]) throws {
+        if let option = invalidPatterns.first {
+            throw CAError.internalFailure("profile misconfigured: its \(option) is not a valid regular expression (see estfcgi doctor)")
+        }
         guard subject.der.count <= maxSubjectBytes else {
             throw CAError.badRequest("CSR subject is \(subject.der.count) bytes (this profile allows \(maxSubjectBytes))")
         }
@@ -60,6 +72,7 @@ extension IdentityPolicy {
         }
     }
 
+    /// Whether `pattern` matches all of `text`; `check` has made sure that it compiles.
     static func wholeMatch(_ pattern: String, _ text: String) -> Bool {
         guard let regex = try? NSRegularExpression(pattern: pattern) else { return false }
         let range = NSRange(text.startIndex..., in: text)
