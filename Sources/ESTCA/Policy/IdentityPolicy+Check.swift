@@ -26,9 +26,8 @@ extension IdentityPolicy {
     /// Every refusal of the request is 400 and names the fault; a pattern that does not
     /// compile is the operator's fault, never "no match": 500, its reason logged.
     func check(subject: DistinguishedName, subjectAltName: [GeneralName]) throws {
-        if let option = invalidPatterns.first {
-            throw CAError.internalFailure("profile misconfigured: its \(option) is not a valid regular expression (see estfcgi doctor)")
-        }
+        let cnRegex = try Self.compiled(cnPattern, option: "--cn-pattern")
+        let dnsRegex = try Self.compiled(dnsPattern, option: "--dns-pattern")
         guard subject.der.count <= maxSubjectBytes else {
             throw CAError.badRequest("CSR subject is \(subject.der.count) bytes (this profile allows \(maxSubjectBytes))")
         }
@@ -39,15 +38,15 @@ extension IdentityPolicy {
             throw CAError.badRequest("CSR subjectAltName \(IdentityPolicy.name(of: refused.kind)) is not allowed by this profile "
                 + "(allowed: \(sanKinds.map(IdentityPolicy.name).joined(separator: ",")))")
         }
-        if let cnPattern {
+        if let cnRegex {
             // Every CN: relying parties differ on which one they read.
             let cns = subject.values(of: .commonName)
-            guard !cns.isEmpty, cns.allSatisfy({ Self.wholeMatch(cnPattern, $0) }) else {
+            guard !cns.isEmpty, cns.allSatisfy({ Self.wholeMatch(cnRegex, $0) }) else {
                 throw CAError.badRequest("CSR commonName does not match this profile's pattern")
             }
         }
-        if let dnsPattern {
-            for case .dnsName(let name) in subjectAltName where !Self.wholeMatch(dnsPattern, name) {
+        if let dnsRegex {
+            for case .dnsName(let name) in subjectAltName where !Self.wholeMatch(dnsRegex, name) {
                 throw CAError.badRequest("CSR dNSName \(name) does not match this profile's pattern")
             }
         }
@@ -72,9 +71,17 @@ extension IdentityPolicy {
         }
     }
 
-    /// Whether `pattern` matches all of `text`; `check` has made sure that it compiles.
-    static func wholeMatch(_ pattern: String, _ text: String) -> Bool {
-        guard let regex = try? NSRegularExpression(pattern: pattern) else { return false }
+    /// The compiled pattern, nil for none; one that does not compile is the operator's fault.
+    static func compiled(_ pattern: String?, option: String) throws -> NSRegularExpression? {
+        guard let pattern else { return nil }
+        guard let regex = try? NSRegularExpression(pattern: pattern) else {
+            throw CAError.internalFailure("profile misconfigured: its \(option) is not a valid regular expression (see estfcgi doctor)")
+        }
+        return regex
+    }
+
+    /// Whether `regex` matches all of `text`.
+    static func wholeMatch(_ regex: NSRegularExpression, _ text: String) -> Bool {
         let range = NSRange(text.startIndex..., in: text)
         return regex.firstMatch(in: text, options: [.anchored], range: range)?.range == range
     }
