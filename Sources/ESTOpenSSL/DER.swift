@@ -45,6 +45,7 @@ public enum DER {
             }
             .map(\.element)
     }
+
     public static func set(_ items: [Data]) -> Data { tlv(0x31, items.reduce(Data(), +)) }
 
     /// A non-negative INTEGER.
