@@ -13,10 +13,9 @@ public enum PKCS7CertsOnly {
         defer { PKCS7_free(p7) }
         guard PKCS7_set_type(p7, NID_pkcs7_signed) == 1,
               PKCS7_content_new(p7, NID_pkcs7_data) == 1 else { throw OpenSSLError("PKCS7 SignedData") }
-        // Sorted by the encodings i2d_PKCS7 will write, which for a certificate read
-        // from BER may differ from the bytes it was read from.
-        let encoded = try certificates.map { c in (c, try DERBridge.encode("i2d_X509") { i2d_X509(c.x509, $0) }) }
-        for (c, _) in DER.sortedForSet(encoded, by: \.1) {
+        // Sorted by the encodings i2d_PKCS7 writes: `der` is i2d_X509's output for this
+        // very (immutable) X509, also for a certificate read from BER.
+        for c in DER.sortedForSet(certificates, by: \.der) {
             // PKCS7_add_certificate takes its own reference.
             guard PKCS7_add_certificate(p7, c.x509) == 1 else { throw OpenSSLError("PKCS7_add_certificate") }
         }
