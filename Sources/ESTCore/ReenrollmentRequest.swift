@@ -21,7 +21,8 @@ public struct ReenrollmentRequest {
     /// the same subject; the RDNs, their attribute types and order must match. The subject
     /// goes through OpenSSL's X509_NAME_cmp, which compares canonical encodings (x_name.c
     /// asn1_string_canon: directory strings as UTF-8, leading and trailing white space
-    /// dropped, inner runs folded to one space, ASCII lower-cased; each RDN a DER SET).
+    /// dropped, inner runs folded to one space, ASCII lower-cased; each RDN a DER SET), then
+    /// for values beyond ASCII RFC 4518's case folding and NFKC (DistinguishedName.isEquivalent).
     /// The subjectAltName: GeneralName.equivalentSubjectAltNames. What is issued carries the
     /// current certificate's bytes, so a device's identity never changes encoding.
     /// The authority calls this once it has authorised `current`, so that a certificate

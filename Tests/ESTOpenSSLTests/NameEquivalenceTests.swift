@@ -32,6 +32,20 @@ final class NameEquivalenceTests: XCTestCase {
         XCTAssertTrue(try DistinguishedName(der: DER.sequence([])).isEquivalent(to: try DistinguishedName(der: DER.sequence([]))))
     }
 
+    /// OpenSSL folds only ASCII case; RFC 4518 folds all of it and normalises to NFKC.
+    func testNonASCIICaseAndNormalisationAreFolded() throws {
+        let lower = try Self.name([[(Self.cn, Self.utf8, "müller")], [(Self.o, Self.utf8, "Größe GmbH")]])
+        let upper = try Self.name([[(Self.cn, Self.utf8, "MÜLLER")], [(Self.o, Self.utf8, "GRÖSSE  gmbh ")]])
+        XCTAssertTrue(lower.isEquivalent(to: upper))
+        let decomposed = try Self.name([[(Self.cn, Self.utf8, "mu\u{308}ller")], [(Self.o, Self.utf8, "Größe GmbH")]])
+        XCTAssertTrue(decomposed.isEquivalent(to: lower), "NFKC: u + combining diaeresis is ü")
+        XCTAssertFalse(lower.isEquivalent(to: try Self.name([[(Self.cn, Self.utf8, "muller")], [(Self.o, Self.utf8, "Größe GmbH")]])))
+        XCTAssertFalse(lower.isEquivalent(to: try Self.name([[(Self.o, Self.utf8, "Größe GmbH")], [(Self.cn, Self.utf8, "müller")]])),
+                       "RDN order still counts")
+        XCTAssertFalse(lower.isEquivalent(to: try Self.name([[(Self.cn, Self.utf8, "müller"), (Self.o, Self.utf8, "Größe GmbH")]])),
+                       "RDN structure still counts")
+    }
+
     func testOtherValuesOrderOrStructureAreNotEquivalent() throws {
         let base = try Self.name([[(Self.cn, Self.utf8, "dev-1")], [(Self.o, Self.utf8, "Example")]])
         let differing: [(String, DistinguishedName)] = [
