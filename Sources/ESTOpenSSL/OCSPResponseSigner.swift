@@ -18,6 +18,7 @@ public struct OCSPResponseSigner: Sendable {
     /// Throws OCSPResponseError when the key is not the responder's, or the responder is
     /// neither `issuer` nor a certificate `issuer` signed with the OCSPSigning key purpose
     /// (and digitalSignature, when it has a keyUsage): a client would reject every response.
+    /// Whether `issuer` itself is valid, or revoked, is the caller's to know.
     public init(issuer: Certificate, responder: Certificate, responderKey: PrivateKey,
                 includesResponderCertificate: Bool? = nil) throws {
         guard responderKey.matches(responder.publicKey) else {
@@ -33,9 +34,11 @@ public struct OCSPResponseSigner: Sendable {
             guard xku != UInt32.max, xku & UInt32(XKU_OCSP_SIGN) != 0 else {
                 throw OCSPResponseError("the responder certificate \(responder.subject) lacks the id-kp-OCSPSigning key purpose (RFC 6960 §4.2.2.2)")
             }
-        }
-        if let usage = responder.keyUsage, !usage.contains(.digitalSignature) {
-            throw OCSPResponseError("the responder certificate \(responder.subject) has no digitalSignature keyUsage (RFC 5280 §4.2.1.3)")
+            // A CA signing itself is not held to this: CAs with only keyCertSign and cRLSign
+            // sign OCSP responses, and clients accept them (OpenSSL checks no keyUsage then).
+            if let usage = responder.keyUsage, !usage.contains(.digitalSignature) {
+                throw OCSPResponseError("the responder certificate \(responder.subject) has no digitalSignature keyUsage (RFC 5280 §4.2.1.3)")
+            }
         }
         self.issuer = issuer
         self.responder = responder
