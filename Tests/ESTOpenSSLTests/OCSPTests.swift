@@ -108,6 +108,12 @@ private func opensslSerial(_ certificate: Certificate) -> String {
     (certificate.serialHex.count % 2 == 0 ? "" : "0") + certificate.serialHex.uppercased()
 }
 
+/// Resident memory in bytes (Linux), as DecodeLeakTests reads it.
+private func residentBytes() -> Int {
+    let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? "0 0"
+    return (Int(statm.split(separator: " ")[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
 /// The request `openssl ocsp` wrote, in the GET form: base64, then URL-encoded.
 private func getPath(_ der: Data) -> String {
     der.base64EncodedString().addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
@@ -170,9 +176,15 @@ final class OCSPTests: XCTestCase {
         XCTAssertEqual(many.certIDs.map(\.serialHex), leaves.map(\.serialHex))
 
         // The GET form gives the same request, percent-encoded or not, padded or not, base64url or not.
-        let der = try f.request([high, random])
+        // A request whose base64 has both '+' and '/' (the nonce is random: ask again until so),
+        // for the base64url spelling to differ.
+        var der = try f.request([high, random])
+        for _ in 0..<200 where !(der.base64EncodedString().contains("+") && der.base64EncodedString().contains("/")) {
+            der = try f.request([high, random])
+        }
         let post = try OCSPRequest(der: der)
         let b64 = der.base64EncodedString()
+        XCTAssertTrue(b64.contains("+") && b64.contains("/"), b64)
         let unpadded = String(b64.prefix { $0 != "=" })
         let url = unpadded.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
         for segment in [getPath(der), b64, unpadded, url] {
@@ -399,6 +411,37 @@ final class OCSPTests: XCTestCase {
         let short = DER.sequence([fields[0].encoded, DER.tlv(0x04, Data(repeating: 1, count: 19)), fields[2].encoded, fields[3].encoded])
         assertRequestError(try OCSPRequest(der: request(certIDs: [DER.sequence([short])])),
                            .notDER("a sha1 CertID with hashes of 19 and 20 octets (20 expected)"))
+    }
+
+    /// Every refusal path frees what OpenSSL parsed: a client may send any of these at will.
+    func testRefusedRequestsAndSignedResponsesLeakNothing() throws {
+        // As DecodeLeakTests: under ASan resident size says nothing; LeakSanitizer checks there.
+        try XCTSkipIf(ProcessInfo.processInfo.environment["ASAN_OPTIONS"] != nil, "resident size is meaningless under ASan")
+        let f = try OCSPFixture()
+        let leaf = try f.leaf(cn: "leaf")
+        let good = try f.request([leaf])
+        let seventeen = try f.request([], options: (1...17).flatMap { ["-serial", "\($0)"] }, name: "17.der")
+        let md5 = try f.request([leaf], options: ["-md5"], name: "md5.der")
+        // The nonce extension's value as raw octets, not an OCTET STRING: refused after the CertIDs were read.
+        let rawNonce = try XCTUnwrap(good.range(of: Data([0x04, 0x12, 0x04, 0x10])))
+        var badNonce = good
+        badNonce[rawNonce.lowerBound + 2] = 0x05
+        let refused = [good + Data([0]), seventeen, md5, badNonce]
+        for body in refused { XCTAssertThrowsError(try OCSPRequest(der: body)) }
+        let request = try OCSPRequest(der: good)
+        let signer = try OCSPResponseSigner(issuer: f.ca, responder: f.responder, responderKey: f.responderKey)
+        let single = OCSPSingleResponse(certID: request.certIDs[0], status: .revoked(at: Date(), reasonCode: 1),
+                                        thisUpdate: Date(), nextUpdate: Date() + 60)
+        func round() {
+            for body in refused { _ = try? OCSPRequest(der: body) }
+            _ = try? OCSPRequest(base64URLPath: getPath(good))
+            _ = try? signer.sign([single], nonce: request.nonce)
+        }
+        for _ in 0..<500 { round() }  // warm up
+        let before = residentBytes()
+        for _ in 0..<10_000 { round() }
+        let grown = residentBytes() - before
+        XCTAssertLessThan(grown, 4 << 20, "grew \(grown >> 10) KiB over 10,000 rounds (a leaked response is ~1.3 KiB)")
     }
 
     func testSignerRefusesWhatNoClientWouldAccept() throws {
