@@ -8,22 +8,21 @@ import Foundation
 public struct OCSPRequest: Sendable {
     /// RFC 5019 §2.1.1 clients ask about one certificate; `openssl ocsp` can ask about several.
     public static let defaultMaxCertIDs = 16
-    /// RFC 8954 §2.1: Nonce ::= OCTET STRING(SIZE(1..32)).
-    public static let nonceLengths = 1...32
+    /// RFC 9654 §2.1 (which obsoletes RFC 8954 and its 1..32): Nonce ::= OCTET STRING(SIZE(1..128)).
+    public static let nonceLengths = 1...128
     /// The longest GET path segment read (RFC 5019 §5 has clients use GET below 255 bytes;
     /// a request with 16 SHA-512 CertIDs and a nonce, base64 and fully percent-encoded, fits).
     public static let maxGETLength = 16_384
 
     /// The certificates asked about, in request order (§4.1.1 requestList).
     public let certIDs: [OCSPCertID]
-    /// The RFC 8954 nonce value (the octets of the Nonce OCTET STRING), when the request
-    /// carries one of 1 to 32 octets. RFC 8954 §2.1 lets a responder answer without a nonce
-    /// when the request's is shorter than 16 or longer than 32 octets; this one echoes 1 to 32
-    /// octets (RFC 6960 clients send 16 or fewer) and drops a longer or empty one, which
-    /// `ignoredNonceLength` then reports. A response without a nonce may be cached (RFC 5019 §4).
+    /// The nonce value (RFC 9654 §2.1: the octets of the Nonce OCTET STRING inside the
+    /// extension's extnValue), nil when the request has none. RFC 9654 lets a responder drop
+    /// a nonce of under 16 or over 32 octets; this one echoes every length the syntax allows
+    /// (1 to 128: `openssl ocsp` sends 16), and the parse refuses the others as RFC 9654 §2.1
+    /// has a responder refuse one over 128 octets, with malformedRequest. A response to a
+    /// request without a nonce may be cached (RFC 5019 §4).
     public let nonce: Data?
-    /// The length of a nonce present but outside `nonceLengths`, nil otherwise.
-    public let ignoredNonceLength: Int?
     /// Whether the request carries optionalSignature; it is not verified (see the type).
     public let isSigned: Bool
     /// The request as received.
@@ -54,29 +53,24 @@ public struct OCSPRequest: Sendable {
         }
 
         var nonce: Data? = nil
-        var ignored: Int? = nil
-        var seenNonce = false
+        // Refuses a second nonce, as any extension twice.
         try Self.checkExtensions(count: OCSP_REQUEST_get_ext_count(req), where: "requestExtensions") { OCSP_REQUEST_get_ext(req, $0) }
         for i in 0..<OCSP_REQUEST_get_ext_count(req) {
             guard let ext = OCSP_REQUEST_get_ext(req, i), OBJ_obj2nid(X509_EXTENSION_get_object(ext)) == NID_id_pkix_OCSP_Nonce else {
                 continue
             }
-            guard !seenNonce else { throw .malformedNonce("present twice") }
-            seenNonce = true
             guard let data = X509_EXTENSION_get_data(ext) else { throw .malformedNonce("no value") }
-            // RFC 8954 §2.1: the extnValue OCTET STRING holds the DER of the Nonce OCTET STRING.
+            // RFC 9654 §2.1: the extnValue OCTET STRING holds the DER of the Nonce OCTET STRING.
             guard let inner = DER.elements(asn1Bytes(UnsafePointer(data))), inner.count == 1, inner[0].tag == 0x04 else {
-                throw .malformedNonce("the extension value is not one OCTET STRING (RFC 8954 §2.1)")
+                throw .malformedNonce("the extension value is not one OCTET STRING (RFC 9654 §2.1)")
             }
-            if Self.nonceLengths.contains(inner[0].content.count) {
-                nonce = inner[0].content
-            } else {
-                ignored = inner[0].content.count
+            guard Self.nonceLengths.contains(inner[0].content.count) else {
+                throw .malformedNonce("\(inner[0].content.count) octets (RFC 9654 §2.1: 1 to 128)")
             }
+            nonce = inner[0].content
         }
         self.certIDs = ids
         self.nonce = nonce
-        self.ignoredNonceLength = ignored
         self.isSigned = OCSP_request_is_signed(req) == 1
         self.der = der
         OpenSSLError.drainQueue()

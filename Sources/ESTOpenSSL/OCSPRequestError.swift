@@ -10,7 +10,7 @@ public enum OCSPRequestError: Error, Equatable, Sendable, CustomStringConvertibl
     case tooManyCertIDs(count: Int, limit: Int)
     /// A CertID hashAlgorithm outside OCSPHashAlgorithm (the dotted OID).
     case unsupportedHashAlgorithm(String)
-    /// A nonce extension whose value is not an OCTET STRING (RFC 8954 §2.1), or a second one.
+    /// A nonce extension whose value is not one OCTET STRING of 1 to 128 octets (RFC 9654 §2.1).
     case malformedNonce(String)
     /// An extension marked critical that this responder does not implement (RFC 6960 §4.4:
     /// unrecognised extensions are ignored unless critical), or one present twice.

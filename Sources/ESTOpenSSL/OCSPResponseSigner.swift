@@ -24,7 +24,9 @@ public struct OCSPResponseSigner: Sendable {
         guard responderKey.matches(responder.publicKey) else {
             throw OCSPResponseError("the signing key is not the key of the responder certificate \(responder.subject)")
         }
-        let isIssuer = responder == issuer
+        // The CA itself, in this certificate or another with its name and key (a renewed CA
+        // certificate): what clients compare with the CertID's hashes (RFC 6960 §4.2.2.2).
+        let isIssuer = responder.subject.der == issuer.subject.der && responder.publicKey.spkiDER == issuer.publicKey.spkiDER
         if !isIssuer {
             guard responder.issuer == issuer.subject, responder.isSigned(by: issuer) else {
                 throw OCSPResponseError("the responder certificate \(responder.subject) is not issued by \(issuer.subject) (RFC 6960 §4.2.2.2)")
@@ -49,12 +51,12 @@ public struct OCSPResponseSigner: Sendable {
     /// A complete DER OCSPResponse, status successful, holding a BasicOCSPResponse
     /// (RFC 6960 §4.2.1) with one SingleResponse per entry of `responses`, in order; the
     /// responderID byKey (RFC 6960 §4.2.2.3; RFC 5019 §2.2.2 prefers it); the nonce extension
-    /// echoing `nonce` (RFC 8954 §2.1), when given; signed with the responder key, whose
+    /// echoing `nonce` (RFC 9654 §2.1), when given; signed with the responder key, whose
     /// algorithm sets the digest (see KeyAlgorithm). producedAt is the signing time, as
     /// RFC 6960 §4.2.2.1 defines it (OpenSSL sets it).
     ///
     /// Throws OCSPResponseError for no response, a CertID of another CA, nextUpdate not after
-    /// thisUpdate, a reason code that is not a CRLReason, a nonce outside 1...32 octets, or a
+    /// thisUpdate, a reason code that is not a CRLReason, a nonce outside 1...128 octets, or a
     /// responder certificate not valid now.
     public func sign(_ responses: [OCSPSingleResponse], nonce: Data? = nil) throws -> Data {
         try check(responses, nonce: nonce)
@@ -87,7 +89,7 @@ public struct OCSPResponseSigner: Sendable {
             throw OCSPResponseError("the responder certificate \(responder.subject) is not valid now (\(responder.notBefore) to \(responder.notAfter))")
         }
         if let nonce, !OCSPRequest.nonceLengths.contains(nonce.count) {
-            throw OCSPResponseError("a nonce of \(nonce.count) octets (RFC 8954 §2.1: 1 to 32)")
+            throw OCSPResponseError("a nonce of \(nonce.count) octets (RFC 9654 §2.1: 1 to 128)")
         }
         var hashes: [OCSPHashAlgorithm: OCSPIssuerHash] = [:]
         for r in responses {
