@@ -14,6 +14,8 @@ public struct OCSPResponseSigner: Sendable {
     /// Whether responses carry the responder certificate (RFC 6960 §4.2.1 certs). A client
     /// needs it to verify a delegated responder's signature; for the CA itself it is usually left out.
     public let includesResponderCertificate: Bool
+    /// The issuer as every CertID hash algorithm names it, computed once.
+    private let issuerHashes: [OCSPHashAlgorithm: OCSPIssuerHash]
 
     /// Throws OCSPResponseError when the key is not the responder's, or the responder is
     /// neither `issuer` nor a certificate `issuer` signed with the OCSPSigning key purpose
@@ -46,6 +48,7 @@ public struct OCSPResponseSigner: Sendable {
         self.responder = responder
         self.responderKey = responderKey
         self.includesResponderCertificate = includesResponderCertificate ?? !isIssuer
+        issuerHashes = Dictionary(uniqueKeysWithValues: try OCSPIssuerHash.all(of: issuer).map { ($0.algorithm, $0) })
     }
 
     /// A complete DER OCSPResponse, status successful, holding a BasicOCSPResponse
@@ -91,11 +94,8 @@ public struct OCSPResponseSigner: Sendable {
         if let nonce, !OCSPRequest.nonceLengths.contains(nonce.count) {
             throw OCSPResponseError("a nonce of \(nonce.count) octets (RFC 9654 §2.1: 1 to 128)")
         }
-        var hashes: [OCSPHashAlgorithm: OCSPIssuerHash] = [:]
         for r in responses {
-            let algorithm = r.certID.hashAlgorithm
-            if hashes[algorithm] == nil { hashes[algorithm] = try OCSPIssuerHash(of: issuer, algorithm: algorithm) }
-            guard hashes[algorithm] == r.certID.issuer else {
+            guard issuerHashes[r.certID.hashAlgorithm] == r.certID.issuer else {
                 throw OCSPResponseError("CertID \(r.certID) names another CA than \(issuer.subject)")
             }
             if let next = r.nextUpdate, try ASN1Time.seconds(next) <= ASN1Time.seconds(r.thisUpdate) {
