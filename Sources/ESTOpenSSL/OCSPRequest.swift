@@ -80,7 +80,9 @@ public struct OCSPRequest: Sendable {
     /// DER request, URL-encoded (RFC 6960 Appendix A.1). Percent escapes are decoded (base64
     /// has no '%', so a segment the web server decoded already reads the same); missing '='
     /// padding and the base64url alphabet ('-', '_', RFC 4648 §5) are accepted, as some
-    /// clients send them; anything else outside the base64 alphabet is refused.
+    /// clients send them; anything else outside the base64 alphabet is refused. Base64 has '/',
+    /// so `segment` is the whole rest of the path after the responder's prefix, not one
+    /// '/'-separated component.
     public init(base64URLPath segment: String, maxCertIDs: Int = OCSPRequest.defaultMaxCertIDs) throws(OCSPRequestError) {
         let bytes = Array(segment.utf8)
         guard !bytes.isEmpty else { throw .badGETEncoding("empty") }
