@@ -64,6 +64,14 @@ public enum CertificateSigner {
             try addRaw(nid: NID_crl_distribution_points, try DistributionPointURI.extensionValue(t.crlDistributionPoints),
                        critical: false, to: x)
         }
+        if !t.ocspURLs.isEmpty {
+            // RFC 5280 §4.2.2.1: authorityInfoAccess MUST be non-critical.
+            try addRaw(nid: NID_info_access, try OCSPURL.extensionValue(t.ocspURLs), critical: false, to: x)
+        }
+        if t.ocspNoCheck {
+            // RFC 6960 §4.2.2.2.1: extnValue NULL.
+            try addRaw(nid: NID_id_pkix_OCSP_noCheck, Data([0x05, 0x00]), critical: false, to: x)
+        }
 
         guard X509_sign(x, issuerKey.pkey, issuerKey.algorithm.signingDigest) > 0 else {
             throw OpenSSLError("sign certificate")

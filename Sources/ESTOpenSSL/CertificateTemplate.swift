@@ -20,6 +20,13 @@ public struct CertificateTemplate {
     /// cRLDistributionPoints (RFC 5280 §4.2.1.13), non-critical, one DistributionPoint with
     /// these URIs as its fullName; empty means none. Each must pass DistributionPointURI.validate.
     public var crlDistributionPoints: [String]
+    /// authorityInfoAccess (RFC 5280 §4.2.2.1), non-critical, one id-ad-ocsp AccessDescription
+    /// per URL; empty means none. Each must pass OCSPURL.validate. Set after init (the
+    /// initialiser is left as it was, for the callers that exist).
+    public var ocspURLs: [String] = []
+    /// id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1), non-critical, value NULL: relying parties
+    /// need not check the revocation of this (delegated OCSP responder) certificate.
+    public var ocspNoCheck: Bool = false
 
     public init(subject: DistinguishedName, publicKey: PublicKey, serial: Data, notBefore: Date, notAfter: Date,
                 isCA: Bool, pathLength: Int? = nil, keyUsage: KeyUsage, extendedKeyUsage: [ExtendedKeyUsage] = [],

@@ -19,6 +19,33 @@ public enum DER {
     }
 
     public static func sequence(_ items: [Data]) -> Data { tlv(0x30, items.reduce(Data(), +)) }
+
+    /// X.690 §11.6: the order of the components of a DER SET OF. Encodings compare as
+    /// octet strings, the shorter one padded at its end with 0-octets.
+    public static func setOrderPrecedes(_ a: Data, _ b: Data) -> Bool {
+        var i = a.startIndex, j = b.startIndex
+        while i < a.endIndex || j < b.endIndex {
+            let x: UInt8 = i < a.endIndex ? a[i] : 0
+            let y: UInt8 = j < b.endIndex ? b[j] : 0
+            if x != y { return x < y }
+            if i < a.endIndex { i = a.index(after: i) }
+            if j < b.endIndex { j = b.index(after: j) }
+        }
+        return false
+    }
+
+    /// `items` in the DER SET OF order of their encodings (X.690 §11.6).
+    public static func sortedForSet<T>(_ items: [T], by encoding: (T) -> Data) -> [T] {
+        items.enumerated()
+            .sorted { l, r in
+                let a = encoding(l.element), b = encoding(r.element)
+                if setOrderPrecedes(a, b) { return true }
+                if setOrderPrecedes(b, a) { return false }
+                return l.offset < r.offset
+            }
+            .map(\.element)
+    }
+
     public static func set(_ items: [Data]) -> Data { tlv(0x31, items.reduce(Data(), +)) }
 
     /// A non-negative INTEGER.

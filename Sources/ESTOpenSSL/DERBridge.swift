@@ -35,4 +35,22 @@ enum DERBridge {
         if value == nil { OpenSSLError.drainQueue() }
         return value
     }
+
+    /// `decode`, throwing an OpenSSLError named `operation` that keeps OpenSSL's whole
+    /// error queue (why the bytes did not parse) when nothing or more than one object is read.
+    static func decoded<T>(_ operation: String, _ data: Data, free: (T) -> Void,
+                           _ decode: (UnsafeMutablePointer<UnsafePointer<UInt8>?>, Int) -> T?) throws -> T {
+        let bytes = [UInt8](data)
+        let result = bytes.withUnsafeBufferPointer { buf -> Result<T, OpenSSLError> in
+            guard let base = buf.baseAddress else { return .failure(OpenSSLError(operation, detail: "no data")) }
+            var p: UnsafePointer<UInt8>? = base
+            guard let value = decode(&p, bytes.count) else { return .failure(OpenSSLError(operation)) }
+            guard p == base + bytes.count else {
+                free(value)
+                return .failure(OpenSSLError(operation, detail: "data after the DER object"))
+            }
+            return .success(value)
+        }
+        return try result.get()
+    }
 }

@@ -102,13 +102,17 @@ public struct DistinguishedName: Hashable, Sendable, CustomStringConvertible {
         zip(attributeOIDs, attributeValues).filter { $0.0 == oid }.map(\.1)
     }
 
-    /// Equal as names (RFC 5280 §7.1: OpenSSL's canonical form, case and spacing folded),
-    /// not only as bytes.
+    /// Equal as names (RFC 5280 §7.1), not only as bytes: OpenSSL's canonical form (string
+    /// types to UTF-8, ASCII case and spacing folded, x_name.c asn1_string_canon), and, for
+    /// values beyond ASCII, which OpenSSL compares byte for byte, RFC 4518's preparation
+    /// (`preparedRDNs`).
     public func isEquivalent(to other: DistinguishedName) -> Bool {
         if self == other { return true }
         let result = try? withName { a in try other.withName { b in X509_NAME_cmp(a, b) } }
         OpenSSLError.drainQueue()
-        return result == 0
+        if result == 0 { return true }
+        guard hasNonASCIIValue || other.hasNonASCIIValue, let a = preparedRDNs, let b = other.preparedRDNs else { return false }
+        return a == b
     }
 
     /// The value of the first commonName, if any.

@@ -46,10 +46,8 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// Reads an unencrypted DER private key (PKCS#8 PrivateKeyInfo or traditional).
     public convenience init(der: Data) throws {
-        guard let k = DERBridge.decode(der, free: { EVP_PKEY_free($0) }, { p, n in d2i_AutoPrivateKey(nil, p, n) }) else {
-            throw OpenSSLError("read DER private key")
-        }
-        self.init(owning: k)
+        self.init(owning: try DERBridge.decoded("read DER private key", der, free: { EVP_PKEY_free($0) },
+                                                { p, n in d2i_AutoPrivateKey(nil, p, n) }))
     }
 
     public var publicKey: PublicKey {

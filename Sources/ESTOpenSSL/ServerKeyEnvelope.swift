@@ -50,17 +50,14 @@ public enum ServerKeyEnvelope {
     /// SignedData, verified against `anchors`, as (eContentType, eContent).
     public static func open(_ der: Data, recipient: Certificate, key: PrivateKey,
                             anchors: [Certificate]) throws -> (OID, Data) {
-        guard let env = DERBridge.decode(der, free: { CMS_ContentInfo_free($0) }, { p, n in d2i_CMS_ContentInfo(nil, p, n) }) else {
-            throw OpenSSLError("parse CMS")
-        }
+        let env = try DERBridge.decoded("parse CMS", der, free: { CMS_ContentInfo_free($0) }, { p, n in d2i_CMS_ContentInfo(nil, p, n) })
         defer { CMS_ContentInfo_free(env) }
         let plain = try MemoryBIO()
         guard CMS_decrypt(env, key.pkey, recipient.complete, nil, plain.bio, UInt32(CMS_BINARY)) == 1 else {
             throw OpenSSLError("CMS_decrypt")
         }
-        guard let signed = DERBridge.decode(plain.data, free: { CMS_ContentInfo_free($0) }, { p, n in d2i_CMS_ContentInfo(nil, p, n) }) else {
-            throw OpenSSLError("parse inner SignedData")
-        }
+        let signed = try DERBridge.decoded("parse inner SignedData", plain.data, free: { CMS_ContentInfo_free($0) },
+                                           { p, n in d2i_CMS_ContentInfo(nil, p, n) })
         defer { CMS_ContentInfo_free(signed) }
         guard let store = X509_STORE_new() else { throw OpenSSLError("X509_STORE_new") }
         defer { X509_STORE_free(store) }

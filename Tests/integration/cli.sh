@@ -158,6 +158,34 @@ suite_cli() {
   "$e" cert issue --profile oid --csr "$d/l.csr" > "$d/oid.pem"
   expect_contains "cli: ... and issued" "$(openssl x509 -in "$d/oid.pem" -noout -ext extendedKeyUsage)" "ipsec Internet Key Exchange"
 
+  # A pattern that is not a regular expression is refused when saved, never taken later as
+  # "no match"; a store that holds one anyway (older version, SQL by hand) is doctor's FAIL
+  # and refuses issuance as the operator's misconfiguration.
+  out=$("$e" profile create --profile re --issuer sub --cn-pattern 'dev-(' 2>&1); rc=$?
+  expect_eq "cli: profile create refuses an invalid --cn-pattern" "$rc $out" "1 estfcgi: error: --cn-pattern is not a valid regular expression"
+  expect_eq "cli: ... and nothing was saved" "$("$e" profile list | grep -c '^re\b')" 0
+  check "cli: a valid --cn-pattern is kept" "$e" profile create --profile re --issuer sub --cn-pattern 'leaf-[0-9]+'
+  out=$("$e" profile update --profile re --dns-pattern '[a-z' 2>&1); rc=$?
+  expect_eq "cli: profile update refuses an invalid --dns-pattern" "$rc $out" "1 estfcgi: error: --dns-pattern is not a valid regular expression"
+  expect_eq "cli: ... and the profile is unchanged" \
+    "$("$e" profile show --profile re --json | python3 -c 'import json,sys; p=json.load(sys.stdin); print(p["cn_pattern"], p["dns_pattern"])')" \
+    "leaf-[0-9]+ None"
+  sqlite3 "$d/ca.db" "UPDATE profiles SET cn_pattern = 'leaf-(' WHERE label = 're'"
+  before=$("$e" cert list | wc -l)
+  out=$("$e" cert issue --profile re --csr "$d/l.csr" 2>&1); rc=$?
+  expect_eq "cli: a stored invalid pattern refuses issuance as misconfiguration, not as no match" "$rc $out" \
+    "1 estfcgi: error: profile misconfigured: its --cn-pattern is not a valid regular expression (see estfcgi doctor)"
+  expect_eq "cli: ... and nothing was recorded" "$("$e" cert list | wc -l)" "$before"
+  out=$("$e" doctor 2>&1); rc=$?
+  expect_contains "cli: doctor FAILs a stored invalid pattern" "$rc $out" \
+    "FAIL  profile re  --cn-pattern is not a valid regular expression: every request is refused (500)"
+  expect_eq "cli: ... exit 1" "$rc" 1
+  out=$("$e" profile update --profile re --validity-days 5 2>&1); rc=$?
+  expect_eq "cli: updating another setting asks for the pattern to be fixed first" "$rc $out" \
+    "1 estfcgi: error: --cn-pattern is not a valid regular expression"
+  check "cli: profile update fixes the pattern" "$e" profile update --profile re --cn-pattern ''
+  check "cli: ... and the profile issues again" "$e" cert issue --profile re --csr "$d/l.csr"
+
   # --profile is the documented selector everywhere; --aps (Lamassu's name) still works.
   check "cli: profile show --aps still works" "$e" profile show --aps lab
   check "cli: cert issue --aps still works" "$e" cert issue --aps lab --csr "$d/s.csr"

@@ -58,6 +58,78 @@ nginx_stop() {
   fi
 }
 
+# Strict DER readers take every PKCS#7 answer: /cacerts with three certificates configured in
+# descending DER order, an enrollment answer and serverkeygen's certificate part (X.690 §11.6).
+nginx_der_order() {
+  local it=$ROOT/Tests/integration order
+  order=$(for n in root issuing factory; do
+    printf '%s %s\n' "$("$ESTFCGI" ca export --name "$n" | openssl x509 -outform DER | od -An -tx1 | tr -d ' \n')" "$n"
+  done | LC_ALL=C sort -r | cut -d' ' -f2 | paste -sd,)
+  "$ESTFCGI" profile create --profile der3 --issuer issuing --trust factory --cacerts "$order" >/dev/null
+  est GET /.well-known/est/der3/cacerts
+  expect_eq "nginx: /cacerts of 3 CAs given out of DER order -> 200" "$STATUS" 200
+  expect_eq "nginx: ... read as DER by Python's cryptography, warnings as errors" \
+    "$(python3 -W error "$it/p7_strict.py" "$WORK/resp.body" 2>&1 | tail -1)" 3
+  est GET /.well-known/est/cacerts
+  expect_eq "nginx: default /cacerts read as DER by Python's cryptography" "$(python3 -W error "$it/p7_strict.py" "$WORK/resp.body" 2>&1 | tail -1)" 2
+  mkcsr der-enroll ec-P-256 "/CN=der-enroll/O=Example Devices"
+  post /.well-known/est/simpleenroll "$WORK/der-enroll.csr" boot boot
+  expect_eq "nginx: an enrollment answer read as DER by Python's cryptography" \
+    "$STATUS $(python3 -W error "$it/p7_strict.py" "$WORK/resp.body" 2>&1 | tail -1)" "200 1"
+  mkcsr der-skg ec-P-256 "/CN=der-skg/O=Example Devices"
+  post /.well-known/est/keygen-ec/serverkeygen "$WORK/der-skg.csr" boot boot
+  skg_split der-skg
+  expect_eq "nginx: serverkeygen's certificate part read as DER by Python's cryptography" \
+    "$STATUS $(python3 -W error "$it/p7_strict.py" "$WORK/der-skg-2.der" 2>&1 | tail -1)" "200 1"
+}
+
+# RFC 7030 §4.2.2 with names compared as RFC 5280 §7.1 does: `openssl req` writes UTF8String
+# (string_mask utf8only), Go's x509 PrintableString; the renewal keeps the old bytes.
+nginx_reenroll_string_types() {
+  local it=$ROOT/Tests/integration cnf=$WORK/printable.cnf old new
+  printf '[req]\ndistinguished_name=dn\nstring_mask=default\n[dn]\n' > "$cnf"
+  status_or_reason() { if [ "$STATUS" = 200 ]; then echo 200; else echo "$STATUS $(head -c 200 "$WORK/resp.body")"; fi; }
+  names() { echo "$(openssl x509 -in "$1" -noout -subject -nameopt RFC2253,show_type) $(python3 "$it/name_bytes.py" "$1")"; }
+  mkcsr names-utf8 ec-P-256 "/CN=names-utf8/O=Example Devices" "DNS:names-utf8.example"
+  post /.well-known/est/simpleenroll "$WORK/names-utf8.csr" boot boot
+  p7certs "$WORK/resp.body" "$WORK/names-utf8.pem"
+  expect_contains "nginx: enrolled with a UTF8String subject" "$(names "$WORK/names-utf8.pem")" "CN=UTF8STRING:names-utf8"
+  old=$(names "$WORK/names-utf8.pem")
+  openssl req -new -config "$cnf" -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=names-utf8/O=Example Devices" \
+    -addext "subjectAltName=DNS:names-utf8.example" -keyout "$WORK/names-p.key" -out "$WORK/names-p.csr" 2>/dev/null
+  expect_contains "nginx: the renewal CSR's subject is PrintableString" \
+    "$(openssl req -in "$WORK/names-p.csr" -noout -subject -nameopt RFC2253,show_type)" "CN=PRINTABLESTRING:names-utf8"
+  post /.well-known/est/simplereenroll "$WORK/names-p.csr" names-utf8 names-utf8
+  expect_eq "nginx: re-enroll with the same subject as PrintableString -> 200" "$(status_or_reason)" 200
+  p7certs "$WORK/resp.body" "$WORK/names-p.pem"
+  new=$(names "$WORK/names-p.pem")
+  expect_eq "nginx: ... the renewal has the old subject and SAN DER bytes" "$new" "$old"
+  # ... and with ASCII case and spacing changed, the host name shouted.
+  openssl req -new -config "$cnf" -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=names-utf8/O=EXAMPLE  devices" \
+    -addext "subjectAltName=DNS:NAMES-UTF8.Example" -keyout "$WORK/names-c.key" -out "$WORK/names-c.csr" 2>/dev/null
+  post /.well-known/est/simplereenroll "$WORK/names-c.csr" names-utf8 names-utf8
+  expect_eq "nginx: re-enroll with case and spacing changed -> 200" "$(status_or_reason)" 200
+  p7certs "$WORK/resp.body" "$WORK/names-c.pem"
+  expect_eq "nginx: ... again with the old subject and SAN DER bytes" "$(names "$WORK/names-c.pem")" "$old"
+
+  # Vice versa: enrolled PrintableString (as Go's x509 writes), renewed from `openssl req`.
+  openssl req -new -config "$cnf" -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=names-go/O=Example Devices" \
+    -keyout "$WORK/names-go.key" -out "$WORK/names-go.csr" 2>/dev/null
+  post /.well-known/est/simpleenroll "$WORK/names-go.csr" boot boot
+  p7certs "$WORK/resp.body" "$WORK/names-go.pem"
+  old=$(names "$WORK/names-go.pem")
+  mkcsr names-go-2 ec-P-256 "/CN=names-go/O=Example Devices"
+  post /.well-known/est/simplereenroll "$WORK/names-go-2.csr" names-go names-go
+  expect_eq "nginx: PrintableString certificate renewed from a UTF8String CSR -> 200" "$(status_or_reason)" 200
+  p7certs "$WORK/resp.body" "$WORK/names-go-2.pem"
+  expect_eq "nginx: ... with the old subject bytes (PrintableString)" "$(names "$WORK/names-go-2.pem")" "$old"
+  expect_contains "nginx: ... which are PrintableString" "$old" "CN=PRINTABLESTRING:names-go"
+
+  mkcsr names-other ec-P-256 "/CN=names-gone/O=Example Devices"
+  post /.well-known/est/simplereenroll "$WORK/names-other.csr" names-go names-go
+  expect_eq "nginx: another CN is still refused -> 400" "$STATUS" 400
+}
+
 suite_nginx() {
   SUITE=nginx
   if ! nginx_start; then not_ok "nginx: front and responder start"; nginx_stop; return; fi
@@ -65,6 +137,8 @@ suite_nginx() {
   BASE=https://127.0.0.1:$NGINX_PORT
   local audited_before; audited_before=$(sqlite3 "$ESTFCGI_DB" 'SELECT count(*) FROM audit WHERE status IS NOT NULL')
   run_scenarios
+  nginx_der_order
+  nginx_reenroll_string_types
 
   # A pinned location: the URL needs no label, and no other label is reachable through it.
   BASE=https://127.0.0.1:$PIN_PORT

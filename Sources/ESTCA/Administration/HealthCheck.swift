@@ -122,6 +122,10 @@ public struct HealthCheck {
         for name in p.cacerts where ca(name) == nil {
             out.append(HealthFinding(.fail, subject, "cacerts CA '\(name)' is not in the store", fix: "profile update \(selector(p)) --cacerts CA,.."))
         }
+        for option in p.identity.invalidPatterns {
+            out.append(HealthFinding(.fail, subject, "\(option) is not a valid regular expression: every request is refused (500)",
+                                     fix: "profile update \(selector(p)) \(option) REGEX (or '' for any)"))
+        }
         return out
     }
 

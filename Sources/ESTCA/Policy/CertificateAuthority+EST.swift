@@ -63,10 +63,15 @@ extension CertificateAuthority: EnrollmentAuthority {
             requester = Requester(name: ClientCredentials(certificate: client, httpUser: user).description, httpUser: user)
         }
         try request.checkIdentity()
-        let checked = try checkRequest(request.csr, profile: profile, usesItsKey: true, in: m)
-        let device = try deviceClaim(subject: request.csr.subject, checked: checked, profile: profile, requester: requester,
+        // The renewal is issued with the renewed certificate's subject and subjectAltName
+        // bytes, not the CSR's encoding of the same names (RFC 5280 §7.1 equality), so a
+        // device's identity never changes bytes; the profile's identity rules are checked
+        // on those bytes, as they stand today.
+        let checked = try checkRequest(request.csr, profile: profile, usesItsKey: true, in: m,
+                                       identity: IssuedIdentity(subject: client.subject, subjectAltNameDER: client.subjectAltNameDER))
+        let device = try deviceClaim(subject: checked.subject, checked: checked, profile: profile, requester: requester,
                                      renewal: true)
-        return try sign(subject: request.csr.subject, subjectAltNameDER: checked.san, publicKey: request.csr.publicKey,
+        return try sign(subject: checked.subject, subjectAltNameDER: checked.san, publicKey: request.csr.publicKey,
                         profile: profile, requester: requester,
                         conditions: IssuanceConditions(replacing: current, device: device), audit: audit, in: m).0
     }

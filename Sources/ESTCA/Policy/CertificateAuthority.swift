@@ -67,35 +67,48 @@ public final class CertificateAuthority {
                         requester: Requester(name: requester), conditions: IssuanceConditions(), audit: audit, in: m)
     }
 
-    /// A CSR as the checks read it: the subjectAltName to sign, strictly parsed.
+    /// A CSR as the checks read it: the subject and subjectAltName to sign, the latter
+    /// strictly parsed.
     struct CheckedRequest {
+        var subject: DistinguishedName
         var san: Data?
         var names: [GeneralName]
     }
 
+    /// The identity a certificate is issued with, when it is not the CSR's own: a renewal
+    /// (RFC 7030 §4.2.2) carries the renewed certificate's subject and subjectAltName bytes.
+    struct IssuedIdentity {
+        var subject: DistinguishedName
+        var subjectAltNameDER: Data?
+    }
+
     /// The checks every CSR passes, whether its key is certified (enroll) or it is only a
-    /// template (serverkeygen, RFC 7030 §4.4.1).
-    func checkRequest(_ csr: CertificateSigningRequest, profile: Profile, usesItsKey: Bool, in m: CAMaterial) throws -> CheckedRequest {
+    /// template (serverkeygen, RFC 7030 §4.4.1). The identity checks run on what is issued:
+    /// the CSR's subject and subjectAltName, or `identity` when given.
+    func checkRequest(_ csr: CertificateSigningRequest, profile: Profile, usesItsKey: Bool, in m: CAMaterial,
+                      identity: IssuedIdentity? = nil) throws -> CheckedRequest {
         // RFC 7030 §4.2.1 / RFC 2986: the request proves possession of its key.
         guard csr.signatureIsValid else { throw CAError.badRequest("CSR signature does not verify") }
         if usesItsKey { try IssuancePolicy.checkKey(csr.publicKey, allowed: profile.keyTypes) }
         if profile.enforceCsrAttrs { try CSRAttributes.enforce(profile.csrAttrs, on: csr, checkKey: usesItsKey) }
-        guard !csr.subject.isEmpty || csr.subjectAltNameDER != nil else {
+        let identity = identity ?? IssuedIdentity(subject: csr.subject, subjectAltNameDER: csr.subjectAltNameDER)
+        let subject = identity.subject
+        guard !subject.isEmpty || identity.subjectAltNameDER != nil else {
             throw CAError.badRequest("CSR has neither a subject nor a subjectAltName")
         }
         // What is signed is read strictly first: exact DER, allowed string types and
         // characters, no control characters (RFC 5280 §4.1.2.4, §4.2.1.6).
-        do { try csr.subject.checkStrict() } catch { throw CAError.badRequest("CSR subject: \(error)") }
+        do { try subject.checkStrict() } catch { throw CAError.badRequest("CSR subject: \(error)") }
         var names: [GeneralName] = []
-        if let der = csr.subjectAltNameDER {
+        if let der = identity.subjectAltNameDER {
             do { names = try GeneralName.parseAll(der).names } catch { throw CAError.badRequest("CSR subjectAltName: \(error)") }
         }
-        try profile.identity.check(subject: csr.subject, subjectAltName: names)
+        try profile.identity.check(subject: subject, subjectAltName: names)
         // A leaf named like a CA would chain confusingly and could be mistaken for it.
-        if !csr.subject.isEmpty, let ca = m.cas.first(where: { $0.certificate.subject.isEquivalent(to: csr.subject) }) {
+        if !subject.isEmpty, let ca = m.cas.first(where: { $0.certificate.subject.isEquivalent(to: subject) }) {
             throw CAError.badRequest("CSR subject is the subject of CA '\(ca.name)'")
         }
-        return CheckedRequest(san: csr.subjectAltNameDER, names: names)
+        return CheckedRequest(subject: subject, san: identity.subjectAltNameDER, names: names)
     }
 
     /// Signs and records; `conditions` gets the profile's bootstrap limit and revocation

@@ -8,19 +8,32 @@ extension IdentityPolicy {
         guard (1...1000).contains(maxSANs) else { throw CAError.badRequest("--max-sans must be 1-1000") }
         guard (64...65536).contains(maxSubjectBytes) else { throw CAError.badRequest("--max-subject-bytes must be 64-65536") }
         if let n = bootstrapUses, n < 1 { throw CAError.badRequest("--bootstrap-uses must be at least 1 (or none)") }
+        if let option = invalidPatterns.first {
+            throw CAError.badRequest("\(option) is not a valid regular expression")
+        }
+        // A pattern matches the exact code points of the name that gets issued; a
+        // decomposed literal in it could never match a (NFC) name.
         for (option, pattern) in [("--cn-pattern", cnPattern), ("--dns-pattern", dnsPattern)] {
-            if let pattern, (try? NSRegularExpression(pattern: pattern)) == nil {
-                throw CAError.badRequest("\(option) is not a valid regular expression")
-            }
-            // A pattern matches the exact code points of the name that gets issued; a
-            // decomposed literal in it could never match a (NFC) name.
             if let pattern, !ByteName.isNFC(pattern) { throw CAError.badRequest(ByteName.notNFC(option)) }
         }
     }
 
+    /// The pattern options whose stored value is not a valid regular expression. `profile
+    /// create` and `update` refuse them; a store written otherwise (an older version, SQL by
+    /// hand) may still hold one, which `doctor` reports and requests are refused for.
+    public var invalidPatterns: [String] {
+        [("--cn-pattern", cnPattern), ("--dns-pattern", dnsPattern)].compactMap { option, pattern in
+            guard let pattern, (try? NSRegularExpression(pattern: pattern)) == nil else { return nil }
+            return option
+        }
+    }
+
     /// Checks the identity a CSR asks for; `subjectAltName` is its strictly parsed SAN.
-    /// Every refusal is 400 and names the fault.
+    /// Every refusal of the request is 400 and names the fault; a pattern that does not
+    /// compile is the operator's fault, never "no match": 500, its reason logged.
     func check(subject: DistinguishedName, subjectAltName: [GeneralName]) throws {
+        let cnRegex = try Self.compiled(cnPattern, option: "--cn-pattern")
+        let dnsRegex = try Self.compiled(dnsPattern, option: "--dns-pattern")
         guard subject.der.count <= maxSubjectBytes else {
             throw CAError.badRequest("CSR subject is \(subject.der.count) bytes (this profile allows \(maxSubjectBytes))")
         }
@@ -31,15 +44,15 @@ extension IdentityPolicy {
             throw CAError.badRequest("CSR subjectAltName \(IdentityPolicy.name(of: refused.kind)) is not allowed by this profile "
                 + "(allowed: \(sanKinds.map(IdentityPolicy.name).joined(separator: ",")))")
         }
-        if let cnPattern {
+        if let cnRegex {
             // Every CN: relying parties differ on which one they read.
             let cns = subject.values(of: .commonName)
-            guard !cns.isEmpty, cns.allSatisfy({ Self.wholeMatch(cnPattern, $0) }) else {
+            guard !cns.isEmpty, cns.allSatisfy({ Self.wholeMatch(cnRegex, $0) }) else {
                 throw CAError.badRequest("CSR commonName does not match this profile's pattern")
             }
         }
-        if let dnsPattern {
-            for case .dnsName(let name) in subjectAltName where !Self.wholeMatch(dnsPattern, name) {
+        if let dnsRegex {
+            for case .dnsName(let name) in subjectAltName where !Self.wholeMatch(dnsRegex, name) {
                 throw CAError.badRequest("CSR dNSName \(name) does not match this profile's pattern")
             }
         }
@@ -68,8 +81,17 @@ extension IdentityPolicy {
         }
     }
 
-    static func wholeMatch(_ pattern: String, _ text: String) -> Bool {
-        guard let regex = try? NSRegularExpression(pattern: pattern) else { return false }
+    /// The compiled pattern, nil for none; one that does not compile is the operator's fault.
+    static func compiled(_ pattern: String?, option: String) throws -> NSRegularExpression? {
+        guard let pattern else { return nil }
+        guard let regex = try? NSRegularExpression(pattern: pattern) else {
+            throw CAError.internalFailure("profile misconfigured: its \(option) is not a valid regular expression (see estfcgi doctor)")
+        }
+        return regex
+    }
+
+    /// Whether `regex` matches all of `text`.
+    static func wholeMatch(_ regex: NSRegularExpression, _ text: String) -> Bool {
         let range = NSRange(text.startIndex..., in: text)
         return regex.firstMatch(in: text, options: [.anchored], range: range)?.range == range
     }
