@@ -14,11 +14,12 @@ final class TokenKeyTests: XCTestCase {
         try PrivateKey.token(uri: try PKCS11URI("pkcs11:token=\(token);object=\(object)"), module: SoftHSMFixture.module, pin: pin)
     }
 
-    private static func selfSigned(_ key: PrivateKey, cn: String) throws -> Certificate {
+    private static func selfSigned(_ key: PrivateKey, cn: String,
+                                   keyUsage: KeyUsage = [.keyCertSign, .cRLSign]) throws -> Certificate {
         try CertificateSigner.sign(CertificateTemplate(
             subject: try DistinguishedName(parsing: "CN=\(cn),O=Example"), publicKey: try key.publicKey,
             serial: try CertificateTemplate.randomSerial(), notBefore: Date() - 3600, notAfter: Date() + 86400,
-            isCA: true, keyUsage: [.keyCertSign, .cRLSign]), issuer: nil, issuerKey: key)
+            isCA: true, keyUsage: keyUsage), issuer: nil, issuerKey: key)
     }
 
     private static func leaf(_ ca: Certificate, _ key: PrivateKey, cn: String) throws -> Certificate {
@@ -62,6 +63,24 @@ final class TokenKeyTests: XCTestCase {
 
     func testRSATokenKeySignsCertificatesAndCRLs() throws {
         try signAndVerify(object: "rsa", expect: .rsa(bits: 2048))
+    }
+
+    /// CMS SignedData (serverkeygen's, RFC 7030 §4.4.2) signed by the token key.
+    func testCMSSignedByTokenKey() throws {
+        for object in ["ec", "rsa"] {
+            let key = try tokenKey(object)
+            let ca = try Self.selfSigned(key, cn: "CMS \(object)", keyUsage: [.digitalSignature, .keyCertSign, .cRLSign])
+            let deviceKey = try PrivateKey.generate(.ecP256)
+            let device = try CertificateSigner.sign(CertificateTemplate(
+                subject: try DistinguishedName(parsing: "CN=device"), publicKey: try deviceKey.publicKey,
+                serial: try CertificateTemplate.randomSerial(), notBefore: Date() - 60, notAfter: Date() + 3600,
+                isCA: false, keyUsage: [.digitalSignature, .keyAgreement]), issuer: ca, issuerKey: key)
+            let payload = try PrivateKey.generate(.ecP256).pkcs8DER()
+            let sealed = try ServerKeyEnvelope.seal(privateKeyInfo: payload, signer: ca, signerKey: key, chain: [], recipient: device)
+            let (type, content) = try ServerKeyEnvelope.open(sealed, recipient: device, key: deviceKey, anchors: [ca])
+            XCTAssertEqual(type, .asymmetricKeyPackage, object)
+            XCTAssertEqual(content, DER.sequence([payload]), object)
+        }
     }
 
     func testFindsKeyByID() throws {
@@ -136,6 +155,8 @@ final class TokenKeyTests: XCTestCase {
             XCTAssertEqual(error as? PKCS11Error, .wrongPIN(token: "token=pintest"))
             XCTAssertFalse("\(error)".contains("987654"))
         }
+        // Once the PIN file is corrected, the same process loads the key.
+        XCTAssertEqual(try tokenKey("k", token: "pintest").algorithm, .ec(curve: "prime256v1"))
     }
 
     func testMissingTokenAndMissingKey() throws {
