@@ -46,6 +46,19 @@ final class PKCS11Module: @unchecked Sendable {
         self.path = path
         let shown = PKCS11URI.shown(path)
         guard path.hasPrefix("/") else { throw PKCS11Error.moduleNotLoadable(module: shown, reason: "not an absolute path") }
+        // The module runs in this process with its rights: like sudo with its plugins, refuse
+        // one that someone else could have replaced.
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw PKCS11Error.moduleNotLoadable(module: shown, reason: String(cString: strerror(errno)))
+        }
+        guard st.st_mode & S_IFMT == S_IFREG else { throw PKCS11Error.moduleNotLoadable(module: shown, reason: "not a regular file") }
+        guard st.st_mode & 0o022 == 0 else {
+            throw PKCS11Error.moduleNotLoadable(module: shown, reason: "writable by group or others (mode \(String(st.st_mode & 0o777, radix: 8)))")
+        }
+        guard st.st_uid == 0 || st.st_uid == geteuid() else {
+            throw PKCS11Error.moduleNotLoadable(module: shown, reason: "owned by neither root nor this user")
+        }
         // Loaded here first so that a wrong path fails as itself, not as the engine's vaguer error.
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { PKCS11URI.shown(String(cString: $0)) } ?? "dlopen failed"

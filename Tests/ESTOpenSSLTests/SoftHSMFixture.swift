@@ -4,7 +4,8 @@ import XCTest
 /// A throwaway SoftHSM2 token store for this test run: its own config (SOFTHSM2_CONF, set
 /// before any module loads, since a module reads it once per process) and tokens made with
 /// SoftHSM's and OpenSC's own tools, as an operator would.
-///   - token "estca" (PIN 1234): EC P-256 key "ec" (id 01), RSA 2048 key "rsa" (id 02);
+///   - token "estca" (PIN 1234): EC P-256 key "ec" (id 01), RSA 2048 key "rsa" (id 02), EC
+///     P-256 key "CA key;1%" (id 03: a label that needs percent-encoding);
 ///   - token "pintest" (PIN 1234): key "k"; only ever given wrong PINs (a process that
 ///     logged in once stays logged in, so a right PIN there would hide a later wrong one).
 final class SoftHSMFixture: @unchecked Sendable {
@@ -48,6 +49,7 @@ final class SoftHSMFixture: @unchecked Sendable {
         }
         try keygen(token: "estca", type: "EC:prime256v1", label: "ec", id: "01")
         try keygen(token: "estca", type: "rsa:2048", label: "rsa", id: "02")
+        try keygen(token: "estca", type: "EC:prime256v1", label: "CA key;1%", id: "03")
         try keygen(token: "pintest", type: "EC:prime256v1", label: "k", id: "01")
     }
 

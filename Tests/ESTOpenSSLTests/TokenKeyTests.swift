@@ -83,18 +83,36 @@ final class TokenKeyTests: XCTestCase {
         }
     }
 
+    /// A label with URI delimiters reaches libp11 percent-encoded, and matches.
+    func testFindsKeyWhoseLabelNeedsEncoding() throws {
+        let uri = PKCS11URI(token: "estca", object: "CA key;1%")
+        XCTAssertEqual(uri.description, "pkcs11:token=estca;object=CA%20key%3B1%25")
+        let key = try PrivateKey.token(uri: try PKCS11URI(uri.description), module: SoftHSMFixture.module, pin: SoftHSMFixture.pin)
+        XCTAssertTrue(try key.matches(certificate: try Self.selfSigned(key, cn: "Encoded")))
+        XCTAssertFalse(try key.matches(certificate: try Self.selfSigned(try tokenKey("ec"), cn: "Other")))
+    }
+
     func testFindsKeyByID() throws {
         let key = try PrivateKey.token(uri: try PKCS11URI("pkcs11:token=estca;id=%02"), module: SoftHSMFixture.module, pin: SoftHSMFixture.pin)
         XCTAssertEqual(key.algorithm, .rsa(bits: 2048))
     }
 
-    /// 8 threads signing at once with one token key (each of both types), all signatures good.
+    /// 8 threads signing at once with one token key (each of both types), all signatures good,
+    /// while a ninth loads keys.
     func testEightThreadsSignAtOnce() throws {
         for object in ["ec", "rsa"] {
             let key = try tokenKey(object)
             let ca = try Self.selfSigned(key, cn: "Threads \(object)")
             let failures = Failures()
-            DispatchQueue.concurrentPerform(iterations: 8) { i in
+            DispatchQueue.concurrentPerform(iterations: 9) { i in
+                if i == 8 {
+                    // Keys loaded (logging in again) while the others sign.
+                    for _ in 0..<5 {
+                        do { _ = try PrivateKey.token(uri: try PKCS11URI("pkcs11:token=estca;id=%03"), module: SoftHSMFixture.module,
+                                                      pin: SoftHSMFixture.pin) } catch { failures.add("load: \(error)") }
+                    }
+                    return
+                }
                 for n in 0..<25 {
                     do {
                         let cert = try TokenKeyTests.leaf(ca, key, cn: "t\(i)-\(n)")
@@ -177,6 +195,13 @@ final class TokenKeyTests: XCTestCase {
             XCTAssertThrowsError(try PrivateKey.token(uri: try PKCS11URI("pkcs11:object=k"), module: module, pin: "1234"), module) { error in
                 guard case PKCS11Error.moduleNotLoadable = error else { return XCTFail("\(module): \(error)") }
             }
+        }
+        let writable = hsm.directory.appendingPathComponent("writable.so")
+        try FileManager.default.copyItem(atPath: URL(fileURLWithPath: SoftHSMFixture.module).resolvingSymlinksInPath().path, toPath: writable.path)
+        chmod(writable.path, 0o666)
+        XCTAssertThrowsError(try PrivateKey.token(uri: try PKCS11URI("pkcs11:object=k"), module: writable.path, pin: "1234")) { error in
+            guard case PKCS11Error.moduleNotLoadable(_, let reason) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("writable by group or others"), reason)
         }
         XCTAssertThrowsError(try PrivateKey.token(uri: try PKCS11URI("pkcs11:object=k"), pin: "1234")) { error in
             guard case PKCS11Error.moduleNotLoadable = error else { return XCTFail("\(error)") }
