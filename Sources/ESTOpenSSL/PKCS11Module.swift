@@ -1,8 +1,8 @@
 internal import COpenSSL
 import Foundation
 
-/// One PKCS#11 module in this process: loaded and given its own instance of libp11's engine
-/// once (lazily, under a lock), then kept for the life of the process (PKCS#11 allows one
+/// The PKCS#11 module of this process: loaded with libp11's engine once (lazily, under a
+/// lock), then kept for the life of the process (PKCS#11 allows one
 /// C_Initialize per process; finalising under a key still in use would break it).
 ///
 /// Threads: libp11 (0.4.12, since OpenSC/libp11#396) initialises the module with
@@ -23,14 +23,44 @@ final class PKCS11Module: @unchecked Sendable {
     private static let registryLock = NSLock()
     nonisolated(unsafe) private static var registry: [String: PKCS11Module] = [:]
 
-    /// The module at `path`, loaded on first use.
+    /// The module at `path`, loaded on first use. libp11's engine binds once per process (a
+    /// second instance fails in ENGINE_init), so a process drives one module: another file is
+    /// refused with a reason. Two spellings of one file (a symlink, as Debian's
+    /// /usr/lib/softhsm/libsofthsm2.so is) are the same module.
     static func shared(_ path: String) throws -> PKCS11Module {
+        try checkFile(path)
+        let file = realpath(path, nil).map { resolved in
+            defer { free(resolved) }
+            return String(cString: resolved)
+        } ?? path
         registryLock.lock()
         defer { registryLock.unlock() }
-        if let m = registry[path] { return m }
+        if let m = registry[file] { return m }
+        if let other = registry.values.first {
+            throw PKCS11Error.moduleNotLoadable(module: PKCS11URI.shown(path), reason:
+                "this process already uses the PKCS#11 module \(PKCS11URI.shown(other.path)) (libp11's engine drives one module per process)")
+        }
         let m = try withProcessLock(path) { try PKCS11Module(path) }
-        registry[path] = m
+        registry[file] = m
         return m
+    }
+
+    /// The module runs in this process with its rights: like sudo with its plugins, refuse a
+    /// file someone else could have replaced.
+    static func checkFile(_ path: String) throws {
+        let shown = PKCS11URI.shown(path)
+        guard path.hasPrefix("/") else { throw PKCS11Error.moduleNotLoadable(module: shown, reason: "not an absolute path") }
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw PKCS11Error.moduleNotLoadable(module: shown, reason: String(cString: strerror(errno)))
+        }
+        guard st.st_mode & S_IFMT == S_IFREG else { throw PKCS11Error.moduleNotLoadable(module: shown, reason: "not a regular file") }
+        guard st.st_mode & 0o022 == 0 else {
+            throw PKCS11Error.moduleNotLoadable(module: shown, reason: "writable by group or others (mode \(String(st.st_mode & 0o777, radix: 8)))")
+        }
+        guard st.st_uid == 0 || st.st_uid == geteuid() else {
+            throw PKCS11Error.moduleNotLoadable(module: shown, reason: "owned by neither root nor this user")
+        }
     }
 
     /// Where OpenSSL finds engines: OPENSSL_ENGINES, else the directory it was built with.
@@ -45,20 +75,6 @@ final class PKCS11Module: @unchecked Sendable {
     private init(_ path: String) throws {
         self.path = path
         let shown = PKCS11URI.shown(path)
-        guard path.hasPrefix("/") else { throw PKCS11Error.moduleNotLoadable(module: shown, reason: "not an absolute path") }
-        // The module runs in this process with its rights: like sudo with its plugins, refuse
-        // one that someone else could have replaced.
-        var st = stat()
-        guard stat(path, &st) == 0 else {
-            throw PKCS11Error.moduleNotLoadable(module: shown, reason: String(cString: strerror(errno)))
-        }
-        guard st.st_mode & S_IFMT == S_IFREG else { throw PKCS11Error.moduleNotLoadable(module: shown, reason: "not a regular file") }
-        guard st.st_mode & 0o022 == 0 else {
-            throw PKCS11Error.moduleNotLoadable(module: shown, reason: "writable by group or others (mode \(String(st.st_mode & 0o777, radix: 8)))")
-        }
-        guard st.st_uid == 0 || st.st_uid == geteuid() else {
-            throw PKCS11Error.moduleNotLoadable(module: shown, reason: "owned by neither root nor this user")
-        }
         // Loaded here first so that a wrong path fails as itself, not as the engine's vaguer error.
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { PKCS11URI.shown(String(cString: $0)) } ?? "dlopen failed"

@@ -26,6 +26,14 @@ final class SoftHSMFixture: @unchecked Sendable {
         return try made!.get()
     }
 
+    /// Removes this run's token store (not a parent's, in a child process).
+    static func removeStore() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard ProcessInfo.processInfo.environment[childVariable] == nil, case .success(let hsm)? = made else { return }
+        try? FileManager.default.removeItem(at: hsm.directory)
+    }
+
     private init() throws {
         guard FileManager.default.fileExists(atPath: Self.module),
               let util = Self.which("softhsm2-util"), Self.which("pkcs11-tool") != nil else {

@@ -10,6 +10,11 @@ final class TokenKeyTests: XCTestCase {
         hsm = try SoftHSMFixture.shared()
     }
 
+    override class func tearDown() {
+        SoftHSMFixture.removeStore()
+        super.tearDown()
+    }
+
     private func tokenKey(_ object: String, token: String = "estca", pin: String = SoftHSMFixture.pin) throws -> PrivateKey {
         try PrivateKey.token(uri: try PKCS11URI("pkcs11:token=\(token);object=\(object)"), module: SoftHSMFixture.module, pin: pin)
     }
@@ -90,6 +95,28 @@ final class TokenKeyTests: XCTestCase {
         let key = try PrivateKey.token(uri: try PKCS11URI(uri.description), module: SoftHSMFixture.module, pin: SoftHSMFixture.pin)
         XCTAssertTrue(try key.matches(certificate: try Self.selfSigned(key, cn: "Encoded")))
         XCTAssertFalse(try key.matches(certificate: try Self.selfSigned(try tokenKey("ec"), cn: "Other")))
+    }
+
+    /// The module named by another path to the same file (Debian's symlink and its target).
+    func testSameModuleByAnotherPath() throws {
+        let target = URL(fileURLWithPath: SoftHSMFixture.module).resolvingSymlinksInPath().path
+        XCTAssertNotEqual(target, SoftHSMFixture.module)
+        let key = try PrivateKey.token(uri: try PKCS11URI("pkcs11:token=estca;object=ec"), module: target, pin: SoftHSMFixture.pin)
+        XCTAssertTrue(try key.matches(certificate: try Self.selfSigned(try tokenKey("ec"), cn: "Same key")))
+    }
+
+    /// libp11's engine drives one module per process: another module file is refused, clearly.
+    func testSecondModuleRefused() throws {
+        _ = try tokenKey("ec")
+        let copy = hsm.directory.appendingPathComponent("copy-of-softhsm.so")
+        if !FileManager.default.fileExists(atPath: copy.path) {
+            try FileManager.default.copyItem(atPath: URL(fileURLWithPath: SoftHSMFixture.module).resolvingSymlinksInPath().path, toPath: copy.path)
+        }
+        XCTAssertThrowsError(try PrivateKey.token(uri: try PKCS11URI("pkcs11:token=estca;object=ec"), module: copy.path, pin: SoftHSMFixture.pin)) { error in
+            guard case PKCS11Error.moduleNotLoadable(_, let reason) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("one module per process"), reason)
+        }
+        XCTAssertEqual(try tokenKey("ec").algorithm, .ec(curve: "prime256v1"))
     }
 
     func testFindsKeyByID() throws {
