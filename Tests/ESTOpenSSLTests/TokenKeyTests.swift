@@ -183,13 +183,33 @@ final class TokenKeyTests: XCTestCase {
         }
     }
 
+    /// A process whose OpenSSL finds no pkcs11 engine (OPENSSL_ENGINES elsewhere) says so.
+    func testEngineNotInstalled() throws {
+        var me = ProcessInfo.processInfo.arguments[0]
+        if !me.hasPrefix("/") { me = FileManager.default.currentDirectoryPath + "/" + me }
+        let child = try SoftHSMFixture.start(me, ["ESTOpenSSLTests.TokenKeyTests/testChildProcessSigns"],
+                                             environment: [SoftHSMFixture.childVariable: hsm.directory.path, Self.childOutput: "engine",
+                                                           "OPENSSL_ENGINES": hsm.directory.path])
+        let (status, output) = child.wait()
+        XCTAssertEqual(status, 0, String(output.suffix(2000)))
+        XCTAssertTrue(output.contains("Executed 1 test, with 0 failures"), String(output.suffix(2000)))
+    }
+
     static let childOutput = "ESTFCGI_TEST_PKCS11_CHILD_OUTPUT"
 
     /// Not a test of its own: the child process of `testProcessesShareTheToken` (skipped
-    /// when run otherwise). Loads the key from scratch, signs a certificate, writes it.
+    /// when run otherwise). Loads the key from scratch, signs a certificate, writes it; or,
+    /// for `testEngineNotInstalled`, checks the load fails as it should.
     func testChildProcessSigns() throws {
         guard let output = ProcessInfo.processInfo.environment[Self.childOutput] else {
-            throw XCTSkip("runs only as a child process of testProcessesShareTheToken")
+            throw XCTSkip("runs only as a child process of testProcessesShareTheToken and testEngineNotInstalled")
+        }
+        if output == "engine" {
+            XCTAssertThrowsError(try tokenKey("ec")) { error in
+                XCTAssertEqual(error as? PKCS11Error, .engineNotInstalled(path: hsm.directory.path + "/pkcs11.so"))
+                XCTAssertEqual((error as? PKCS11Error)?.fix, "install libengine-pkcs11-openssl")
+            }
+            return
         }
         let key = try tokenKey("ec")
         try write(try Self.selfSigned(key, cn: "Child \(getpid())").pem, output)
