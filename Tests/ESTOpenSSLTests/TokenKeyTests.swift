@@ -215,6 +215,20 @@ final class TokenKeyTests: XCTestCase {
         try write(try Self.selfSigned(key, cn: "Child \(getpid())").pem, output)
     }
 
+    /// Loading waits while another process holds the module lock (here `flock(1)`, as an
+    /// operator's tool would be run).
+    func testLoadWaitsForAnotherProcessesLock() throws {
+        _ = try tokenKey("ec")
+        let holder = try SoftHSMFixture.start("/usr/bin/flock", [SoftHSMFixture.module, "/bin/sh", "-c", "echo held; sleep 1.5"])
+        // Wait until the holder has the lock (it prints once it does).
+        let line = holder.pipe.fileHandleForReading.availableData
+        XCTAssertEqual(String(decoding: line, as: UTF8.self), "held\n")
+        let start = Date()
+        _ = try tokenKey("rsa")
+        XCTAssertGreaterThan(Date().timeIntervalSince(start), 1.0)
+        XCTAssertEqual(holder.wait().0, 0)
+    }
+
     func testWrongPIN() throws {
         XCTAssertThrowsError(try tokenKey("k", token: "pintest", pin: "987654")) { error in
             XCTAssertEqual(error as? PKCS11Error, .wrongPIN(token: "token=pintest"))
@@ -263,6 +277,8 @@ final class TokenKeyTests: XCTestCase {
         let softwareCA = try Self.selfSigned(software, cn: "Software")
         XCTAssertFalse(try ec.matches(certificate: softwareCA))
         XCTAssertFalse(try rsa.matches(certificate: softwareCA))
+        XCTAssertFalse(try rsa.matches(certificate: try Self.selfSigned(try PrivateKey.generate(.rsa2048), cn: "Software RSA")))
+        XCTAssertFalse(try ec.matches(certificate: try Self.selfSigned(rsa, cn: "Token RSA")))
         XCTAssertFalse(try software.matches(certificate: try Self.selfSigned(ec, cn: "Token")))
         XCTAssertTrue(try software.matches(certificate: softwareCA))
         XCTAssertFalse(ec.matches(try software.publicKey))
