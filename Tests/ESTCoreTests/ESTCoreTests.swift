@@ -92,8 +92,10 @@ final class FakeAuthority: EnrollmentAuthority {
     /// The OCSP requests asked, and the answer given (unauthorized unless set).
     var ocspRequests: [OCSPRequest] = []
     var ocspAnswer: OCSPAnswer = .unsuccessful(.unauthorized, "no CA here")
+    var ocspError: (any Error)?
     func ocsp(_ request: OCSPRequest) throws -> OCSPAnswer {
         ocspRequests.append(request)
+        if let ocspError { throw ocspError }
         return ocspAnswer
     }
 
