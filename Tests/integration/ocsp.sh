@@ -156,6 +156,27 @@ ocsp_profile_url() {
   expect_contains "ocsp: 'ocsp' is a reserved profile label" "$rc $out" "reserved"
 }
 
+# A CA without a signer, and CGI, which never issues one: tryLater with the fix in the log.
+ocsp_cgi_checks() {
+  "$ESTFCGI" ca create --name ocsp-nosigner --subject 'CN=OCSP No Signer CA' --days 30 >/dev/null
+  "$ESTFCGI" ca export --name ocsp-nosigner > "$WORK/ocsp-nosigner.pem"
+  openssl ocsp -issuer "$WORK/ocsp-nosigner.pem" -serial 7 -no_nonce -reqout "$WORK/cgi-in" 2>/dev/null
+  cgi_by_hand REQUEST_METHOD=POST PATH_INFO=/ocsp CONTENT_TYPE=application/ocsp-request CONTENT_LENGTH="$(stat -c %s "$WORK/cgi-in")" \
+    ESTFCGI_DB="$ESTFCGI_DB" ESTFCGI_KEY_PASSPHRASE_FILE="$ESTFCGI_KEY_PASSPHRASE_FILE"
+  cgi_split
+  expect_eq "cgi-ocsp: a CA without a signer -> 200 tryLater (30 03 0a 01 03)" \
+    "$(head -1 "$WORK/cgi-head") $(od -An -tx1 "$WORK/cgi-body" | tr -d ' \n')" "Status: 200 OK 30030a0103"
+  expect_contains "cgi-ocsp: ... the log line says what to run" "$(cat "$WORK/cgi-err")" "run estfcgi ca ocsp-signer --name ocsp-nosigner"
+  expect_eq "cgi-ocsp: ... and CGI issued none" "$(sqlite3 "$ESTFCGI_DB" "SELECT count(*) FROM ocsp_signers o JOIN cas c ON c.id = o.ca_id WHERE c.name = 'ocsp-nosigner'")" 0
+  "$ESTFCGI" ca ocsp-signer --name ocsp-nosigner >/dev/null
+  cgi_by_hand REQUEST_METHOD=POST PATH_INFO=/ocsp CONTENT_TYPE=application/ocsp-request CONTENT_LENGTH="$(stat -c %s "$WORK/cgi-in")" \
+    ESTFCGI_DB="$ESTFCGI_DB" ESTFCGI_KEY_PASSPHRASE_FILE="$ESTFCGI_KEY_PASSPHRASE_FILE"
+  cgi_split
+  cp "$WORK/cgi-body" "$WORK/resp.body"
+  expect_contains "cgi-ocsp: after ca ocsp-signer -> unknown, verified" \
+    "$(openssl ocsp -respin "$WORK/resp.body" -CAfile "$WORK/ocsp-nosigner.pem" -resp_text 2>&1)" "Cert Status: unknown"
+}
+
 suite_ocsp() {
   SUITE=ocsp
   "$ESTFCGI" ca export --name factory > "$WORK/ocsp-factory.pem"
@@ -171,5 +192,32 @@ suite_ocsp() {
   ocsp_nginx_checks
   OCSP_URL=$BASE/.well-known/est/ocsp
   ocsp_front nginx-wellknown
+  local doctor_out; doctor_out=$("$ESTFCGI" doctor --nginx-conf "$WORK/nginx/estfcgi.conf" 2>&1)
+  expect_eq "ocsp: doctor finds no FAIL in the shipped nginx config with its /ocsp location" "$(printf '%s\n' "$doctor_out" | grep '^FAIL')" ""
   nginx_stop
+  # A store whose profile took the label 'ocsp' before it was reserved: doctor says so.
+  cp "$ESTFCGI_DB" "$WORK/ocsp-label.db"
+  sqlite3 "$WORK/ocsp-label.db" "UPDATE profiles SET label = 'ocsp' WHERE label = 'strict'"
+  doctor_out=$("$ESTFCGI" doctor --db "$WORK/ocsp-label.db" 2>&1)
+  expect_contains "ocsp: doctor flags a profile labelled 'ocsp'" "$doctor_out" "FAIL  profile ocsp  label 'ocsp' is reserved or invalid now"
+
+  ocsp_cgi_checks
+  # Apache (mod_proxy_fcgi): the shipped /ocsp Location and /.well-known/est/ocsp.
+  if apache_start; then
+    OCSP_URL=https://127.0.0.1:$APACHE_PROXY_PORT/ocsp
+    ocsp_front apache-ocsp
+    OCSP_URL=https://127.0.0.1:$APACHE_PROXY_PORT/.well-known/est/ocsp
+    ocsp_front apache-wellknown
+  else
+    not_ok "ocsp: apache front starts"
+  fi
+  apache_stop
+  # CGI under Apache's mod_cgid (the shipped estfcgi-cgi.conf): each answer a process.
+  if cgi_apache_start; then
+    OCSP_URL=https://127.0.0.1:$CGI_APACHE_PORT/.well-known/est/ocsp
+    ocsp_front cgi-apache
+  else
+    not_ok "ocsp: CGI apache front starts"
+  fi
+  cgi_apache_stop
 }
