@@ -6,14 +6,19 @@ import Foundation
 /// serving process about once an hour, never per request (RFC 6960 §4.2.2.2.1: the
 /// delegated responder lives briefly, so it is renewed here rather than by hand).
 final class OCSPSignerRenewal: @unchecked Sendable {
-    private let administration: CAAdministration
+    private let administration: () throws -> CAAdministration
     static let interval: TimeInterval = 3600
 
-    /// `administration` over a store of its own: only this object uses it after start.
-    init(_ administration: CAAdministration) { self.administration = administration }
+    /// `administration` opens the store afresh for each check: a PostgreSQL connection idle
+    /// for an hour may have been dropped by then.
+    init(_ administration: @escaping () throws -> CAAdministration) { self.administration = administration }
 
     func runOnce() {
-        for line in administration.renewOCSPSigners() { warn(line) }
+        do {
+            for line in try administration().renewOCSPSigners() { warn(line) }
+        } catch {
+            warn("OCSP signers not checked: \((error as? CAError)?.reason ?? "\(error)")")
+        }
     }
 
     func startHourly() {

@@ -50,7 +50,7 @@ struct Serve: ParsableCommand {
             warn("CA '\(name)': key re-encrypted (\(PrivateKey.keyProtection))")
         }
         // OCSP: every CA with a key gets a delegated responder now, and again hourly when due.
-        let renewal = OCSPSignerRenewal(CAAdministration(CertificateAuthority(store: probe, keyring: keyring)))
+        let renewal = OCSPSignerRenewal { CAAdministration(CertificateAuthority(store: try location.openForServing(), keyring: keyring)) }
         renewal.runOnce()
         let mode = UInt32(socketMode, radix: 8)!
 
