@@ -208,6 +208,8 @@ suite_ocsp() {
     ocsp_front apache-ocsp
     OCSP_URL=https://127.0.0.1:$APACHE_PROXY_PORT/.well-known/est/ocsp
     ocsp_front apache-wellknown
+    OCSP_URL=https://127.0.0.1:$APACHE_FCGID_PORT/.well-known/est/ocsp
+    ocsp_front apache-fcgid
   else
     not_ok "ocsp: apache front starts"
   fi
@@ -220,4 +222,12 @@ suite_ocsp() {
     not_ok "ocsp: CGI apache front starts"
   fi
   cgi_apache_stop
+  # CGI under nginx and fcgiwrap (the shipped estfcgi-fcgiwrap.conf).
+  if cgi_nginx_start; then
+    OCSP_URL=https://127.0.0.1:$CGI_NGINX_PORT/.well-known/est/ocsp
+    ocsp_front cgi-nginx
+  else
+    not_ok "ocsp: CGI nginx front starts"
+  fi
+  cgi_nginx_stop
 }
