@@ -239,6 +239,10 @@ enum PostgresSchema {
         """,
     ]
 
+    /// The tables whose changes move `material_version` (the baseline's four, then migration
+    /// 9's ocsp_signers): doctor expects their 3 triggers each.
+    static let materialTables = ["cas", "profiles", "profile_trust", "profile_cacerts", "ocsp_signers"]
+
     /// AFTER INSERT, UPDATE and DELETE row triggers bumping `material_version` on each table.
     static func versionTriggers(on tables: [String]) -> [String] {
         tables.flatMap { table in
