@@ -253,13 +253,27 @@ public final class ESTService {
                       reason: "ocsp " + answer.summary)
     }
 
-    /// An HTTP-date (RFC 9110 §5.6.7, IMF-fixdate).
+    /// An HTTP-date (RFC 9110 §5.6.7, IMF-fixdate), by arithmetic: a DateFormatter made per
+    /// answer cost more than signing it (bench/run --ocsp).
     static func httpDate(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "GMT")
-        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return f.string(from: date)
+        let secs = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400
+        let rem = secs - days * 86400
+        // Civil date from days since 1970-01-01 (H. Hinnant's days_from_civil inverse).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(weekdays[Int(((days % 7) + 7) % 7)]), \(two(day)) \(months[Int(month - 1)]) \(year) "
+            + "\(two(rem / 3600)):\(two(rem % 3600 / 60)):\(two(rem % 60)) GMT"
     }
 
     /// REMOTE_USER when the web server set one; it is a device identity here, so it is held

@@ -103,6 +103,21 @@ final class OCSPEndpointTests: XCTestCase {
         XCTAssertNil(out.response.header("ETag"))
     }
 
+    /// RFC 9110 §5.6.7's example, and dates around leap days and the epoch.
+    func testHTTPDate() {
+        XCTAssertEqual(ESTService.httpDate(Date(timeIntervalSince1970: 784_111_777)), "Sun, 06 Nov 1994 08:49:37 GMT")
+        XCTAssertEqual(ESTService.httpDate(Date(timeIntervalSince1970: 0)), "Thu, 01 Jan 1970 00:00:00 GMT")
+        XCTAssertEqual(ESTService.httpDate(Date(timeIntervalSince1970: 951_782_400)), "Tue, 29 Feb 2000 00:00:00 GMT")
+        XCTAssertEqual(ESTService.httpDate(Date(timeIntervalSince1970: 1_798_761_599.9)), "Thu, 31 Dec 2026 23:59:59 GMT")
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        for t in stride(from: -86_400.0 * 400, to: 86_400.0 * 365 * 200, by: 86_400.0 * 37 + 3_671) {
+            XCTAssertEqual(ESTService.httpDate(Date(timeIntervalSince1970: t)), f.string(from: Date(timeIntervalSince1970: t)))
+        }
+    }
+
     /// A store that is busy is tryLater (RFC 6960 §2.3), anything else thrown internalError.
     func testAuthorityFailuresAreOCSPStatuses() {
         let post = request("POST", params: ["DOCUMENT_URI": "/.well-known/est/ocsp", "CONTENT_TYPE": "application/ocsp-request"],
