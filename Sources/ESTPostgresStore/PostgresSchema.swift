@@ -29,6 +29,21 @@ enum PostgresSchema {
             "ALTER TABLE devices ADD CONSTRAINT devices_kind_name_key UNIQUE (kind, name)",
             "ALTER TABLE profiles ADD COLUMN crl_ca_id BIGINT REFERENCES cas(id)",
         ],
+        // 9: OCSP: each CA's signer, and a profile's responder URL (see the SQLite schema).
+        [
+            """
+            CREATE TABLE ocsp_signers (
+                ca_id BIGINT PRIMARY KEY REFERENCES cas(id),
+                certificate BYTEA,
+                encrypted_key \(T),
+                key_protection \(T),
+                validity_hours INTEGER NOT NULL CHECK (validity_hours > 0),
+                not_after \(T),
+                created_at \(T) NOT NULL
+            )
+            """,
+            "ALTER TABLE profiles ADD COLUMN ocsp_url \(T)",
+        ] + versionTriggers(on: ["ocsp_signers"]),
     ], baseline: Migrator.Baseline(version: 7, statements: baseline))
 
     /// Version 7: what migrations 1..7 made, column for column.
@@ -223,6 +238,10 @@ enum PostgresSchema {
         )
         """,
     ]
+
+    /// The tables whose changes move `material_version` (the baseline's four, then migration
+    /// 9's ocsp_signers): doctor expects their 3 triggers each.
+    static let materialTables = ["cas", "profiles", "profile_trust", "profile_cacerts", "ocsp_signers"]
 
     /// AFTER INSERT, UPDATE and DELETE row triggers bumping `material_version` on each table.
     static func versionTriggers(on tables: [String]) -> [String] {

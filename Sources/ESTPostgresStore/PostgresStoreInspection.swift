@@ -35,7 +35,7 @@ public enum PostgresStoreInspection {
             if case .integer(let n) = try db.scalar("""
                 SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
                 WHERE c.relnamespace = current_schema()::regnamespace AND t.tgname LIKE '%\\_version' AND t.tgenabled <> 'D'
-                """), n == 12, case .integer = try db.scalar("SELECT value FROM material_version WHERE id = 1") {
+                """), n == 3 * PostgresSchema.materialTables.count, case .integer = try db.scalar("SELECT value FROM material_version WHERE id = 1") {
                 out.append(HealthFinding(.ok, "store", "material-version triggers in place"))
             } else {
                 out.append(HealthFinding(.fail, "store", "material-version triggers missing or disabled: responders would not see CA and profile changes",

@@ -255,6 +255,24 @@ enum Schema {
             "CREATE INDEX devices_profile ON devices (profile)",
             "ALTER TABLE profiles ADD COLUMN crl_ca_id INTEGER REFERENCES cas(id)",
         ],
+        // 9: OCSP (RFC 6960). Each CA's signer: a delegated responder certificate with its
+        // encrypted key, or neither when the CA signs itself; part of the material responders
+        // cache, so a rotation is seen by the next answer. And a profile's responder URL for
+        // the authorityInfoAccess of the certificates it issues (RFC 5280 §4.2.2.1).
+        [
+            """
+            CREATE TABLE ocsp_signers (
+                ca_id INTEGER PRIMARY KEY REFERENCES cas(id),
+                certificate BLOB,
+                encrypted_key TEXT,
+                key_protection TEXT,
+                validity_hours INTEGER NOT NULL CHECK (validity_hours > 0),
+                not_after TEXT,
+                created_at TEXT NOT NULL
+            )
+            """,
+            "ALTER TABLE profiles ADD COLUMN ocsp_url TEXT",
+        ] + Schema.versionTriggers(on: ["ocsp_signers"]),
     ])
 
     /// AFTER INSERT, UPDATE and DELETE triggers bumping `material_version` on each table.

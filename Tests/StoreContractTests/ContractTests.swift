@@ -21,6 +21,7 @@ final class SQLiteStoreContractTests: XCTestCase {
     func testCRLNumbersAndEntries() throws { try OperatorPolicyContract.crlNumbersAndEntries(try StoreFactory(.sqlite)) }
     func testCopyCarriesEveryTable() throws { try StoreTablesContract.copyCarriesEveryTable(try StoreFactory(.sqlite)) }
     func testNamesHaveOneSpelling() throws { try OperatorPolicyContract.namesHaveOneSpelling(try StoreFactory(.sqlite)) }
+    func testOCSPSignersAndAnswersAcrossHosts() throws { try OCSPContract.signersAndAnswersAcrossHosts(try StoreFactory(.sqlite)) }
 }
 
 final class PostgresStoreContractTests: XCTestCase {
@@ -40,4 +41,5 @@ final class PostgresStoreContractTests: XCTestCase {
     func testCRLNumbersAndEntries() throws { try OperatorPolicyContract.crlNumbersAndEntries(try StoreFactory(.postgres)) }
     func testCopyCarriesEveryTable() throws { try StoreTablesContract.copyCarriesEveryTable(try StoreFactory(.postgres)) }
     func testNamesHaveOneSpelling() throws { try OperatorPolicyContract.namesHaveOneSpelling(try StoreFactory(.postgres)) }
+    func testOCSPSignersAndAnswersAcrossHosts() throws { try OCSPContract.signersAndAnswersAcrossHosts(try StoreFactory(.postgres)) }
 }

@@ -87,6 +87,10 @@ final class AuthorityStore: CAStore {
     }
     func latestCRL(issuer: String) throws -> PublishedCRL? { try mapped { try inner.latestCRL(issuer: issuer) } }
     func recordCRL(_ crl: PublishedCRL, audit: AuditEvent, now: Date) throws { try mapped { try inner.recordCRL(crl, audit: audit, now: now) } }
+    func ocspSigners() throws -> [OCSPSignerRecord] { try mapped { try inner.ocspSigners() } }
+    func saveOCSPSigner(_ signer: OCSPSignerRecord, audit: AuditEvent, now: Date) throws {
+        try mapped { try inner.saveOCSPSigner(signer, audit: audit, now: now) }
+    }
     func bootstrapDenials() throws -> [BootstrapDenial] { try mapped { try inner.bootstrapDenials() } }
     func bootstrapDenials(serial: String, fingerprint: String) throws -> [BootstrapDenial] {
         try mapped { try inner.bootstrapDenials(serial: serial, fingerprint: fingerprint) }

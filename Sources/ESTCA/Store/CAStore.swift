@@ -95,6 +95,13 @@ public protocol CAStore: AnyObject {
     /// has a CRL of that number. Keeps the CA's latest few CRLs, not every one.
     func recordCRL(_ crl: PublishedCRL, audit: AuditEvent, now: Date) throws
 
+    // MARK: OCSP (RFC 6960)
+    /// Every CA's OCSP signer (material: a change moves `materialVersion`).
+    func ocspSigners() throws -> [OCSPSignerRecord]
+    /// Sets, or replaces, the OCSP signer of CA `signer.ca`, with its audit event.
+    /// StoreError.notFound for a CA not in the store.
+    func saveOCSPSigner(_ signer: OCSPSignerRecord, audit: AuditEvent, now: Date) throws
+
     // MARK: Bootstrap denials
     func bootstrapDenials() throws -> [BootstrapDenial]
     /// The denials naming a certificate of this serial or fingerprint, by any issuer.
