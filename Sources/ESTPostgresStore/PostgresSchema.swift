@@ -29,6 +29,26 @@ enum PostgresSchema {
             "ALTER TABLE devices ADD CONSTRAINT devices_kind_name_key UNIQUE (kind, name)",
             "ALTER TABLE profiles ADD COLUMN crl_ca_id BIGINT REFERENCES cas(id)",
         ],
+        // 9 ("rollover"): a CA's earlier generations, as in SQLite's migration 9.
+        [
+            """
+            CREATE TABLE ca_generations (
+                id \(id),
+                ca_id BIGINT NOT NULL REFERENCES cas(id),
+                certificate BYTEA NOT NULL,
+                chain_pem \(T) NOT NULL DEFAULT '',
+                encrypted_key \(T),
+                key_protection \(T),
+                not_after \(T) NOT NULL,
+                fingerprint \(T) NOT NULL,
+                new_with_old BYTEA,
+                old_with_new BYTEA,
+                in_overlap INTEGER NOT NULL DEFAULT 0 CHECK (in_overlap IN (0, 1)),
+                retired_at \(T) NOT NULL
+            )
+            """,
+            "CREATE INDEX ca_generations_ca ON ca_generations (ca_id)",
+        ] + versionTriggers(on: ["ca_generations"]),
     ], baseline: Migrator.Baseline(version: 7, statements: baseline))
 
     /// Version 7: what migrations 1..7 made, column for column.

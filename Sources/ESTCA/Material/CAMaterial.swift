@@ -15,17 +15,27 @@ final class CAMaterial: @unchecked Sendable {
     private let profiles: [String: Profile]
     private let verifiers: [String: ChainVerifier]
 
-    init(version: Int64, cas: [CARecord], profiles: [Profile]) {
+    /// Earlier certificates of the CAs (rollover, renewal): trusted for client chains like
+    /// the CA they were; those in a rollover's overlap also go out with /cacerts.
+    let generations: [CAGeneration]
+
+    init(version: Int64, cas: [CARecord], profiles: [Profile], generations: [CAGeneration] = []) {
         self.version = version
         self.cas = cas
+        self.generations = generations
         casByName = Dictionary(cas.map { (ByteName($0.name), $0) }, uniquingKeysWith: { first, _ in first })
         self.profiles = Dictionary(profiles.map { ($0.label ?? "", $0) }, uniquingKeysWith: { first, _ in first })
         // Every store CA and its chain may complete a client's path; only a profile's trust
         // CAs may end it.
+        // A trusted CA's earlier generations end paths too (old-chain devices, RFC 4210 §4.4),
+        // and the link certificates join old and new.
         let intermediates = cas.flatMap { [$0.certificate] + $0.chain }
+            + generations.flatMap { [$0.certificate] + $0.chain + [$0.newWithOld, $0.oldWithNew].compactMap { $0 } }
         verifiers = self.profiles.mapValues { profile in
-            ChainVerifier(anchors: cas.filter { ca in profile.trust.contains { ByteName.same($0, ca.name) } }.map(\.certificate),
-                          intermediates: intermediates)
+            let trusted = { (name: String) in profile.trust.contains { ByteName.same($0, name) } }
+            return ChainVerifier(anchors: cas.filter { trusted($0.name) }.map(\.certificate)
+                                    + generations.filter { trusted($0.caName) }.map(\.certificate),
+                                 intermediates: intermediates)
         }
     }
 

@@ -15,9 +15,10 @@ public final class CAMaterialCache: @unchecked Sendable {
             if let m = lock.withLock({ current }), m.version == version { return m }
             let cas = try store.allCAs()
             let profiles = try store.allProfiles()
+            let generations = try store.caGenerations(ofCA: nil)
             // Read in separate statements: keep them only if nothing changed in between.
             guard try store.materialVersion() == version else { continue }
-            let m = CAMaterial(version: version, cas: cas, profiles: profiles)
+            let m = CAMaterial(version: version, cas: cas, profiles: profiles, generations: generations)
             lock.withLock { current = m }
             return m
         }
