@@ -21,6 +21,8 @@ final class SQLiteStoreContractTests: XCTestCase {
     func testCRLNumbersAndEntries() throws { try OperatorPolicyContract.crlNumbersAndEntries(try StoreFactory(.sqlite)) }
     func testCopyCarriesEveryTable() throws { try StoreTablesContract.copyCarriesEveryTable(try StoreFactory(.sqlite)) }
     func testNamesHaveOneSpelling() throws { try OperatorPolicyContract.namesHaveOneSpelling(try StoreFactory(.sqlite)) }
+    func testRolloverStateMachine() throws { try RolloverContract.stateMachine(try StoreFactory(.sqlite)) }
+    func testConcurrentRollovers() throws { try RolloverContract.concurrentRollovers(try StoreFactory(.sqlite)) }
 }
 
 final class PostgresStoreContractTests: XCTestCase {
@@ -40,4 +42,6 @@ final class PostgresStoreContractTests: XCTestCase {
     func testCRLNumbersAndEntries() throws { try OperatorPolicyContract.crlNumbersAndEntries(try StoreFactory(.postgres)) }
     func testCopyCarriesEveryTable() throws { try StoreTablesContract.copyCarriesEveryTable(try StoreFactory(.postgres)) }
     func testNamesHaveOneSpelling() throws { try OperatorPolicyContract.namesHaveOneSpelling(try StoreFactory(.postgres)) }
+    func testRolloverStateMachine() throws { try RolloverContract.stateMachine(try StoreFactory(.postgres)) }
+    func testConcurrentRollovers() throws { try RolloverContract.concurrentRollovers(try StoreFactory(.postgres)) }
 }
