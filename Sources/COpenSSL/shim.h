@@ -20,6 +20,11 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <openssl/engine.h>
+#include <openssl/ui.h>
+/* PKCS#11 types (header only, nothing linked): the layer probes a module itself to tell a
+ * missing token from a missing key, which libp11's engine reports alike. */
+#include <p11-kit-1/p11-kit/pkcs11.h>
 
 /* STACK_OF(X509) */
 static inline STACK_OF(X509) *estfcgi_sk_X509_new(void) { return sk_X509_new_null(); }
@@ -72,4 +77,41 @@ static inline X509_EXTENSION *estfcgi_make_extension(X509 *issuer, X509 *subject
     X509V3_set_ctx(&ctx, issuer, subject, NULL, NULL, 0);
     return X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
 }
+
+/* PKCS#11 keys through libp11's engine (Debian libengine-pkcs11-openssl). OpenSSL 3.0 deprecates
+ * the ENGINE API but still supports it, and bookworm has no pkcs11-provider; the deprecated calls
+ * stay in here so Swift never sees them. */
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+static int estfcgi_ui_refuse(UI *ui, UI_STRING *uis) { (void)ui; (void)uis; return -1; }
+/* A UI method that refuses every prompt: a server must fail, never ask a terminal for a PIN. */
+static inline UI_METHOD *estfcgi_ui_refusing_new(void) {
+    UI_METHOD *m = UI_create_method("estfcgi: no prompts");
+    if (m != NULL) UI_method_set_reader(m, estfcgi_ui_refuse);
+    return m;
+}
+/* A private instance of the engine for one module (LIST_ADD 0: not shared through OpenSSL's
+ * engine list, so two modules get two instances), initialised; NULL on failure. Returns the
+ * functional reference only. */
+static inline ENGINE *estfcgi_pkcs11_engine_new(const char *so_path, const char *module_path) {
+    OPENSSL_init_crypto(OPENSSL_INIT_ENGINE_DYNAMIC, NULL);
+    ENGINE *e = ENGINE_by_id("dynamic");
+    if (e == NULL) return NULL;
+    if (!ENGINE_ctrl_cmd_string(e, "SO_PATH", so_path, 0) || !ENGINE_ctrl_cmd_string(e, "ID", "pkcs11", 0) ||
+        !ENGINE_ctrl_cmd_string(e, "LIST_ADD", "0", 0) || !ENGINE_ctrl_cmd_string(e, "LOAD", NULL, 0) ||
+        !ENGINE_ctrl_cmd_string(e, "MODULE_PATH", module_path, 0) ||
+        !ENGINE_ctrl_cmd_string(e, "QUIET", NULL, 1) || !ENGINE_init(e)) {
+        ENGINE_free(e);
+        return NULL;
+    }
+    ENGINE_free(e);
+    return e;
+}
+/* Sets the PIN, then loads the private key the URI names (logging in). */
+static inline EVP_PKEY *estfcgi_pkcs11_load(ENGINE *e, const char *uri, const char *pin, UI_METHOD *ui) {
+    if (!ENGINE_ctrl_cmd_string(e, "PIN", pin, 0)) return NULL;
+    return ENGINE_load_private_key(e, uri, ui, NULL);
+}
+#pragma clang diagnostic pop
+static inline int estfcgi_ERR_GET_REASON(unsigned long code) { return ERR_GET_REASON(code); }
 #endif

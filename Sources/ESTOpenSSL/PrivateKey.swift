@@ -5,10 +5,14 @@ import Foundation
 public final class PrivateKey: @unchecked Sendable {
     let pkey: OpaquePointer
     public let algorithm: KeyAlgorithm
+    /// The key's PKCS#11 URI when it lives in a token (see `token(uri:module:pin:)`): it
+    /// signs there and cannot be exported.
+    public let tokenURI: PKCS11URI?
 
-    init(owning pkey: OpaquePointer) {
+    init(owning pkey: OpaquePointer, token: PKCS11URI? = nil) {
         self.pkey = pkey
         algorithm = KeyAlgorithm(of: pkey)
+        tokenURI = token
     }
 
     deinit { EVP_PKEY_free(pkey) }
@@ -59,6 +63,8 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// Unencrypted PKCS#8 PrivateKeyInfo DER (RFC 5958), as serverkeygen's application/pkcs8.
     public func pkcs8DER() throws -> Data {
+        // OpenSSL would encode an engine key's public half as if it were the private key.
+        guard tokenURI == nil else { throw OpenSSLError("encode PKCS#8", detail: "the key is in a PKCS#11 token") }
         let bio = try MemoryBIO()
         guard i2d_PKCS8PrivateKey_bio(bio.bio, pkey, nil, nil, 0, nil, nil) == 1 else {
             throw OpenSSLError("encode PKCS#8")
@@ -74,6 +80,7 @@ public final class PrivateKey: @unchecked Sendable {
     /// Encrypted PKCS#8 PEM (RFC 5958 EncryptedPrivateKeyInfo, RFC 8018 PBES2) under
     /// `passphrase`, protected as `keyProtection` says.
     public func encryptedPKCS8PEM(passphrase: String) throws -> String {
+        guard tokenURI == nil else { throw OpenSSLError("encrypt private key", detail: "the key is in a PKCS#11 token") }
         guard !passphrase.isEmpty else { throw OpenSSLError("encrypt private key", detail: "empty passphrase") }
         guard let info = EVP_PKEY2PKCS8(pkey) else { throw OpenSSLError("EVP_PKEY2PKCS8") }
         defer { PKCS8_PRIV_KEY_INFO_free(info) }
