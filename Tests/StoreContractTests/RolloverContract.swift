@@ -1,6 +1,7 @@
 import ESTCA
 import ESTCore
 import ESTOpenSSL
+import ESTStore
 import Foundation
 import XCTest
 
@@ -95,6 +96,15 @@ enum RolloverContract {
 
         let operations = try store.auditRecords(limit: 100).map(\.event.operation)
         for op in ["ca-rollover", "ca-renew", "ca-rollover-finish"] { XCTAssertTrue(operations.contains(op), op) }
+
+        // `store copy` carries the generations, links and overlap flags.
+        let target = try StoreFactory(f.backend)
+        let copy = try target.makeStore(create: true)
+        _ = try StoreCopy.copy(from: try f.connection(), to: try target.connection(), targetName: "target")
+        let (source, copied) = (try store.caGenerations(ofCA: nil), try copy.caGenerations(ofCA: nil))
+        XCTAssertEqual(copied.map(\.certificate), source.map(\.certificate))
+        XCTAssertEqual(copied.map(\.oldWithNew), source.map(\.oldWithNew))
+        XCTAssertEqual(copied.map(\.inOverlap), source.map(\.inOverlap))
     }
 
     /// Two rollovers of one root at once (two hosts): one succeeds, the other is refused,
