@@ -89,7 +89,9 @@ extension CAAdministration {
             guard !ByteName.same(p.name, name) else { throw CAError.badRequest("CA '\(name)' cannot certify itself") }
             parent = p
         } else {
-            guard let p = try store.allCAs().first(where: { !ByteName.same($0.name, name) && $0.certificate.subject == old.issuer }) else {
+            // By the issuer's name; one with a key first (a trust anchor of that name cannot sign).
+            let named = try store.allCAs().filter { !ByteName.same($0.name, name) && $0.certificate.subject == old.issuer }
+            guard let p = named.first(where: \.hasKey) ?? named.first else {
                 throw CAError.notFound("no CA in the store is named \(old.issuer), which signed CA '\(name)'; give --issuer")
             }
             parent = p
