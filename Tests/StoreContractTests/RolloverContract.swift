@@ -59,6 +59,12 @@ enum RolloverContract {
         XCTAssertEqual(generations.map(\.inOverlap), [true])
         XCTAssertEqual(generations.first?.hasKey, true, "the old key is kept for CRLs")
         refusal({ try a.rollover(name: "root", keyType: nil, days: nil) }, "rollover in progress")
+        // The old key signs a CRL of what it certified until its certificate expires.
+        let oldKeyCRLs = try a.previousKeyCRLs(ca: "root", number: 1, nextUpdateHours: 24)
+        XCTAssertEqual(oldKeyCRLs.map(\.issuer), [oldRoot.subject])
+        let later = CAAdministration(CertificateAuthority(store: store, keyring: CAKeyring(passphrase: StoreContract.passphrase),
+                                                          now: { oldRoot.notAfter + 1 }))
+        XCTAssertEqual(try later.previousKeyCRLs(ca: "root", number: 1, nextUpdateHours: 24).count, 0)
         // §4.1.3: the chain and OldWithNew, NewWithOld, NewWithNew.
         let overlap = try authority.caCertificates(profile: nil)
         XCTAssertEqual(overlap.count, 5)

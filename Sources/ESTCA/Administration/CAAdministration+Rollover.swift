@@ -132,6 +132,9 @@ extension CAAdministration {
         // Newest first: a key's latest certificate signs its CRL.
         for g in try store.caGenerations(ofCA: name).reversed() where g.hasKey {
             guard let ski = g.certificate.subjectKeyIdentifier, seen.insert(ski).inserted else { continue }
+            // What a key signed ends no later than its certificate (IssuancePolicy.validity):
+            // once that has expired, the key has nothing left to list.
+            guard g.certificate.notAfter > at else { continue }
             guard let key = try? keyring.signingKey(for: CARecord(generation: g, of: ca)) else {
                 throw CAError.internalFailure("cannot decrypt an earlier key of CA '\(name)': wrong passphrase?")
             }
