@@ -27,7 +27,11 @@ struct CRLCommand: ParsableCommand {
         if let previousKeyOut {
             // RFC 4210 §4.4: the old key signs the CRLs of what it certified until those expire.
             let crls = try admin.previousKeyCRLs(ca: ca, number: record.number, nextUpdateHours: nextUpdate)
-            try AtomicFile.replace(previousKeyOut, with: Data(crls.map(\.pem).joined().utf8), mode: 0o644)
+            do {
+                try AtomicFile.replace(previousKeyOut, with: Data(crls.map(\.pem).joined().utf8), mode: 0o644)
+            } catch {
+                throw CAError.internalFailure("the CRLs of earlier keys of CA '\(ca)' were not written to \(previousKeyOut): \((error as? CAError)?.reason ?? error.localizedDescription)")
+            }
             FileHandle.standardError.write(Data("\(crls.count) CRL(s) of earlier keys of CA '\(ca)' written to \(previousKeyOut)\n".utf8))
         }
         let bytes = pem ? Data(crl.pem.utf8) : crl.der
