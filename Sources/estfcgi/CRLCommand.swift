@@ -30,7 +30,7 @@ struct CRLCommand: ParsableCommand {
             do {
                 try AtomicFile.replace(previousKeyOut, with: Data(crls.map(\.pem).joined().utf8), mode: 0o644)
             } catch {
-                throw CAError.internalFailure("the CRLs of earlier keys of CA '\(ca)' were not written to \(previousKeyOut): \((error as? CAError)?.reason ?? error.localizedDescription)")
+                throw CAError.internalFailure("CRL \(record.number) of CA '\(ca)' is recorded, but the CRLs of its earlier keys were not written to \(previousKeyOut): \((error as? CAError)?.reason ?? error.localizedDescription)")
             }
             FileHandle.standardError.write(Data("\(crls.count) CRL(s) of earlier keys of CA '\(ca)' written to \(previousKeyOut)\n".utf8))
         }
