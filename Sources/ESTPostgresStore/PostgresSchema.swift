@@ -44,6 +44,26 @@ enum PostgresSchema {
             """,
             "ALTER TABLE profiles ADD COLUMN ocsp_url \(T)",
         ] + versionTriggers(on: ["ocsp_signers"]),
+        // 10 ("rollover"): a CA's earlier generations, as in SQLite's migration 10.
+        [
+            """
+            CREATE TABLE ca_generations (
+                id \(id),
+                ca_id BIGINT NOT NULL REFERENCES cas(id),
+                certificate BYTEA NOT NULL,
+                chain_pem \(T) NOT NULL DEFAULT '',
+                encrypted_key \(T),
+                key_protection \(T),
+                not_after \(T) NOT NULL,
+                fingerprint \(T) NOT NULL,
+                new_with_old BYTEA,
+                old_with_new BYTEA,
+                in_overlap INTEGER NOT NULL DEFAULT 0 CHECK (in_overlap IN (0, 1)),
+                retired_at \(T) NOT NULL
+            )
+            """,
+            "CREATE INDEX ca_generations_ca ON ca_generations (ca_id)",
+        ] + versionTriggers(on: ["ca_generations"]),
     ], baseline: Migrator.Baseline(version: 7, statements: baseline))
 
     /// Version 7: what migrations 1..7 made, column for column.
@@ -241,7 +261,7 @@ enum PostgresSchema {
 
     /// The tables whose changes move `material_version` (the baseline's four, then migration
     /// 9's ocsp_signers): doctor expects their 3 triggers each.
-    static let materialTables = ["cas", "profiles", "profile_trust", "profile_cacerts", "ocsp_signers"]
+    static let materialTables = ["cas", "profiles", "profile_trust", "profile_cacerts", "ocsp_signers", "ca_generations"]
 
     /// AFTER INSERT, UPDATE and DELETE row triggers bumping `material_version` on each table.
     static func versionTriggers(on tables: [String]) -> [String] {

@@ -32,6 +32,8 @@ public enum PostgresStoreInspection {
                 out.append(HealthFinding(.ok, "store", "schema version \(current)"))
             }
             out += try foreignKeys(db)
+            // Three (insert, update, delete) on each of cas, profiles, profile_trust,
+            // profile_cacerts and ca_generations (the rollover migration).
             if case .integer(let n) = try db.scalar("""
                 SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
                 WHERE c.relnamespace = current_schema()::regnamespace AND t.tgname LIKE '%\\_version' AND t.tgenabled <> 'D'

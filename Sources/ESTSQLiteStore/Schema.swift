@@ -273,6 +273,29 @@ enum Schema {
             """,
             "ALTER TABLE profiles ADD COLUMN ocsp_url TEXT",
         ] + Schema.versionTriggers(on: ["ocsp_signers"]),
+        // 10 ("rollover"): a CA's earlier generations (RFC 4210 §4.4 root key rollover, RFC 7030
+        // §4.1.3; `ca renew`): the certificate, chain and key it had, the two link
+        // certificates of a root rollover, and whether its overlap is still on. In the
+        // material version: they are trusted for client chains and served by /cacerts.
+        [
+            """
+            CREATE TABLE ca_generations (
+                id INTEGER PRIMARY KEY,
+                ca_id INTEGER NOT NULL REFERENCES cas(id),
+                certificate BLOB NOT NULL,
+                chain_pem TEXT NOT NULL DEFAULT '',
+                encrypted_key TEXT,
+                key_protection TEXT,
+                not_after TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                new_with_old BLOB,
+                old_with_new BLOB,
+                in_overlap INTEGER NOT NULL DEFAULT 0 CHECK (in_overlap IN (0, 1)),
+                retired_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX ca_generations_ca ON ca_generations (ca_id)",
+        ] + versionTriggers(on: ["ca_generations"]),
     ])
 
     /// AFTER INSERT, UPDATE and DELETE triggers bumping `material_version` on each table.

@@ -22,6 +22,8 @@ final class SQLiteStoreContractTests: XCTestCase {
     func testCopyCarriesEveryTable() throws { try StoreTablesContract.copyCarriesEveryTable(try StoreFactory(.sqlite)) }
     func testNamesHaveOneSpelling() throws { try OperatorPolicyContract.namesHaveOneSpelling(try StoreFactory(.sqlite)) }
     func testOCSPSignersAndAnswersAcrossHosts() throws { try OCSPContract.signersAndAnswersAcrossHosts(try StoreFactory(.sqlite)) }
+    func testRolloverStateMachine() throws { try RolloverContract.stateMachine(try StoreFactory(.sqlite)) }
+    func testConcurrentRollovers() throws { try RolloverContract.concurrentRollovers(try StoreFactory(.sqlite)) }
 }
 
 final class PostgresStoreContractTests: XCTestCase {
@@ -42,4 +44,6 @@ final class PostgresStoreContractTests: XCTestCase {
     func testCopyCarriesEveryTable() throws { try StoreTablesContract.copyCarriesEveryTable(try StoreFactory(.postgres)) }
     func testNamesHaveOneSpelling() throws { try OperatorPolicyContract.namesHaveOneSpelling(try StoreFactory(.postgres)) }
     func testOCSPSignersAndAnswersAcrossHosts() throws { try OCSPContract.signersAndAnswersAcrossHosts(try StoreFactory(.postgres)) }
+    func testRolloverStateMachine() throws { try RolloverContract.stateMachine(try StoreFactory(.postgres)) }
+    func testConcurrentRollovers() throws { try RolloverContract.concurrentRollovers(try StoreFactory(.postgres)) }
 }

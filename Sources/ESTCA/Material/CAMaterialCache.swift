@@ -19,9 +19,10 @@ public final class CAMaterialCache: @unchecked Sendable {
             let cas = try store.allCAs()
             let profiles = try store.allProfiles()
             let signers = try store.ocspSigners()
+            let generations = try store.caGenerations(ofCA: nil)
             // Read in separate statements: keep them only if nothing changed in between.
             guard try store.materialVersion() == version else { continue }
-            let m = CAMaterial(version: version, cas: cas, profiles: profiles, ocspSigners: signers)
+            let m = CAMaterial(version: version, cas: cas, profiles: profiles, ocspSigners: signers, generations: generations)
             lock.withLock { current = m }
             return m
         }
