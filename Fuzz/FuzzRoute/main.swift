@@ -22,6 +22,18 @@ func check(_ route: Route, path: String, pinned: String?) {
     let prefix = "/.well-known/est/"
     invariant(path.hasPrefix(prefix), "route from a path outside \(prefix): \(path.debugDescription)")
     let rest = String(path.dropFirst(prefix.count))
+    // Routes that name no profile and ignore a pin: a CA's CRL by name (RFC 5280 §4.2.1.13)
+    // and OCSP (RFC 6960 Appendix A: POST, or GET with the request as the rest of the path).
+    if let issuer = route.crlIssuer {
+        invariant(route.operation == .crl && route.label == nil && rest == "crl/" + issuer && CRLIssuerPath.isURLSafe(issuer),
+                  "path \(path.debugDescription) is not the CRL route \(route)")
+        return
+    }
+    if route.operation == .ocsp {
+        invariant(route.label == nil, "OCSP route \(route) names a profile")
+        invariant(route.ocspGET ? rest.hasPrefix("ocsp/") : rest == "ocsp", "path \(path.debugDescription) is not the OCSP route \(route)")
+        return
+    }
     let urlLabel: String? = rest.contains("/") ? String(rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)[0]) : nil
     // The path is exactly prefix + [label/] + operation: nothing was skipped or normalised.
     invariant(rest == (urlLabel.map { $0 + "/" } ?? "") + route.operation.rawValue,
