@@ -4,14 +4,16 @@ import PackageDescription
 // Layers; each target imports only targets of lower layers (and the C modules only
 // as `internal import`, so no C type can appear in a public signature):
 //   1. C bindings:      COpenSSL, CSQLite, CPostgres (libpq), CFastCGI (Debian -dev packages)
-//   2. safe wrappers:   ESTOpenSSL (keys, certs, CSRs, PKCS#7/CMS, chains), ESTSQLite, ESTPostgres
-//                       (whose rows share ESTRow's SQLRow)
+//   2. safe wrappers:   ESTOpenSSL (keys, certs, CSRs, PKCS#7/CMS, chains); ESTSQL (the
+//                       engine-neutral SQL layer: SQLValue, SQLRow, the SQLConnection protocol,
+//                       SQLDialect, Migrator), which ESTSQLite and ESTPostgres implement
 //   3. EST protocol:    ESTCore (pure request -> response; owns the EnrollmentAuthority
 //                       interface, as globalsign/est's `est` package owns `CA`)
 //   4. CA:              ESTCA (model, policy, the CAStore protocol, administration;
-//                       implements EnrollmentAuthority), ESTSQLiteStore (CAStore in SQLite),
-//                       ESTPostgresStore (CAStore in PostgreSQL), ESTStoreRecords (their
-//                       shared row-to-record mapping)
+//                       implements EnrollmentAuthority); ESTStore (the one CAStore, written
+//                       once over ESTSQL: every operation, the row mapping, store copy); then
+//                       ESTSQLiteStore and ESTPostgresStore, only what each engine has of its
+//                       own (connection, pool, transaction runner, schema, doctor's checks)
 //   5. adapter:         ESTFastCGI, and the `estfcgi` command
 //      tooling:         ESTWebServerConfig (`doctor --nginx-conf/--apache-conf`: reads web-server
 //                       configs, never serves a request), used only by the command
@@ -34,24 +36,23 @@ let package = Package(
         .systemLibrary(name: "CFastCGI", providers: [.apt(["libfcgi-dev"])]),
 
         .target(name: "ESTOpenSSL", dependencies: ["COpenSSL"]),
-        // What the two SQL wrappers' rows have in common (SQLRow), for ESTStoreRecords.
-        .target(name: "ESTRow"),
-        .target(name: "ESTSQLite", dependencies: ["CSQLite", "ESTRow"]),
-        .target(name: "ESTPostgres", dependencies: ["CPostgres", "ESTRow"]),
+        // The engine-neutral SQL layer: values, rows, the connection protocol, dialect, migrator.
+        .target(name: "ESTSQL"),
+        .target(name: "ESTSQLite", dependencies: ["CSQLite", "ESTSQL"]),
+        .target(name: "ESTPostgres", dependencies: ["CPostgres", "ESTSQL"]),
         .target(name: "ESTCore", dependencies: ["ESTOpenSSL"]),
         .target(name: "ESTCA", dependencies: ["ESTCore", "ESTOpenSSL"]),
-        // The shared schema's rows as records (column lists and row mapping), for both stores.
-        .target(name: "ESTStoreRecords", dependencies: ["ESTCA", "ESTCore", "ESTRow"]),
-        .target(name: "ESTSQLiteStore", dependencies: ["ESTCA", "ESTCore", "ESTSQLite", "ESTStoreRecords", "ESTRow"]),
-        .target(name: "ESTPostgresStore", dependencies: ["ESTCA", "ESTCore", "ESTPostgres", "ESTStoreRecords", "ESTRow"]),
+        // The one CAStore implementation over ESTSQL (every operation, the row mapping, store copy).
+        .target(name: "ESTStore", dependencies: ["ESTCA", "ESTCore", "ESTOpenSSL", "ESTSQL"]),
+        // Engine glue: connection, pool, transaction runner, schema history, doctor's checks.
+        .target(name: "ESTSQLiteStore", dependencies: ["ESTCA", "ESTStore", "ESTSQLite"]),
+        .target(name: "ESTPostgresStore", dependencies: ["ESTCA", "ESTStore", "ESTPostgres"]),
         .target(name: "ESTFastCGI", dependencies: ["CFastCGI", "ESTCore", "ESTOpenSSL"]),
         // `doctor`'s web-server config checks; ESTCA only for `HealthFinding`, their shape.
         .target(name: "ESTWebServerConfig", dependencies: ["ESTCA"]),
         .executableTarget(name: "estfcgi", dependencies: [
-            "ESTFastCGI", "ESTCore", "ESTCA", "ESTSQLiteStore", "ESTPostgresStore", "ESTOpenSSL",
+            "ESTFastCGI", "ESTCore", "ESTCA", "ESTStore", "ESTSQL", "ESTSQLiteStore", "ESTPostgresStore", "ESTOpenSSL",
             "ESTWebServerConfig",
-            // Only for `store copy`, which moves rows between the two engines as they are.
-            "ESTSQLite", "ESTPostgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -64,7 +65,7 @@ let package = Package(
         .testTarget(name: "ESTWebServerConfigTests", dependencies: ["ESTWebServerConfig", "ESTCA"]),
         // The CAStore contract against both backends (PostgreSQL when ESTFCGI_TEST_PG is set).
         .testTarget(name: "StoreContractTests", dependencies: ["ESTCA", "ESTCore", "ESTOpenSSL", "ESTSQLiteStore",
-                                                               "ESTPostgresStore", "ESTPostgres"]),
+                                                               "ESTPostgresStore", "ESTPostgres", "ESTStore", "ESTSQL"]),
     ]
 )
 

@@ -82,21 +82,22 @@ public final class PGConnection {
     // MARK: statements
 
     /// Runs one statement with bound parameters (prepared on first use); returns its rows.
+    /// Parameters are `$1..$n`, or `?` bound in order as SQLite's (the shared store's SQL).
     @discardableResult
-    public func query(_ sql: String, _ params: [any PGBindable] = []) throws -> [PGRow] {
-        try rows(run(sql, params))
+    public func query(_ sql: String, _ params: [any SQLBindable] = []) throws -> [SQLRow] {
+        try rows(perform(sql, params))
     }
 
     /// Runs one statement; returns how many rows it inserted, updated or deleted.
     @discardableResult
-    public func execute(_ sql: String, _ params: [any PGBindable] = []) throws -> Int {
-        let result = try run(sql, params)
+    public func execute(_ sql: String, _ params: [any SQLBindable] = []) throws -> Int {
+        let result = try perform(sql, params)
         defer { PQclear(result) }
         return Int(String(cString: PQcmdTuples(result))) ?? 0
     }
 
     /// The first column of the first row (`.null` when there is no row).
-    public func scalar(_ sql: String, _ params: [any PGBindable] = []) throws -> PGValue {
+    public func scalar(_ sql: String, _ params: [any SQLBindable] = []) throws -> SQLValue {
         try query(sql, params).first?.values.first ?? .null
     }
 
@@ -109,16 +110,16 @@ public final class PGConnection {
         try check(result)
     }
 
-    private func run(_ sql: String, _ params: [any PGBindable]) throws -> OpaquePointer {
+    private func perform(_ sql: String, _ params: [any SQLBindable]) throws -> OpaquePointer {
         try reconnectIfNeeded()
-        let types = params.map(\.typeOID)
+        let types = params.map { PGTypeOID.of($0.boundType) }
         let key = sql + "\u{0}" + types.map(String.init).joined(separator: ",")
         let name: String
         if let existing = prepared[key] {
             name = existing
         } else {
             name = "estfcgi_\(prepared.count + 1)"
-            let result = PQprepare(handle, name, sql, Int32(types.count), types)
+            let result = PQprepare(handle, name, PostgresDialect.numbered(sql), Int32(types.count), types)
             defer { PQclear(result) }
             try check(result)
             prepared[key] = name
@@ -129,17 +130,19 @@ public final class PGConnection {
         var formats: [Int32] = []
         defer { buffers.forEach { free($0) } }
         for p in params {
-            switch p.pgValue {
+            switch p.sqlValue {
             case .null:
                 buffers.append(nil); lengths.append(0); formats.append(0)
             case .integer(let v):
                 buffers.append(strdup(String(v))); lengths.append(0); formats.append(0)
             case .bool(let v):
                 buffers.append(strdup(v ? "t" : "f")); lengths.append(0); formats.append(0)
+            case .real(let v):
+                buffers.append(strdup("\(v)")); lengths.append(0); formats.append(0)
             case .text(let v):
                 guard !v.utf8.contains(0) else { throw PGError(sqlState: "22021", message: "text holds a NUL character") }
                 buffers.append(strdup(v)); lengths.append(0); formats.append(0)
-            case .bytea(let v):
+            case .blob(let v):
                 let copy = malloc(max(v.count, 1))!.assumingMemoryBound(to: CChar.self)
                 v.withUnsafeBytes { raw in
                     if let base = raw.baseAddress { memcpy(copy, base, v.count) }
@@ -186,33 +189,33 @@ public final class PGConnection {
         throw PGError(sqlState: state, message: message, constraint: field(estfcgi_pg_diag_constraint_name()))
     }
 
-    private func rows(_ result: OpaquePointer) -> [PGRow] {
+    private func rows(_ result: OpaquePointer) -> [SQLRow] {
         defer { PQclear(result) }
         let count = PQntuples(result), columns = PQnfields(result)
         guard count > 0 else { return [] }
         let names = (0..<columns).map { String(cString: PQfname(result, $0)) }
         let types = (0..<columns).map { PQftype(result, $0) }
-        var out: [PGRow] = []
+        var out: [SQLRow] = []
         out.reserveCapacity(Int(count))
         for r in 0..<count {
-            var values: [PGValue] = []
+            var values: [SQLValue] = []
             values.reserveCapacity(Int(columns))
             for c in 0..<columns {
                 if PQgetisnull(result, r, c) != 0 { values.append(.null); continue }
                 let length = Int(PQgetlength(result, r, c))
                 let bytes = UnsafeRawBufferPointer(start: PQgetvalue(result, r, c), count: length)
                 switch types[Int(c)] {
-                case PGTypeOID.int2, PGTypeOID.int4, PGTypeOID.int8, 26 /* oid */:
-                    values.append(Int64(String(decoding: bytes, as: UTF8.self)).map(PGValue.integer) ?? .null)
+                case PGTypeOID.int2, PGTypeOID.int4, PGTypeOID.int8, PGTypeOID.oid:
+                    values.append(Int64(String(decoding: bytes, as: UTF8.self)).map(SQLValue.integer) ?? .null)
                 case PGTypeOID.bool:
                     values.append(.bool(bytes.first == UInt8(ascii: "t")))
                 case PGTypeOID.bytea:
-                    values.append(.bytea(Self.decodeHexBytea(bytes)))
+                    values.append(.blob(Self.decodeHexBytea(bytes)))
                 default:
                     values.append(.text(String(decoding: bytes, as: UTF8.self)))
                 }
             }
-            out.append(PGRow(names: names, values: values))
+            out.append(SQLRow(names: names, values: values))
         }
         return out
     }
@@ -289,4 +292,11 @@ public final class PGConnection {
             throw PGError(sqlState: "25P02", message: "the transaction had failed and was rolled back")
         }
     }
+}
+
+extension PGConnection: SQLConnection {
+    public var dialect: any SQLDialect { PostgresDialect() }
+    public func rows(_ sql: String, _ params: [any SQLBindable]) throws -> [SQLRow] { try query(sql, params) }
+    public func run(_ sql: String, _ params: [any SQLBindable]) throws -> Int { try execute(sql, params) }
+    public func inTransaction<T>(_ body: () throws -> T) throws -> T { try transaction(.readCommitted, body) }
 }

@@ -1,25 +1,15 @@
 import ESTCA
-import ESTStoreRecords
 import ESTPostgres
+import ESTStore
 import Foundation
 
 /// The CA store in a PostgreSQL database, shared by every responder of every web host
 /// pointed at it. One instance per thread (one connection each); `serve` opens one per
-/// worker. Same schema, migrations and semantics as SQLiteCAStore.
-///
-/// Concurrency: each write is one READ COMMITTED transaction that first locks what its
-/// checks read (`SELECT ... FOR UPDATE` on the certificate being replaced, the device
-/// being claimed; a transaction advisory lock on a bootstrap certificate's use count), so
-/// a second writer waits for the first and then sees its commit. Conditional updates
-/// (`WHERE status = 'valid'`) re-check the row they change. Unique indexes settle what is
-/// inserted at once (serials, device names, open requests). A transaction aborted for a
-/// deadlock (40P01) or serialization failure (40001) is run again, at most
-/// `attempts` times in all. No commit queue: PostgreSQL has concurrent writers, and its
-/// WAL flush already commits concurrent transactions together.
-public final class PostgresCAStore: CAStore {
+/// worker. Every store operation is SQLCAStore's (the same statements as on SQLite, with
+/// the row locks PostgreSQL's concurrent writers need); this is the connection, the schema
+/// and the retried READ COMMITTED transactions (PostgresEngine).
+public final class PostgresCAStore: SQLCAStore {
     let db: PGConnection
-    /// Times a write transaction is tried before its failure is reported (503).
-    static let attempts = 5
 
     /// Opens the store in the database `conninfo` names (a libpq URI or key=value string);
     /// with `create` its schema is made when missing, else a database without one is refused.
@@ -28,57 +18,34 @@ public final class PostgresCAStore: CAStore {
         do {
             db = try PGConnection(conninfo: conninfo, overrides: overrides)
             if !create, try PostgresSchema.migrator.currentVersion(of: db) == 0 {
-                throw CAError.notFound("no estfcgi store in database \(db.databaseName) (run `estfcgi init --db URI` first)")
+                throw StoreError.notFound("no estfcgi store in database \(db.databaseName) (run `estfcgi init --db URI` first)")
             }
             try PostgresSchema.migrator.migrate(db)
         } catch let e as PGError {
-            throw Self.failure(e)
+            throw PostgresEngine.failure(e)
+        } catch let e as MigrationError {
+            throw StoreError.failed(e.message)
         }
+        super.init(engine: PostgresEngine(db: db))
     }
 
-    public var schemaVersion: Int { get throws { try read { try PostgresSchema.migrator.currentVersion(of: db) } } }
+    public override var migrator: Migrator { PostgresSchema.migrator }
     public static var latestSchemaVersion: Int { PostgresSchema.migrator.latestVersion }
     /// Write transactions run again after a deadlock or serialization failure.
     public var retries: Int { db.retries }
 
-    /// Runs `body` in one READ COMMITTED transaction, run again on 40001/40P01.
-    func write<T>(_ body: () throws -> T) throws -> T {
-        do { return try db.transaction(.readCommitted, attempts: Self.attempts, body) }
-        catch let e as PGError { throw Self.failure(e) }
+    /// A connection of its own to the database `conninfo` names, below the store (for
+    /// `store copy`).
+    public static func connection(conninfo: String, overrides: [String: String] = [:]) throws -> any SQLConnection {
+        do { return try PGConnection(conninfo: conninfo, overrides: overrides) } catch let e as PGError { throw PostgresEngine.failure(e) }
     }
 
-    /// Runs reads (each statement its own snapshot), mapping failures to CAError.
-    func read<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() }
-        catch let e as PGError { throw Self.failure(e) }
-    }
+    /// Whether `string` is meant for PostgreSQL: a `postgresql://` or `postgres://` URI.
+    public static func isURI(_ string: String) -> Bool { PGConnection.isURI(string) }
 
-    /// An unreachable server, a full disk and a conflict that kept failing are the
-    /// operator's to fix or the client's to retry (503), not internal errors.
-    static func failure(_ e: PGError) -> CAError {
-        if e.isConnectionFailure { return .unavailable("the CA store (PostgreSQL) is unreachable (\(e.message)); try again later") }
-        if e.isDiskFull { return .unavailable("the CA store is full (\(e.message)); try again later") }
-        if e.isRetryable { return .unavailable("the CA store is busy (\(e.message)); try again later") }
-        return .internalFailure(e.description)
-    }
-
-    public func materialVersion() throws -> Int64 {
-        try read {
-            guard case .integer(let v) = try db.scalar("SELECT value FROM material_version WHERE id = 1") else {
-                throw Self.unreadable("material version", "no row")
-            }
-            return v
-        }
-    }
-
-    /// A stored row that the model refuses (a value this version cannot read).
-    static func unreadable(_ what: String, _ detail: Any) -> CAError {
-        StoreRecords.unreadable(what, detail)
-    }
-
-    /// Takes a transaction-scoped advisory lock on `key` (hashed): writers of the same key
-    /// wait for each other until commit.
-    func lock(_ key: String) throws {
-        try db.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [key])
+    /// The parameters libpq reads from a connection string; a string it cannot parse is
+    /// a bad request naming why.
+    public static func parameters(of conninfo: String) throws -> [String: String] {
+        do { return try PGConnection.parameters(of: conninfo) } catch let e as PGError { throw StoreError.conflict("--db: \(e.message)") }
     }
 }

@@ -65,7 +65,7 @@ public enum PostgresStoreInspection {
         for key in keys {
             guard let child = key.string("child"), let col = key.string("col"), let parent = key.string("parent"),
                   let pcol = key.string("pcol") else { continue }
-            if !key.bool("convalidated") {
+            if try !key.requiredBool("convalidated") {
                 broken += 1
                 out.append(HealthFinding(.fail, "store", "foreign key \(key.string("conname") ?? "?") is not validated",
                                          fix: "ALTER TABLE \(child) VALIDATE CONSTRAINT \(key.string("conname") ?? "?")"))

@@ -58,14 +58,14 @@ public final class Database {
 
     /// Runs one statement with bound parameters; returns the rows it produced.
     @discardableResult
-    public func query(_ sql: String, _ params: [any SQLBindable] = []) throws -> [Row] {
+    public func query(_ sql: String, _ params: [any SQLBindable] = []) throws -> [SQLRow] {
         let s = try statement(sql)
         defer { s.reset() }
         for (i, p) in params.enumerated() {
             let rc = s.bind(p.sqlValue, at: Int32(i + 1))
             guard rc == SQLITE_OK else { throw error(rc) }
         }
-        var rows: [Row] = []
+        var rows: [SQLRow] = []
         while true {
             let rc = sqlite3_step(s.stmt)
             if rc == SQLITE_DONE { break }
@@ -75,8 +75,11 @@ public final class Database {
         return rows
     }
 
-    public func execute(_ sql: String, _ params: [any SQLBindable] = []) throws {
+    /// Runs one statement; returns how many rows it inserted, updated or deleted.
+    @discardableResult
+    public func execute(_ sql: String, _ params: [any SQLBindable] = []) throws -> Int {
         try query(sql, params)
+        return changes
     }
 
     /// The first column of the first row (`.null` when there is no row).
@@ -108,7 +111,7 @@ public final class Database {
             return result
         } catch {
             transactionDepth = 0
-            if isInTransaction { try? execute("ROLLBACK") }
+            if isInTransaction { _ = try? execute("ROLLBACK") }
             throw error
         }
     }
@@ -126,10 +129,18 @@ public final class Database {
             return result
         } catch {
             if isInTransaction {
-                try? execute("ROLLBACK TO s")
-                try? execute("RELEASE s")
+                _ = try? execute("ROLLBACK TO s")
+                _ = try? execute("RELEASE s")
             }
             throw error
         }
     }
+}
+
+extension Database: SQLConnection {
+    public var dialect: any SQLDialect { SQLiteDialect() }
+    public func rows(_ sql: String, _ params: [any SQLBindable]) throws -> [SQLRow] { try query(sql, params) }
+    public func run(_ sql: String, _ params: [any SQLBindable]) throws -> Int { try execute(sql, params) }
+    public func script(_ sql: String) throws { try execute(sql) }
+    public func inTransaction<T>(_ body: () throws -> T) throws -> T { try transaction(body) }
 }

@@ -18,6 +18,7 @@ final class Statement {
         switch value {
         case .null: return sqlite3_bind_null(stmt, index)
         case .integer(let v): return sqlite3_bind_int64(stmt, index, v)
+        case .bool(let v): return sqlite3_bind_int64(stmt, index, v ? 1 : 0)
         case .real(let v): return sqlite3_bind_double(stmt, index, v)
         case .text(let v): return sqlite3_bind_text(stmt, index, v, -1, estfcgi_sqlite_transient())
         case .blob(let v):
@@ -29,7 +30,7 @@ final class Statement {
         }
     }
 
-    func row() -> Row {
+    func row() -> SQLRow {
         let count = sqlite3_column_count(stmt)
         if names == nil {
             names = (0..<count).map { String(cString: sqlite3_column_name(stmt, $0)) }
@@ -51,6 +52,6 @@ final class Statement {
             default: values.append(.null)
             }
         }
-        return Row(names: names!, values: values)
+        return SQLRow(names: names!, values: values)
     }
 }

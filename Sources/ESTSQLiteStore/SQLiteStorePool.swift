@@ -8,7 +8,7 @@ public final class SQLiteStorePool: @unchecked Sendable {
 
     public init(path: String) throws {
         self.path = path
-        do { commits = try CommitQueue(path: path) } catch let e as SQLiteError { throw SQLiteCAStore.failure(e) }
+        do { commits = try CommitQueue(path: path) } catch let e as SQLiteError { throw SQLiteEngine.failure(e) }
     }
 
     /// A store for one worker thread.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ESTCA
 import ESTCore
 import Foundation
 
@@ -24,6 +25,8 @@ struct EstfcgiCommand: ParsableCommand {
             Foundation.exit(e.rawValue)
         } catch let e as ESTStatusError {
             fail(e.reason, code: 1)
+        } catch let e as StoreError {
+            fail(CAError(e).reason, code: 1)
         } catch {
             if exitCode(for: error) == .success { exit(withError: error) }
             let message = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"

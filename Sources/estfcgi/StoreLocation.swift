@@ -1,6 +1,6 @@
 import ESTCA
-import ESTPostgres
 import ESTPostgresStore
+import ESTSQL
 import ESTSQLiteStore
 import Foundation
 
@@ -13,14 +13,11 @@ enum StoreLocation: CustomStringConvertible {
     case postgres(conninfo: String)
 
     init(_ value: String) throws {
-        guard PGConnection.isURI(value) else {
+        guard PostgresCAStore.isURI(value) else {
             self = .sqlite(path: value)
             return
         }
-        let parameters: [String: String]
-        do { parameters = try PGConnection.parameters(of: value) } catch let e as PGError {
-            throw CAError.badRequest("--db: \(e.message)")
-        }
+        let parameters = try PostgresCAStore.parameters(of: value)
         // A URI is seen by every user of the host (ps, /proc/PID/cmdline) and lands in
         // shell histories and unit files: the password goes where only its owner reads it.
         if let password = parameters["password"], !password.isEmpty {
@@ -38,15 +35,39 @@ enum StoreLocation: CustomStringConvertible {
 
     var isPostgres: Bool { if case .postgres = self { return true } else { return false } }
 
+    /// The store's refusals and failures (StoreError) as the authority answers them: the
+    /// CLI's exit line, and a CGI request's status when the store cannot be opened.
+    private func answered<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as StoreError { throw CAError(e) }
+    }
+
     func open(create: Bool = false) throws -> any CAStore & VersionedStore {
+        try answered { try opened(create: create) }
+    }
+
+    private func opened(create: Bool) throws -> any CAStore & VersionedStore {
         switch self {
         case .sqlite(let path): return try SQLiteCAStore(path: path, create: create)
         case .postgres(let conninfo): return try PostgresCAStore(conninfo: conninfo, create: create)
         }
     }
 
+    /// A connection of its own, below the store (for `store copy`).
+    func connection() throws -> any SQLConnection {
+        try answered {
+            switch self {
+            case .sqlite(let path): return try SQLiteCAStore.connection(path: path)
+            case .postgres(let conninfo): return try PostgresCAStore.connection(conninfo: conninfo)
+            }
+        }
+    }
+
     /// The store `serve` checks before it opens its socket: on SQLite after PRAGMA quick_check.
     func openForServing() throws -> any CAStore {
+        try answered { try probed() }
+    }
+
+    private func probed() throws -> any CAStore {
         switch self {
         case .sqlite(let path):
             let probe = try SQLiteCAStore(path: path)
@@ -62,9 +83,11 @@ enum StoreLocation: CustomStringConvertible {
     /// What `serve`'s workers open their stores from: on SQLite one shared writer (group
     /// commit) and a read connection per worker; on PostgreSQL a connection per worker.
     func pool() throws -> any StorePool {
-        switch self {
-        case .sqlite(let path): return try SQLiteStorePool(path: path)
-        case .postgres(let conninfo): return PostgresStorePool(conninfo: conninfo)
+        try answered {
+            switch self {
+            case .sqlite(let path): return try SQLiteStorePool(path: path)
+            case .postgres(let conninfo): return PostgresStorePool(conninfo: conninfo)
+            }
         }
     }
 }

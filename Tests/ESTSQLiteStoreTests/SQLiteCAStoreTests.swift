@@ -45,7 +45,7 @@ final class SQLiteCAStoreTests: XCTestCase {
         XCTAssertThrowsError(try store.recordIssued(NewCertificate(try leaf(serial: try CertificateTemplate.randomSerial()),
                                                                    issuer: stranger, profile: nil, requester: nil),
                                                     conditions: IssuanceConditions(), audit: nil, now: Date())) {
-            guard case .internalFailure(let why) = $0 as? CAError else { return XCTFail("\($0)") }
+            guard case .internalFailure(let why) = ($0 as? StoreError).map(CAError.init) else { return XCTFail("\($0)") }
             XCTAssertTrue(why.contains("FOREIGN KEY"), why)
         }
     }
@@ -62,7 +62,7 @@ final class SQLiteCAStoreTests: XCTestCase {
         XCTAssertEqual(revoked.count, 1)
         XCTAssertEqual(revoked.first?.revokedAt, "2033-05-18T03:34:20Z")
         XCTAssertThrowsError(try store.revoke(record, reason: .keyCompromise, audit: .admin("revoke"), now: then)) {
-            XCTAssertEqual($0 as? CAError, .badRequest("certificate \(record.serial) is already revoked"))
+            XCTAssertEqual(($0 as? StoreError).map(CAError.init), .badRequest("certificate \(record.serial) is already revoked"))
         }
     }
 
@@ -74,7 +74,7 @@ final class SQLiteCAStoreTests: XCTestCase {
         XCTAssertEqual(try store.profile(label: "lab")?.trust, ["root"])
         p.trust = ["nosuch"]
         XCTAssertThrowsError(try store.saveProfile(p, replace: true, audit: .admin("profile-update"), now: Date())) {
-            XCTAssertEqual($0 as? CAError, .notFound("no CA named 'nosuch'"))
+            XCTAssertEqual(($0 as? StoreError).map(CAError.init), .notFound("no CA named 'nosuch'"))
         }
         XCTAssertEqual(try store.profile(label: "lab")?.trust, ["root"], "a refused update changes nothing")
         try store.deleteProfile(label: "lab", audit: .admin("profile-delete"), now: Date())

@@ -107,3 +107,28 @@ final class DatabaseTests: XCTestCase {
         XCTAssertEqual(try b.scalar("SELECT count(*) FROM t"), .integer(1))
     }
 }
+
+/// SQLRow's typed reads: a column that must hold a value names itself when it does not.
+final class SQLRowTests: XCTestCase {
+    let row = SQLRow(names: ["n", "t", "z", "f", "b"], values: [.integer(7), .text("x"), .null, .integer(2), .bool(true)])
+
+    func testRequiredReadsThrowNamingTheColumn() {
+        XCTAssertEqual(try row.requiredInt("n"), 7)
+        XCTAssertThrowsError(try row.requiredInt("t")) { XCTAssertEqual(($0 as? SQLColumnError)?.column, "t") }
+        XCTAssertThrowsError(try row.requiredString("z")) { XCTAssertEqual(($0 as? SQLColumnError)?.column, "z") }
+        XCTAssertThrowsError(try row.requiredString("missing")) { XCTAssertEqual(($0 as? SQLColumnError)?.found, "no such column") }
+    }
+
+    func testFlagsAreZeroOneOrBooleanNeverADefault() {
+        XCTAssertEqual(try row.requiredBool("b"), true)
+        XCTAssertThrowsError(try row.requiredBool("z"), "NULL is not false")
+        XCTAssertThrowsError(try row.requiredBool("f"), "2 is not a flag")
+    }
+
+    func testOptionalReadsTakeNullButNotAnotherType() {
+        XCTAssertEqual(try row.optionalInt("z"), nil)
+        XCTAssertEqual(try row.optionalString("t"), "x")
+        XCTAssertThrowsError(try row.optionalString("n"))
+        XCTAssertThrowsError(try row.optionalInt("missing"), "a column the query did not select is not NULL")
+    }
+}

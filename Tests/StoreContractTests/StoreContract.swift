@@ -113,7 +113,7 @@ enum StoreContract {
         XCTAssertThrowsError(try store.recordIssued(NewCertificate(try leaf(try CertificateTemplate.randomSerial()),
                                                                    issuer: stranger, profile: nil, requester: nil),
                                                     conditions: IssuanceConditions(), audit: nil, now: Date())) {
-            guard case .internalFailure(let why) = $0 as? CAError else { return XCTFail("\($0)") }
+            guard case .internalFailure(let why) = ($0 as? StoreError).map(CAError.init) else { return XCTFail("\($0)") }
             XCTAssertTrue(why.lowercased().contains("foreign key"), why)
         }
     }
@@ -136,7 +136,7 @@ enum StoreContract {
         let revoked = try store.revoke(record, reason: .keyCompromise, audit: .admin("revoke"), now: then + 60)
         XCTAssertEqual(revoked.map(\.revokedAt), ["2033-05-18T03:34:20Z"])
         XCTAssertThrowsError(try store.revoke(record, reason: .keyCompromise, audit: .admin("revoke"), now: then)) {
-            XCTAssertEqual($0 as? CAError, .badRequest("certificate \(record.serial) is already revoked"))
+            XCTAssertEqual(($0 as? StoreError).map(CAError.init), .badRequest("certificate \(record.serial) is already revoked"))
         }
     }
 
@@ -157,11 +157,11 @@ enum StoreContract {
         XCTAssertTrue(read.revokeOnReenroll)
         XCTAssertEqual(read.identity.bootstrapUses, 3)
         XCTAssertThrowsError(try store.saveProfile(p, replace: false, audit: .admin("profile-create"), now: Date())) {
-            XCTAssertEqual($0 as? CAError, .badRequest("profile lab already exists"))
+            XCTAssertEqual(($0 as? StoreError).map(CAError.init), .badRequest("profile lab already exists"))
         }
         p.trust = ["nosuch"]
         XCTAssertThrowsError(try store.saveProfile(p, replace: true, audit: .admin("profile-update"), now: Date())) {
-            XCTAssertEqual($0 as? CAError, .notFound("no CA named 'nosuch'"))
+            XCTAssertEqual(($0 as? StoreError).map(CAError.init), .notFound("no CA named 'nosuch'"))
         }
         XCTAssertEqual(try store.profile(label: "lab")?.trust, ["root", "factory"], "a refused update changes nothing")
         XCTAssertEqual(try store.allProfiles().map(\.label), [nil, "factory", "iot", "keep", "lab"], "default first, then by label")
@@ -313,11 +313,11 @@ enum StoreContract {
         XCTAssertThrowsError(try store.submitEnrollmentRequest(NewEnrollmentRequest(csrHash: "h17", profile: nil, operation: "simpleenroll",
                                                                                     device: nil, subject: "CN=d", keyType: "ec-p256", requester: nil,
                                                                                     requesterKey: "k", csrDER: Data([0])), now: now)) {
-            guard case .tooManyRequests = $0 as? CAError else { return XCTFail("\($0)") }
+            guard case .tooManyRequests = ($0 as? StoreError).map(CAError.init) else { return XCTFail("\($0)") }
         }
         XCTAssertEqual(try store.decideEnrollmentRequest(id: r1.id, approve: true, reason: "", audit: .admin("approve"), now: now).status, .approved)
         XCTAssertThrowsError(try store.decideEnrollmentRequest(id: r1.id, approve: false, reason: "", audit: .admin("reject"), now: now)) {
-            XCTAssertEqual($0 as? CAError, .badRequest("request \(r1.id) is approved, not pending"))
+            XCTAssertEqual(($0 as? StoreError).map(CAError.init), .badRequest("request \(r1.id) is approved, not pending"))
         }
         XCTAssertEqual(try store.enrollmentRequests(status: .pending).count, 15)
 
@@ -334,7 +334,7 @@ enum StoreContract {
         let denial = BootstrapDenial(issuer: "factory", key: .serial("0a"), reason: "leaked", createdAt: "")
         try store.addBootstrapDenial(denial, audit: .admin("deny"), now: now)
         XCTAssertThrowsError(try store.addBootstrapDenial(denial, audit: .admin("deny"), now: now)) {
-            XCTAssertEqual($0 as? CAError, .badRequest("already denied"))
+            XCTAssertEqual(($0 as? StoreError).map(CAError.init), .badRequest("already denied"))
         }
         XCTAssertEqual(try store.bootstrapDenials(serial: "0a", fingerprint: "x").count, 1)
         try store.removeBootstrapDenial(issuer: "factory", key: .serial("0a"), audit: .admin("allow"), now: now)

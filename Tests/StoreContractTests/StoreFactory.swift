@@ -2,6 +2,7 @@ import ESTCA
 import ESTPostgres
 import ESTPostgresStore
 import ESTSQLiteStore
+import ESTSQL
 import Foundation
 import XCTest
 
@@ -49,6 +50,14 @@ final class StoreFactory {
         switch backend {
         case .sqlite: return try SQLiteCAStore(path: dir!.appendingPathComponent("ca.db").path, create: create)
         case .postgres: return try PostgresCAStore(conninfo: uri!, create: create, overrides: overrides)
+        }
+    }
+
+    /// A connection of its own to the store, below the CAStore protocol (as `store copy`'s).
+    func connection() throws -> any SQLConnection {
+        switch backend {
+        case .sqlite: return try SQLiteCAStore.connection(path: dir!.appendingPathComponent("ca.db").path)
+        case .postgres: return try PostgresCAStore.connection(conninfo: uri!, overrides: overrides)
         }
     }
 

@@ -15,7 +15,8 @@ public final class CertificateAuthority {
 
     public init(store: any CAStore, keyring: CAKeyring, keyGenerations: KeyGenerationGate = KeyGenerationGate(),
                 materials: CAMaterialCache = CAMaterialCache(), now: @escaping () -> Date = Date.init) {
-        self.store = store
+        // The store's errors (StoreError) are answered here, as CAError with its HTTP status.
+        self.store = AuthorityStore.wrapping(store)
         self.keyring = keyring
         self.keyGenerations = keyGenerations
         self.materials = materials

@@ -1,0 +1,30 @@
+/// One connection to a store's database, as the store and its migrator use it on either
+/// engine. Parameters are written `?` and bound in order; each engine's connection takes
+/// them so (PostgreSQL's numbers them `$1..$n`). Not shared between threads.
+public protocol SQLConnection: AnyObject {
+    /// What this engine's SQL does differently.
+    var dialect: any SQLDialect { get }
+    /// Runs one statement with bound parameters; returns the rows it produced.
+    func rows(_ sql: String, _ params: [any SQLBindable]) throws -> [SQLRow]
+    /// Runs one statement; returns how many rows it inserted, updated or deleted.
+    func run(_ sql: String, _ params: [any SQLBindable]) throws -> Int
+    /// Runs parameterless SQL text (DDL): migrations.
+    func script(_ sql: String) throws
+    /// Runs `body` in one transaction: all of it commits or none of it does. Nested calls
+    /// join the outer transaction.
+    func inTransaction<T>(_ body: () throws -> T) throws -> T
+}
+
+extension SQLConnection {
+    /// The first column of the first row (`.null` when there is no row).
+    public func value(_ sql: String, _ params: [any SQLBindable] = []) throws -> SQLValue {
+        try rows(sql, params).first?.values.first ?? .null
+    }
+
+    /// A `count(*)` (or other integer) result; a value of another kind is an error.
+    public func count(_ sql: String, _ params: [any SQLBindable] = []) throws -> Int64 {
+        let v = try value(sql, params)
+        guard case .integer(let n) = v else { throw SQLColumnError(column: "count", found: "\(v)") }
+        return n
+    }
+}
