@@ -37,7 +37,8 @@ struct Doctor: ParsableCommand {
                 problem = (error as? CAError)?.reason ?? "\(error)"
             }
             do {
-                findings += try HealthCheck(store: try location.open(), keyring: keyring, passphraseProblem: problem).findings()
+                findings += try HealthCheck(store: try location.open(), keyring: keyring, passphraseProblem: problem,
+                                         tokenKeyring: CAKeyring(passphrase: nil, pkcs11: StoreOptions.pkcs11Environment)).findings()
             } catch {
                 findings.append(HealthFinding(.fail, "store", "cannot read its CAs and profiles: \((error as? CAError)?.reason ?? "\(error)")"))
             }
