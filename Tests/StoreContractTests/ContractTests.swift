@@ -21,6 +21,8 @@ final class SQLiteStoreContractTests: XCTestCase {
     func testCRLNumbersAndEntries() throws { try OperatorPolicyContract.crlNumbersAndEntries(try StoreFactory(.sqlite)) }
     func testCopyCarriesEveryTable() throws { try StoreTablesContract.copyCarriesEveryTable(try StoreFactory(.sqlite)) }
     func testNamesHaveOneSpelling() throws { try OperatorPolicyContract.namesHaveOneSpelling(try StoreFactory(.sqlite)) }
+    func testTokenKeysAreAReference() throws { try TokenKeyContract.tokenKeysAreAReference(try StoreFactory(.sqlite)) }
+    func testTokenKeyURIsFromTheOperator() throws { try TokenKeyContract.urisFromTheOperator() }
 }
 
 final class PostgresStoreContractTests: XCTestCase {
@@ -40,4 +42,5 @@ final class PostgresStoreContractTests: XCTestCase {
     func testCRLNumbersAndEntries() throws { try OperatorPolicyContract.crlNumbersAndEntries(try StoreFactory(.postgres)) }
     func testCopyCarriesEveryTable() throws { try StoreTablesContract.copyCarriesEveryTable(try StoreFactory(.postgres)) }
     func testNamesHaveOneSpelling() throws { try OperatorPolicyContract.namesHaveOneSpelling(try StoreFactory(.postgres)) }
+    func testTokenKeysAreAReference() throws { try TokenKeyContract.tokenKeysAreAReference(try StoreFactory(.postgres)) }
 }
