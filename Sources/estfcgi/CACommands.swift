@@ -71,10 +71,13 @@ struct CA: ParsableCommand {
         func run() throws {
             let cas = try store.openStore().allCAs()
             if output.json { try printJSON(cas.map(caJSON)); return }
+            // Where each key lives, as a last column, once a key is in a token: a store without
+            // one lists as it always did.
+            let keyColumn = cas.contains { $0.tokenKey != nil }
             for ca in cas {
                 let c = ca.certificate
-                print([ca.name, ca.hasKey ? "issuer" : "trust-only", ca.status.rawValue, Timestamp.string(c.notAfter),
-                       c.subject.string, "key: \(ca.keyLocation)"].joined(separator: "\t"))
+                print(([ca.name, ca.hasKey ? "issuer" : "trust-only", ca.status.rawValue, Timestamp.string(c.notAfter),
+                        c.subject.string] + (keyColumn ? ["key: \(ca.keyLocation)"] : [])).joined(separator: "\t"))
             }
         }
     }

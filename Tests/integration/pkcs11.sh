@@ -1,7 +1,7 @@
 # CA keys in a PKCS#11 token (issue 22): a throwaway SoftHSM2 token, a root and an issuing
 # CA whose keys are in it beside software-key CAs in one store; enrollment, re-enrollment,
 # encrypted serverkeygen and a CRL signed by the token, checked with openssl, through nginx,
-# Apache and CGI; the PIN file rules; a missing token and a wrong PIN answer 503 with the
+# Apache (mod_proxy_fcgi, and mod_cgid: CGI) and CGI by hand; the PIN file rules; a missing token and a wrong PIN answer 503 with the
 # reason in the log; doctor's findings (sourced; needs lib.sh, scenarios.sh, nginx.sh, apache.sh,
 # cgi.sh).
 P11_MODULE=/usr/lib/softhsm/libsofthsm2.so
@@ -205,6 +205,30 @@ tkissuing|pkcs11:token=est;id=%02|-|1"
   p11_enroll_checks apache
   apache_stop
   chmod 700 "$outer"
+
+  # --- CGI through Apache's mod_cgid: a process per request, as www-data, the PKCS#11
+  # variables set with SetEnv like the store's (the shipped apache/estfcgi-cgi.conf).
+  local cdir=$WORK/apache-cgi
+  mkdir -p "$cdir"
+  local cport; cport=$(free_port)
+  render_apache_conf estfcgi-cgi.conf "$cport" "" "$cdir/cgi.conf"
+  render_cgi_store "$cdir/cgi.conf" "$ESTFCGI_DB"
+  sed -i "s#^\( *\)SetEnv ESTFCGI_KEY_PASSPHRASE_FILE .*#&\n\1SetEnv ESTFCGI_PKCS11_MODULE $P11_MODULE\n\1SetEnv ESTFCGI_PKCS11_PIN_FILE $WORK/pin\n\1SetEnv SOFTHSM2_CONF $SOFTHSM2_CONF#" "$cdir/cgi.conf"
+  { httpd_conf_head "$cdir" env cgid
+    printf 'ScriptSock %s/cgisock\nListen 127.0.0.1:%s\nInclude %s/cgi.conf\n' "$cdir" "$cport" "$cdir"
+  } > "$cdir/httpd.conf"
+  chmod 711 "$outer"
+  cgi_store_to_www_data
+  chown -R www-data:www-data "$WORK/tokens" "$WORK/pin" "$SOFTHSM2_CONF"
+  if apache2 -f "$cdir/httpd.conf" -k start && wait_port "$cport"; then
+    BASE="https://127.0.0.1:$cport"
+    p11_enroll_checks apache-cgi
+    apache2 -f "$cdir/httpd.conf" -k stop
+    local i; for i in $(seq 50); do [ -f "$cdir/httpd.pid" ] || break; sleep 0.1; done
+  else
+    not_ok "pkcs11 apache-cgi: Apache with mod_cgid did not start"
+  fi
+  chown -R root:root "$WORK"; chmod 700 "$outer"
 
   # --- CGI: a fresh process per request, as a web server starts it (env -i: only the
   # request's variables, the PKCS#11 ones among them).
