@@ -46,6 +46,13 @@ enum TokenKeyContract {
         XCTAssertEqual(all.first { $0.name == "root" }?.keyLocation, "encrypted")
         XCTAssertNil(all.first { $0.name == "root" }?.tokenKey)
 
+        // store copy carries the reference.
+        let target = try StoreFactory(f.backend)
+        _ = try target.makeStore(create: true)
+        _ = try StoreCopy.copy(from: try f.connection(), to: try target.connection(), targetName: "target")
+        XCTAssertEqual(try target.makeStore().ca(named: "tk1")?.tokenKey, withModule)
+        XCTAssertEqual(try target.makeStore().ca(named: "tk2")?.tokenKey, withoutModule)
+
         // A token CA can issue: a profile may name it.
         try admin.saveProfile(Profile(label: "tk", issuer: "tk2"), replace: false)
 
