@@ -151,11 +151,11 @@ tkissuing|pkcs11:token=est;id=%02|-|1"
   expect_contains "pkcs11 doctor: ... the issuing CA too" "$DOCTOR_OUT" "OK    ca tkissuing  key in PKCS#11 token"
   expect_eq "pkcs11 doctor: exit 0" "$DOCTOR_RC" 0
   doctor_run_env() { DOCTOR_OUT=$(env "$@" "$ESTFCGI" doctor 2>&1); DOCTOR_RC=$?; }
-  # Both keys with the PIN of ESTFCGI_PKCS11_PIN_FILE (a process that logged in to a token
-  # once stays logged in: a wrong PIN is seen only by the first login of a process).
-  cp "$ESTFCGI_DB" "$WORK/envpin.db"
-  sqlite3 "$WORK/envpin.db" "UPDATE cas SET pkcs11_uri = 'pkcs11:token=est;object=root-key' WHERE name = 'tkroot'"
-  doctor_run_env ESTFCGI_DB="$WORK/envpin.db" ESTFCGI_PKCS11_PIN_FILE="$WORK/badpin"
+  # The root's PIN (pin-source=) is right, the issuing CA's (ESTFCGI_PKCS11_PIN_FILE) wrong:
+  # a process logged in to the token once would take it, so doctor checks each key in a
+  # process of its own.
+  doctor_run_env ESTFCGI_PKCS11_PIN_FILE="$WORK/badpin"
+  expect_contains "pkcs11 doctor: ... while the root's right PIN still is OK" "$DOCTOR_OUT" "OK    ca tkroot  key in PKCS#11 token token=est signs"
   expect_contains "pkcs11 doctor: a wrong PIN is a FAIL" "$DOCTOR_OUT" "FAIL  ca tkissuing  key in PKCS#11 token: PKCS#11 token token=est refused the PIN"
   expect_contains "pkcs11 doctor: ... with its fix" "$DOCTOR_OUT" "fix: put the token's user PIN in the PIN file"
   expect_eq "pkcs11 doctor: ... exit 1" "$DOCTOR_RC" 1
@@ -165,6 +165,9 @@ tkissuing|pkcs11:token=est;id=%02|-|1"
   expect_contains "pkcs11 doctor: ... with its fix" "$DOCTOR_OUT" "fix: insert or initialise the token"
   cp "$ESTFCGI_DB" "$WORK/mismatch.db"
   sqlite3 "$WORK/mismatch.db" "UPDATE cas SET pkcs11_uri = 'pkcs11:token=est;object=issuing-key' WHERE name = 'tkroot'"
+  # (and a store whose keys both take ESTFCGI_PKCS11_PIN_FILE, for serve below)
+  cp "$ESTFCGI_DB" "$WORK/envpin.db"
+  sqlite3 "$WORK/envpin.db" "UPDATE cas SET pkcs11_uri = 'pkcs11:token=est;object=root-key' WHERE name = 'tkroot'"
   doctor_run_env ESTFCGI_DB="$WORK/mismatch.db"
   expect_contains "pkcs11 doctor: a key that does not match the certificate is a FAIL" "$DOCTOR_OUT" \
     "FAIL  ca tkroot  the token key pkcs11:token=est;object=issuing-key does not match the CA certificate"

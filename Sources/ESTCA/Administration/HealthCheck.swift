@@ -15,13 +15,18 @@ public struct HealthCheck {
     let now: Date
     /// For CA keys in a PKCS#11 token (no passphrase needed); nil: not checked.
     let tokenKeyring: CAKeyring?
+    /// Checks a token key elsewhere than in this process (doctor: a process per key, since a
+    /// process logged in to a token once takes any PIN after); nil: with `tokenKeyring`.
+    let tokenCheck: ((CARecord, TokenKeyReference) -> HealthFinding)?
 
-    public init(store: any CAStore, keyring: CAKeyring?, passphraseProblem: String?, now: Date = Date(), tokenKeyring: CAKeyring? = nil) {
+    public init(store: any CAStore, keyring: CAKeyring?, passphraseProblem: String?, now: Date = Date(), tokenKeyring: CAKeyring? = nil,
+                tokenCheck: ((CARecord, TokenKeyReference) -> HealthFinding)? = nil) {
         self.store = store
         self.keyring = keyring
         self.passphraseProblem = passphraseProblem
         self.now = now
         self.tokenKeyring = tokenKeyring ?? keyring
+        self.tokenCheck = tokenCheck
     }
 
     public func findings() throws -> [HealthFinding] {
@@ -45,7 +50,8 @@ public struct HealthCheck {
         let subject = "ca \(ca.name)"
         var out: [HealthFinding] = []
         if let reference = ca.tokenKey {
-            if let tokenKeyring { out.append(tokenFinding(ca, reference, tokenKeyring)) }
+            if let tokenCheck { out.append(tokenCheck(ca, reference)) }
+            else if let tokenKeyring { out.append(Self.tokenFinding(ca, reference, tokenKeyring)) }
         } else if ca.hasKey, let keyring {
             do {
                 _ = try keyring.signingKey(for: ca)
@@ -188,7 +194,7 @@ public struct HealthCheck {
 extension HealthCheck {
     /// Logs in to the token, signs a fresh digest with the key and verifies it with the CA
     /// certificate. Run in doctor's own process: a process that logged in once stays logged in.
-    func tokenFinding(_ ca: CARecord, _ reference: TokenKeyReference, _ keyring: CAKeyring) -> HealthFinding {
+    public static func tokenFinding(_ ca: CARecord, _ reference: TokenKeyReference, _ keyring: CAKeyring) -> HealthFinding {
         let subject = "ca \(ca.name)"
         let key: PrivateKey
         do { key = try keyring.loadTokenKey(reference) }
