@@ -24,6 +24,8 @@ public struct ESTOutcome: Sendable {
     var challenge: String? = nil
     /// The kind of refusal (`ESTStatusError.kind`), nil for an answer that refused nothing.
     public var refusal: String? = nil
+    /// The OCSPResponseStatus of an OCSP answer ("successful", "unauthorized", ...), for the metrics.
+    public var ocspStatus: String? = nil
     /// Set when writing the audit record failed (e.g. a full disk), for the log line.
     public var auditFailure: String? = nil
 

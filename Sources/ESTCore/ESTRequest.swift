@@ -36,6 +36,25 @@ public struct ESTRequest: Sendable {
         return noQuery.removingPercentEncoding ?? noQuery
     }
 
+    /// The OCSP GET form's request (RFC 6960 Appendix A.1: base64, then URL-encoded), as the
+    /// client sent it. Base64 holds '/' and '+', and a '//' is likely in a long request; nginx's
+    /// DOCUMENT_URI is decoded and merges slashes, so the segment is cut from the raw
+    /// REQUEST_URI, below `/.well-known/est/ocsp/` or below the location's
+    /// ESTFCGI_OCSP_PREFIX (a short URL the web server maps to the responder, e.g. `/ocsp`).
+    /// Without a raw URI that starts with either, it falls back to `path` (which may have
+    /// lost a slash: the request then fails to parse, it is never misread as another).
+    public var ocspGETSegment: String {
+        let raw = params["REQUEST_URI"] ?? ""
+        let rawPath = raw.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        var prefixes = [Route.ocspPath + "/"]
+        if let short = params["ESTFCGI_OCSP_PREFIX"], !short.isEmpty {
+            prefixes.append(short.hasSuffix("/") ? short : short + "/")
+        }
+        for prefix in prefixes where rawPath.hasPrefix(prefix) { return String(rawPath.dropFirst(prefix.count)) }
+        let decoded = path
+        return decoded.hasPrefix(Route.ocspPath + "/") ? String(decoded.dropFirst(Route.ocspPath.count + 1)) : ""
+    }
+
     /// The media type of the body, lowercased, without parameters.
     public var contentType: String {
         let raw = params["CONTENT_TYPE"] ?? ""

@@ -163,6 +163,7 @@ public final class ESTService {
         outcome.operation = route.operation.rawValue
         outcome.profile = route.label
         let op = route.operation
+        if op == .ocsp { try preflightOCSP(request, route); return route }
         guard request.method == op.allowedMethod || (op.allowedMethod == "GET" && request.method == "HEAD") else {
             throw ESTError(405, "\(op.rawValue) takes \(op.allowedMethod)",
                            headers: ["Allow": op.allowedMethod == "GET" ? "GET, HEAD" : "POST"])
@@ -186,6 +187,93 @@ public final class ESTService {
             throw ESTError.unauthorized("HTTP authentication required")
         }
         return route
+    }
+
+    /// RFC 6960 Appendix A.1: POST at the responder's URL with an application/ocsp-request
+    /// body, bounded like every body; GET (and HEAD) below it. No credentials: anyone may ask.
+    private func preflightOCSP(_ request: ESTRequest, _ route: Route) throws {
+        if route.ocspGET {
+            guard request.method == "GET" || request.method == "HEAD" else {
+                throw ESTError(405, "an OCSP request in the URL takes GET", headers: ["Allow": "GET, HEAD"])
+            }
+            return
+        }
+        guard request.method == "POST" else {
+            throw ESTError(405, "OCSP takes POST here, or GET with the request below this URL", headers: ["Allow": "POST"])
+        }
+        if let declared = request.declaredLength, declared > Self.maxBodyBytes {
+            throw ESTError(413, "request body over \(Self.maxBodyBytes) bytes")
+        }
+        guard request.contentType == "application/ocsp-request" else {
+            let got = request.contentType.isEmpty ? "none" : request.contentType
+            throw ESTError(415, "Content-Type must be application/ocsp-request (got \(got))")
+        }
+    }
+
+    /// An OCSP request answered (RFC 6960 §2.3): HTTP 200 with an OCSPResponse whatever its
+    /// status; malformedRequest for one that does not parse, decided here. A response without
+    /// a nonce may be cached until its nextUpdate (RFC 5019 §6.2).
+    private func answerOCSP(_ request: ESTRequest, _ route: Route, _ outcome: inout ESTOutcome) throws -> Answer {
+        let parsed: Result<OCSPRequest, OCSPRequestError>
+        if route.ocspGET {
+            parsed = Result { () throws(OCSPRequestError) in try OCSPRequest(base64URLPath: request.ocspGETSegment) }
+        } else {
+            if request.bodyTimedOut { throw ESTError(408, "request body not received in time") }
+            if request.bodyTruncated || request.body.count > Self.maxBodyBytes {
+                throw ESTError(413, "request body over \(Self.maxBodyBytes) bytes")
+            }
+            parsed = Result { () throws(OCSPRequestError) in try OCSPRequest(der: request.body) }
+        }
+        let answer: OCSPAnswer
+        switch parsed {
+        case .failure(let e):
+            answer = .unsuccessful(e.responseStatus, "\(e)")
+        case .success(let ocspRequest):
+            do {
+                answer = try authority.ocsp(ocspRequest)
+            } catch let e as ESTStatusError {
+                answer = .unsuccessful(e.httpStatus == 503 ? .tryLater : .internalError, e.reason)
+            } catch {
+                answer = .unsuccessful(.internalError, "\(error)")
+            }
+        }
+        outcome.ocspStatus = answer.status
+        var headers: [(String, String)] = [("Content-Type", "application/ocsp-response")]
+        if let from = answer.cacheableFrom, let until = answer.cacheableUntil {
+            let maxAge = max(0, Int(until.timeIntervalSinceNow.rounded(.down)))
+            headers += [
+                ("Cache-Control", "max-age=\(maxAge), public, no-transform, must-revalidate"),
+                ("Last-Modified", Self.httpDate(from)),
+                ("Expires", Self.httpDate(until)),
+                // RFC 5019 §6.2: a strong validator of these exact bytes.
+                ("ETag", "\"" + Digest.sha256(answer.der).prefix(16).hexString + "\""),
+            ]
+        }
+        return Answer(response: ESTResponse(status: 200, headers: headers, body: answer.der), serial: nil,
+                      reason: "ocsp " + answer.summary)
+    }
+
+    /// An HTTP-date (RFC 9110 §5.6.7, IMF-fixdate), by arithmetic: a DateFormatter made per
+    /// answer cost more than signing it (bench/run --ocsp).
+    static func httpDate(_ date: Date) -> String {
+        let secs = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400
+        let rem = secs - days * 86400
+        // Civil date from days since 1970-01-01 (H. Hinnant's days_from_civil inverse).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(weekdays[Int(((days % 7) + 7) % 7)]), \(two(day)) \(months[Int(month - 1)]) \(year) "
+            + "\(two(rem / 3600)):\(two(rem % 3600 / 60)):\(two(rem % 60)) GMT"
     }
 
     /// REMOTE_USER when the web server set one; it is a device identity here, so it is held
@@ -267,6 +355,8 @@ public final class ESTService {
             let der = try ask(&outcome) { try route.crlIssuer.map { try authority.crl(issuer: $0) } ?? authority.crl(profile: route.label) }
             return Answer(response: ESTResponse(status: 200, headers: [("Content-Type", "application/pkix-crl")], body: der),
                           serial: nil, reason: "served the CRL")
+        case .ocsp:
+            return try answerOCSP(request, route, &outcome)
         case .fullcmc:
             throw ESTError(501, "full CMC (RFC 7030 §4.3) is not supported")
         }

@@ -40,6 +40,11 @@ public protocol EnrollmentAuthority: AnyObject {
     /// The DER of the latest CRL of the CA named `issuer` (`/.well-known/est/crl/{CA}`); an
     /// `ESTStatusError` of 404 for an unknown CA or before it has published one.
     func crl(issuer: String) throws -> Data
+    /// OCSP (RFC 6960, RFC 5019) for every CA in the store: the answer to a request that
+    /// parsed. Status comes from the store on every call; the answer writes nothing to it.
+    /// An unsuccessful answer (unauthorized, tryLater) is returned, not thrown; a thrown
+    /// error is answered internalError (tryLater for a 503).
+    func ocsp(_ request: OCSPRequest) throws -> OCSPAnswer
     /// Records one audit event: every request that reached a policy decision leaves one,
     /// allowed or refused. It may join a later transaction, within a bounded delay, so that
     /// a refusal costs no disk flush of its own. A failure is reported in the log line.

@@ -1,16 +1,24 @@
 /// `/.well-known/est/{op}` or `/.well-known/est/{label}/{op}` (RFC 7030 §3.2.2), and
-/// `/.well-known/est/crl/{CA}` (`CRLIssuerPath`).
+/// `/.well-known/est/crl/{CA}` (`CRLIssuerPath`), and the OCSP responder:
+/// `/.well-known/est/ocsp` (POST) and `/.well-known/est/ocsp/{request}` (GET).
 public struct Route: Equatable, Sendable {
     public var label: String?
     public var operation: ESTOperation
     /// `/.well-known/est/crl/{CA}` (`CRLIssuerPath`): the CA whose CRL is asked for.
     public var crlIssuer: String?
+    /// The OCSP GET form (RFC 6960 Appendix A.1): the request is the path below
+    /// `/.well-known/est/ocsp/`, read raw by `ESTRequest.ocspGETSegment`, not from `path`.
+    public var ocspGET: Bool
 
-    public init(label: String?, operation: ESTOperation, crlIssuer: String? = nil) {
+    public init(label: String?, operation: ESTOperation, crlIssuer: String? = nil, ocspGET: Bool = false) {
         self.label = label
         self.operation = operation
         self.crlIssuer = crlIssuer
+        self.ocspGET = ocspGET
     }
+
+    /// The OCSP responder's URL; the GET form is below it.
+    public static let ocspPath = "/.well-known/est/ocsp"
 
     static let prefix = "/.well-known/est/"
 
@@ -18,6 +26,10 @@ public struct Route: Equatable, Sendable {
     /// Every failure is 404: an unknown path says nothing about what exists.
     public static func parse(path: String, pinned: String?) throws(ESTError) -> Route {
         guard path.hasPrefix(prefix) else { throw .notFound("not an EST path") }
+        // OCSP: public and for every CA, whatever profile a location pins. Base64 holds '/',
+        // so everything below the responder's URL is the GET form's one request.
+        if path == ocspPath { return Route(label: nil, operation: .ocsp) }
+        if path.hasPrefix(ocspPath + "/") { return Route(label: nil, operation: .ocsp, ocspGET: true) }
         let segments = path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         // A CA's CRL by the CA's name: public, whatever profile a location pins ("crl" is
         // never a profile label).
@@ -32,7 +44,7 @@ public struct Route: Equatable, Sendable {
         case 2: label = segments[0]; opName = segments[1]
         default: throw .notFound("not an EST path")
         }
-        guard let op = ESTOperation(rawValue: opName) else { throw .notFound("unknown EST operation '\(opName)'") }
+        guard let op = ESTOperation(rawValue: opName), op != .ocsp else { throw .notFound("unknown EST operation '\(opName)'") }
         if let label {
             do { try ProfileLabel.validate(label) } catch { throw .notFound("invalid profile label") }
         }

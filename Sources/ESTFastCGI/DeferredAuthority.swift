@@ -74,6 +74,10 @@ public final class DeferredAuthority: EnrollmentAuthority {
         try authority().crl(issuer: issuer)
     }
 
+    public func ocsp(_ request: OCSPRequest) throws -> OCSPAnswer {
+        try authority().ocsp(request)
+    }
+
     public func audit(_ event: AuditEvent) throws {
         try authority().audit(event)
     }

@@ -25,6 +25,9 @@ public final class Metrics: @unchecked Sendable {
     private var issued: [String: UInt64] = [:]
     private var latency: [String: Histogram] = [:]
     private var storeErrors: UInt64 = 0
+    /// OCSP answers by OCSPResponseStatus (RFC 6960 §4.2.1): a closed set, never client text.
+    private var ocspAnswers: [String: UInt64] = [:]
+    static let ocspStatuses: Set<String> = ["successful", "malformedRequest", "internalError", "tryLater", "sigRequired", "unauthorized"]
     private let started = Date()
 
     public init() {}
@@ -42,6 +45,7 @@ public final class Metrics: @unchecked Sendable {
             if let kind = outcome.refusal { refusals[kind, default: 0] += 1 }
             if outcome.serial != nil, status == 200 { issued[profile, default: 0] += 1 }
             if status >= 500, status != 501 { storeErrors += 1 }
+            if let ocsp = outcome.ocspStatus { ocspAnswers[Self.ocspStatuses.contains(ocsp) ? ocsp : "-", default: 0] += 1 }
             var h = latency[operation] ?? Histogram()
             for (i, bound) in Self.buckets.enumerated() where seconds <= bound { h.counts[i] += 1 }
             h.sum += seconds
@@ -67,6 +71,8 @@ public final class Metrics: @unchecked Sendable {
             for (k, v) in issued.sorted(by: { $0.key < $1.key }) { out += "estfcgi_certificates_issued_total{profile=\"\(Self.escape(k))\"} \(v)\n" }
             family("estfcgi_store_errors_total", "counter", "Requests answered 500 or 503 (store busy, full or failing; internal errors).")
             out += "estfcgi_store_errors_total \(storeErrors)\n"
+            family("estfcgi_ocsp_responses_total", "counter", "OCSP answers (HTTP 200), by OCSP response status.")
+            for (k, v) in ocspAnswers.sorted(by: { $0.key < $1.key }) { out += "estfcgi_ocsp_responses_total{status=\"\(k)\"} \(v)\n" }
             family("estfcgi_request_duration_seconds", "histogram", "Time from the request's parameters to its answer, by operation.")
             for (op, h) in latency.sorted(by: { $0.key < $1.key }) {
                 let label = "operation=\"\(Self.escape(op))\""

@@ -29,7 +29,42 @@ enum PostgresSchema {
             "ALTER TABLE devices ADD CONSTRAINT devices_kind_name_key UNIQUE (kind, name)",
             "ALTER TABLE profiles ADD COLUMN crl_ca_id BIGINT REFERENCES cas(id)",
         ],
-        // 9: pkcs11 token keys. A CA key may live in a PKCS#11 token: the store keeps the
+        // 9: OCSP: each CA's signer, and a profile's responder URL (see the SQLite schema).
+        [
+            """
+            CREATE TABLE ocsp_signers (
+                ca_id BIGINT PRIMARY KEY REFERENCES cas(id),
+                certificate BYTEA,
+                encrypted_key \(T),
+                key_protection \(T),
+                validity_hours INTEGER NOT NULL CHECK (validity_hours > 0),
+                not_after \(T),
+                created_at \(T) NOT NULL
+            )
+            """,
+            "ALTER TABLE profiles ADD COLUMN ocsp_url \(T)",
+        ] + versionTriggers(on: ["ocsp_signers"]),
+        // 10 ("rollover"): a CA's earlier generations, as in SQLite's migration 10.
+        [
+            """
+            CREATE TABLE ca_generations (
+                id \(id),
+                ca_id BIGINT NOT NULL REFERENCES cas(id),
+                certificate BYTEA NOT NULL,
+                chain_pem \(T) NOT NULL DEFAULT '',
+                encrypted_key \(T),
+                key_protection \(T),
+                not_after \(T) NOT NULL,
+                fingerprint \(T) NOT NULL,
+                new_with_old BYTEA,
+                old_with_new BYTEA,
+                in_overlap INTEGER NOT NULL DEFAULT 0 CHECK (in_overlap IN (0, 1)),
+                retired_at \(T) NOT NULL
+            )
+            """,
+            "CREATE INDEX ca_generations_ca ON ca_generations (ca_id)",
+        ] + versionTriggers(on: ["ca_generations"]),
+        // 11: pkcs11 token keys. A CA key may live in a PKCS#11 token: the store keeps the
         // RFC 7512 URI naming it and the module file given with the CA, never key material
         // nor the PIN. A CA has an encrypted key or a token key, not both.
         [
@@ -230,6 +265,10 @@ enum PostgresSchema {
         )
         """,
     ]
+
+    /// The tables whose changes move `material_version` (the baseline's four, then migration
+    /// 9's ocsp_signers): doctor expects their 3 triggers each.
+    static let materialTables = ["cas", "profiles", "profile_trust", "profile_cacerts", "ocsp_signers", "ca_generations"]
 
     /// AFTER INSERT, UPDATE and DELETE row triggers bumping `material_version` on each table.
     static func versionTriggers(on tables: [String]) -> [String] {

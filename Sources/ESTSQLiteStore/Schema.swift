@@ -255,7 +255,48 @@ enum Schema {
             "CREATE INDEX devices_profile ON devices (profile)",
             "ALTER TABLE profiles ADD COLUMN crl_ca_id INTEGER REFERENCES cas(id)",
         ],
-        // 9: pkcs11 token keys. A CA key may live in a PKCS#11 token: the store keeps the
+        // 9: OCSP (RFC 6960). Each CA's signer: a delegated responder certificate with its
+        // encrypted key, or neither when the CA signs itself; part of the material responders
+        // cache, so a rotation is seen by the next answer. And a profile's responder URL for
+        // the authorityInfoAccess of the certificates it issues (RFC 5280 §4.2.2.1).
+        [
+            """
+            CREATE TABLE ocsp_signers (
+                ca_id INTEGER PRIMARY KEY REFERENCES cas(id),
+                certificate BLOB,
+                encrypted_key TEXT,
+                key_protection TEXT,
+                validity_hours INTEGER NOT NULL CHECK (validity_hours > 0),
+                not_after TEXT,
+                created_at TEXT NOT NULL
+            )
+            """,
+            "ALTER TABLE profiles ADD COLUMN ocsp_url TEXT",
+        ] + Schema.versionTriggers(on: ["ocsp_signers"]),
+        // 10 ("rollover"): a CA's earlier generations (RFC 4210 §4.4 root key rollover, RFC 7030
+        // §4.1.3; `ca renew`): the certificate, chain and key it had, the two link
+        // certificates of a root rollover, and whether its overlap is still on. In the
+        // material version: they are trusted for client chains and served by /cacerts.
+        [
+            """
+            CREATE TABLE ca_generations (
+                id INTEGER PRIMARY KEY,
+                ca_id INTEGER NOT NULL REFERENCES cas(id),
+                certificate BLOB NOT NULL,
+                chain_pem TEXT NOT NULL DEFAULT '',
+                encrypted_key TEXT,
+                key_protection TEXT,
+                not_after TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                new_with_old BLOB,
+                old_with_new BLOB,
+                in_overlap INTEGER NOT NULL DEFAULT 0 CHECK (in_overlap IN (0, 1)),
+                retired_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX ca_generations_ca ON ca_generations (ca_id)",
+        ] + versionTriggers(on: ["ca_generations"]),
+        // 11: pkcs11 token keys. A CA key may live in a PKCS#11 token: the store keeps the
         // RFC 7512 URI naming it and the module file given with the CA, never key material
         // nor the PIN. A CA has an encrypted key or a token key, not both.
         [

@@ -54,7 +54,7 @@ extension SQLCAStore {
                 p.identity.maxSubjectBytes, p.identity.binding.rawValue, p.identity.cnPattern, p.identity.dnsPattern,
                 p.identity.bootstrapUses, p.auth.rawValue, p.registration.rawValue, p.deviceID.rawValue,
                 flag(p.replaceableEnrollment), p.approval.rawValue, p.approvalRetryAfter, p.crlURL,
-                try p.crlCA.map { try Self.caID(db, $0) }, stamp,
+                try p.crlCA.map { try Self.caID(db, $0) }, p.ocspURL, stamp,
             ]
             let id: Int64
             if let existing {
@@ -64,7 +64,7 @@ extension SQLCAStore {
                         csrattrs = ?, enforce_csrattrs = ?, san_kinds = ?, max_sans = ?, max_subject_bytes = ?,
                         bind_identity = ?, cn_pattern = ?, dns_pattern = ?, bootstrap_uses = ?, auth = ?, registration = ?,
                         device_id = ?, replaceable_enrollment = ?, approval = ?, approval_retry_after = ?, crl_url = ?,
-                        crl_ca_id = ?, updated_at = ?
+                        crl_ca_id = ?, ocsp_url = ?, updated_at = ?
                     WHERE id = ?
                     """, values + [existing])
                 id = existing
@@ -77,8 +77,8 @@ extension SQLCAStore {
                             revoke_on_reenroll, serverkeygen, serverkeygen_encrypt, csrattrs, enforce_csrattrs, san_kinds,
                             max_sans, max_subject_bytes, bind_identity, cn_pattern, dns_pattern, bootstrap_uses, auth,
                             registration, device_id, replaceable_enrollment, approval, approval_retry_after, crl_url, crl_ca_id,
-                            updated_at, created_at, label)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            ocsp_url, updated_at, created_at, label)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         RETURNING id
                         """, values + [stamp, p.label]).first else {
                         throw StoreError.failed("profile not recorded")

@@ -39,7 +39,7 @@ public enum StoreRecords {
         p.id, p.label, c.name AS issuer, p.validity_days, p.key_types, p.eku, p.reenroll_window_days,
         p.revoke_on_reenroll, p.serverkeygen, p.serverkeygen_encrypt, p.csrattrs, p.enforce_csrattrs,
         p.san_kinds, p.max_sans, p.max_subject_bytes, p.bind_identity, p.cn_pattern, p.dns_pattern, p.bootstrap_uses,
-        p.auth, p.registration, p.device_id, p.replaceable_enrollment, p.approval, p.approval_retry_after, p.crl_url,
+        p.auth, p.registration, p.device_id, p.replaceable_enrollment, p.approval, p.approval_retry_after, p.crl_url, p.ocsp_url,
         (SELECT name FROM cas WHERE id = p.crl_ca_id) AS crl_ca
         """
     public static let profileFrom = "profiles p JOIN cas c ON c.id = p.issuer_ca_id"
@@ -78,6 +78,7 @@ public enum StoreRecords {
             p.approvalRetryAfter = Int(try r.requiredInt("approval_retry_after"))
             p.crlURL = try r.optionalString("crl_url")
             p.crlCA = try r.optionalString("crl_ca")
+            p.ocspURL = try r.optionalString("ocsp_url")
         } catch {
             throw unreadable("profile \(p.displayName)", error)
         }

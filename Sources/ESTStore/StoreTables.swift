@@ -6,7 +6,7 @@ import ESTSQL
 /// it would not carry, and a test compares this list with each engine's catalog.
 public enum StoreTables {
     public static let copied: [(name: String, order: String)] = [
-        ("cas", "id"), ("profiles", "id"), ("profile_trust", "profile_id, position, ca_id"),
+        ("cas", "id"), ("ocsp_signers", "ca_id"), ("ca_generations", "id"), ("profiles", "id"), ("profile_trust", "profile_id, position, ca_id"),
         ("profile_cacerts", "profile_id, position, ca_id"), ("devices", "id"), ("certificates", "id"),
         ("enrollment_requests", "id"), ("crls", "id"), ("bootstrap_denials", "id"), ("audit", "id"),
     ]

@@ -6,7 +6,7 @@ import Foundation
 struct CA: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ca", abstract: "Create, import, list and export CAs.",
-        subcommands: [Create.self, Import.self, List.self, Export.self, Disable.self, Enable.self])
+        subcommands: [Create.self, Import.self, List.self, Export.self, Disable.self, Enable.self, OCSPSigner.self, Rollover.self, Renew.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a self-signed root, or an intermediate signed by --issuer.")
@@ -102,6 +102,44 @@ struct CA: ParsableCommand {
         static let status = CAStatus.active
         @OptionGroup var store: StoreOptions
         @Option var name: String
+    }
+}
+
+extension CA {
+    struct OCSPSigner: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ocsp-signer",
+            abstract: "Issue or rotate a CA's delegated OCSP responder certificate (or let the CA sign its OCSP responses itself).",
+            discussion: """
+                The responder certificate (RFC 6960 §4.2.2.2: EKU OCSPSigning, id-pkix-ocsp-nocheck) gets a new
+                software key, stored encrypted like CA keys. Every responder uses it from its next answer.
+                `serve` issues one at start for each CA with a key that has none, and renews it hourly once past
+                2/3 of its life; a CGI responder never signs one itself and answers tryLater without it.
+                """)
+        @OptionGroup var store: StoreOptions
+        @Option var name: String
+        @Option(help: "Validity of the responder certificate in days (1-365).") var days: Int = CAAdministration.ocspSignerDays
+        @Option(help: ArgumentHelp("Key type: \(KeyType.names).")) var key: String = "ec-p256"
+        @Option(help: ArgumentHelp("Hours from an answer to its nextUpdate (1-168; default: as before, else 24).", valueName: "HOURS")) var ocspValidity: Int?
+        @Flag(help: "Sign OCSP responses with the CA key itself (no delegated responder; the key is used per answer).") var direct = false
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            guard let type = KeyType(rawValue: key) else { throw CAError.badRequest("--key must be one of \(KeyType.names)") }
+            let record = try store.administration().issueOCSPSigner(ca: name, days: days, keyType: type, validityHours: ocspValidity,
+                                                                    direct: direct)
+            if output.json {
+                try printJSON([
+                    "ca": record.ca, "direct": record.isDirect, "validity_hours": record.validityHours,
+                    "serial": nullable(record.certificate?.serialHex), "subject": nullable(record.certificate?.subject.string),
+                    "not_after": nullable(record.certificate.map { Timestamp.string($0.notAfter) }),
+                ])
+            } else if let cert = record.certificate {
+                print(cert.pem, terminator: "")
+            } else {
+                print("CA '\(record.ca)' signs its OCSP responses itself")
+            }
+        }
     }
 }
 

@@ -14,13 +14,26 @@ struct CRLCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write it to FILE (a regular file, replaced atomically) instead of stdout ('-').", valueName: "FILE")) var out: String?
     @Option(help: ArgumentHelp("Hours until its nextUpdate (default 24).", valueName: "HOURS")) var nextUpdate = 24
     @Flag(help: "PEM instead of DER.") var pem = false
+    @Option(help: ArgumentHelp("Also sign, with each earlier key of the CA (ca rollover, ca renew --new-key), a CRL of the certificates it signed, and write them to FILE (PEM).", valueName: "FILE")) var previousKeyOut: String?
 
     func run() throws {
         // Checked before a CRL number is spent: the file is replaced by rename(), which must
         // never take the place of a device, a symlink or a directory (`--out /dev/null` as root).
         let out = self.out == "-" ? nil : self.out
         if let out { try Self.checkTarget(out) }
-        let (record, crl) = try store.administration().publishCRL(ca: ca, nextUpdateHours: nextUpdate)
+        if let previousKeyOut { try Self.checkTarget(previousKeyOut) }
+        let admin = try store.administration()
+        let (record, crl) = try admin.publishCRL(ca: ca, nextUpdateHours: nextUpdate)
+        if let previousKeyOut {
+            // RFC 4210 §4.4: the old key signs the CRLs of what it certified until those expire.
+            let crls = try admin.previousKeyCRLs(ca: ca, number: record.number, nextUpdateHours: nextUpdate)
+            do {
+                try AtomicFile.replace(previousKeyOut, with: Data(crls.map(\.pem).joined().utf8), mode: 0o644)
+            } catch {
+                throw CAError.internalFailure("CRL \(record.number) of CA '\(ca)' is recorded, but the CRLs of its earlier keys were not written to \(previousKeyOut): \((error as? CAError)?.reason ?? error.localizedDescription)")
+            }
+            FileHandle.standardError.write(Data("\(crls.count) CRL(s) of earlier keys of CA '\(ca)' written to \(previousKeyOut)\n".utf8))
+        }
         let bytes = pem ? Data(crl.pem.utf8) : crl.der
         guard let out else {
             FileHandle.standardOutput.write(bytes)

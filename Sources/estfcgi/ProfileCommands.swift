@@ -103,7 +103,7 @@ func profileJSON(_ p: Profile) -> [String: Any] {
         "dns_pattern": nullable(p.identity.dnsPattern), "bootstrap_uses": nullable(p.identity.bootstrapUses),
         "auth": p.auth.rawValue, "registration": p.registration.rawValue, "device_id": p.deviceID.rawValue,
         "replaceable_enrollment": p.replaceableEnrollment, "approval": p.approval.rawValue,
-        "approval_retry_after": p.approvalRetryAfter, "crl_url": nullable(p.crlURL), "crl_ca": nullable(p.crlCA),
+        "approval_retry_after": p.approvalRetryAfter, "crl_url": nullable(p.crlURL), "crl_ca": nullable(p.crlCA), "ocsp_url": nullable(p.ocspURL),
     ]
 }
 

@@ -33,6 +33,7 @@ struct ProfileSettings: ParsableArguments {
     @Option(help: ArgumentHelp("auto (default) or manual: first enrollments wait for `estfcgi request approve` (202 + Retry-After meanwhile).", valueName: ApprovalMode.names)) var approval: String?
     @Option(help: ArgumentHelp("The Retry-After of a 202 for a request awaiting approval (default 60).", valueName: "SECONDS")) var approvalRetryAfter: Int?
     @Option(help: ArgumentHelp("CRL distribution point URL put in issued certificates ({ca}: the issuing CA's name, e.g. https://HOST/.well-known/est/crl/{ca}); '' for none.", valueName: "URL")) var crlUrl: String?
+    @Option(help: ArgumentHelp("OCSP responder URL put in issued certificates (authorityInfoAccess id-ad-ocsp; http or https, e.g. http://HOST/ocsp); '' for none.", valueName: "URL")) var ocspUrl: String?
 
     func apply(to p: inout Profile) throws {
         if let auth { p.auth = try Profile.auth(parsing: auth) }
@@ -42,6 +43,7 @@ struct ProfileSettings: ParsableArguments {
         if let approval { p.approval = try Profile.approval(parsing: approval) }
         if let approvalRetryAfter { p.approvalRetryAfter = approvalRetryAfter }
         if let crlUrl { p.crlURL = crlUrl.isEmpty ? nil : crlUrl }
+        if let ocspUrl { p.ocspURL = ocspUrl.isEmpty ? nil : ocspUrl }
         if let k = list(sanKinds) { p.identity.sanKinds = try IdentityPolicy.sanKinds(parsing: k) }
         if let maxSans { p.identity.maxSANs = maxSans }
         if let maxSubjectBytes { p.identity.maxSubjectBytes = maxSubjectBytes }

@@ -54,6 +54,9 @@ struct Serve: ParsableCommand {
         for name in try CAAdministration(CertificateAuthority(store: probe, keyring: keyring)).upgradeKeyProtection() {
             warn("CA '\(name)': key re-encrypted (\(PrivateKey.keyProtection))")
         }
+        // OCSP: every CA with a key gets a delegated responder now, and again hourly when due.
+        let renewal = OCSPSignerRenewal { CAAdministration(CertificateAuthority(store: try location.openForServing(), keyring: keyring)) }
+        renewal.runOnce()
         let mode = UInt32(socketMode, radix: 8)!
 
         let fd: Int32
@@ -84,6 +87,7 @@ struct Serve: ParsableCommand {
             let lost = pool.close()
             if lost > 0 { warn("\(lost) audit record(s) could not be written") }
         }
+        renewal.startHourly()
         try server.run()
     }
 }

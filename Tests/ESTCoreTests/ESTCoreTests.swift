@@ -89,6 +89,16 @@ final class FakeAuthority: EnrollmentAuthority {
         return crlDER
     }
 
+    /// The OCSP requests asked, and the answer given (unauthorized unless set).
+    var ocspRequests: [OCSPRequest] = []
+    var ocspAnswer: OCSPAnswer = .unsuccessful(.unauthorized, "no CA here")
+    var ocspError: (any Error)?
+    func ocsp(_ request: OCSPRequest) throws -> OCSPAnswer {
+        ocspRequests.append(request)
+        if let ocspError { throw ocspError }
+        return ocspAnswer
+    }
+
     func audit(_ event: AuditEvent) throws { audits.append(event) }
 }
 

@@ -24,6 +24,12 @@ final class MetricsTests: XCTestCase {
         m.record(outcome("cacerts", "made-up-\"label\n", 404, audited: true, refusal: "not_found"), seconds: 0.001)
         m.record(outcome("simpleenroll", "iot", 415, refusal: "unsupported_media_type"), seconds: 0.001)
         m.record(outcome("-", nil, 503, refusal: "unavailable"), seconds: 11)
+        // OCSP answers by response status, a closed set (issue 23).
+        for status in ["successful", "successful", "unauthorized", "made-up"] {
+            var o = outcome("ocsp", nil, 200)
+            o.ocspStatus = status
+            m.record(o, seconds: 0.001)
+        }
         let text = m.render()
         let lines = Set(text.split(separator: "\n").map(String.init))
         XCTAssertTrue(lines.contains(#"estfcgi_requests_total{operation="simpleenroll",profile="iot",status="200"} 2"#))
@@ -43,7 +49,10 @@ final class MetricsTests: XCTestCase {
         for line in lines where !line.hasPrefix("#") {
             XCTAssertNotNil(line.range(of: #"^[a-z_]+(\{[^}]*\})? [0-9.e+-]+$"#, options: .regularExpression), line)
         }
-        XCTAssertEqual(text.components(separatedBy: "# TYPE ").count - 1, 6)
+        XCTAssertTrue(lines.contains(#"estfcgi_ocsp_responses_total{status="successful"} 2"#))
+        XCTAssertTrue(lines.contains(#"estfcgi_ocsp_responses_total{status="unauthorized"} 1"#))
+        XCTAssertTrue(lines.contains(#"estfcgi_ocsp_responses_total{status="-"} 1"#), "never a label outside the set")
+        XCTAssertEqual(text.components(separatedBy: "# TYPE ").count - 1, 7)
     }
 
     func testTheEndpointIsTheWebServersToTurnOn() {

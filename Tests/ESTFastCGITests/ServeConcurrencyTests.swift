@@ -25,6 +25,7 @@ final class ServeConcurrencyTests: XCTestCase {
         func csrAttributes(profile: String?) throws -> Data? { Data([0x30, 0x00]) }
         func crl(profile: String?) throws -> Data { throw ESTError.notFound("no CRL here") }
         func crl(issuer: String) throws -> Data { throw ESTError.notFound("no CRL here") }
+        func ocsp(_ request: OCSPRequest) throws -> OCSPAnswer { .unsuccessful(.unauthorized, "no CA here") }
         func audit(_ event: AuditEvent) { audited += 1 }
     }
 

@@ -23,6 +23,7 @@ private final class StoreDownAuthority: EnrollmentAuthority {
     func csrAttributes(profile: String?) throws -> Data? { try refuse(profile) }
     func crl(profile: String?) throws -> Data { try refuse(profile) }
     func crl(issuer: String) throws -> Data { try refuse(nil) }
+    func ocsp(_ request: OCSPRequest) throws -> OCSPAnswer { try refuse(nil) }
     func audit(_ event: AuditEvent) throws {}
 }
 

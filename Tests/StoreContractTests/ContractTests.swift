@@ -21,6 +21,9 @@ final class SQLiteStoreContractTests: XCTestCase {
     func testCRLNumbersAndEntries() throws { try OperatorPolicyContract.crlNumbersAndEntries(try StoreFactory(.sqlite)) }
     func testCopyCarriesEveryTable() throws { try StoreTablesContract.copyCarriesEveryTable(try StoreFactory(.sqlite)) }
     func testNamesHaveOneSpelling() throws { try OperatorPolicyContract.namesHaveOneSpelling(try StoreFactory(.sqlite)) }
+    func testOCSPSignersAndAnswersAcrossHosts() throws { try OCSPContract.signersAndAnswersAcrossHosts(try StoreFactory(.sqlite)) }
+    func testRolloverStateMachine() throws { try RolloverContract.stateMachine(try StoreFactory(.sqlite)) }
+    func testConcurrentRollovers() throws { try RolloverContract.concurrentRollovers(try StoreFactory(.sqlite)) }
     func testTokenKeysAreAReference() throws { try TokenKeyContract.tokenKeysAreAReference(try StoreFactory(.sqlite)) }
     func testTokenKeyURIsFromTheOperator() throws { try TokenKeyContract.urisFromTheOperator() }
 }
@@ -42,5 +45,8 @@ final class PostgresStoreContractTests: XCTestCase {
     func testCRLNumbersAndEntries() throws { try OperatorPolicyContract.crlNumbersAndEntries(try StoreFactory(.postgres)) }
     func testCopyCarriesEveryTable() throws { try StoreTablesContract.copyCarriesEveryTable(try StoreFactory(.postgres)) }
     func testNamesHaveOneSpelling() throws { try OperatorPolicyContract.namesHaveOneSpelling(try StoreFactory(.postgres)) }
+    func testOCSPSignersAndAnswersAcrossHosts() throws { try OCSPContract.signersAndAnswersAcrossHosts(try StoreFactory(.postgres)) }
+    func testRolloverStateMachine() throws { try RolloverContract.stateMachine(try StoreFactory(.postgres)) }
+    func testConcurrentRollovers() throws { try RolloverContract.concurrentRollovers(try StoreFactory(.postgres)) }
     func testTokenKeysAreAReference() throws { try TokenKeyContract.tokenKeysAreAReference(try StoreFactory(.postgres)) }
 }

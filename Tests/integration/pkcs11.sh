@@ -126,6 +126,10 @@ tkissuing|pkcs11:token=est;id=%02|-|1"
   expect_contains "pkcs11 cli: ca import with a key that does not match the certificate is refused" "$out" "does not match --cert"
   check "pkcs11 cli: ca import with the token's matching RSA key" \
     "$e" ca import --name tkrsa --cert "$WORK/rsa-ca.pem" --pkcs11-key 'pkcs11:token=est;object=rsa-key'
+  out=$("$e" ca rollover --name tkroot 2>&1)
+  expect_contains "pkcs11 cli: ca rollover of a token root is refused with the way round" "$out" "has its key in a PKCS#11 token: ca rollover is not done"
+  out=$("$e" ca renew --name tkissuing 2>&1)
+  expect_contains "pkcs11 cli: ca renew of a token CA is refused likewise" "$out" "has its key in a PKCS#11 token: ca renew is not done"
   out=$("$e" ca create --name nokey --subject 'CN=x' --pkcs11-key 'pkcs11:token=est;object=no-such-key' 2>&1)
   expect_contains "pkcs11 cli: a key not in the token -> its fix" "$out" "correct object=/id= in the URI"
 

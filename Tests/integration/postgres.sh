@@ -121,7 +121,16 @@ suite_postgres() {
   post /.well-known/est/simplereenroll "$WORK/pg-rev2.csr" pg-rev pg-rev-tls
   expect_eq "postgres: re-enroll through host 2" "$STATUS" 200
   local serial; serial=$(openssl x509 -in "$WORK/pg-rev.pem" -noout -serial | cut -d= -f2)
+  # OCSP (issue 23): host 2 answers good (its signed response cached), then revoked at once.
+  ESTFCGI_DB=$PG_URI "$ESTFCGI" ca export --name issuing | openssl x509 -out "$WORK/pg-issuing.pem"
+  ESTFCGI_DB=$PG_URI "$ESTFCGI" ca export --name root > "$WORK/pg-root.pem"
+  pg_ocsp() {
+    openssl ocsp -url "https://127.0.0.1:$PG_PORT2/ocsp" -issuer "$WORK/pg-issuing.pem" -cert "$WORK/pg-rev.pem" -no_nonce \
+      -CAfile "$WORK/pg-root.pem" 2>&1
+  }
+  expect_contains "postgres: OCSP through host 2 -> good" "$(pg_ocsp)" "pg-rev.pem: good"
   check "postgres: cert revoke through the CLI" env ESTFCGI_DB="$PG_URI" "$ESTFCGI" cert revoke "$serial" --reason keyCompromise
+  expect_contains "postgres: ... revoked in host 2's very next OCSP answer" "$(pg_ocsp)" "pg-rev.pem: revoked"
   post /.well-known/est/simplereenroll "$WORK/pg-rev2.csr" pg-rev pg-rev-tls
   expect_eq "postgres: host 2 refuses the revoked certificate on the very next request" "$STATUS" 403
   expect_contains "postgres: ... as revoked" "$(cat "$WORK/resp.body")" "revoked"

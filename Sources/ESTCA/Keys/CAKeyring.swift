@@ -41,11 +41,23 @@ public final class CAKeyring: @unchecked Sendable {
         guard let pem = ca.encryptedKeyPEM else {
             throw CAError.internalFailure("CA '\(ca.name)' has no private key (trust anchor only)")
         }
+        return try decrypted(pem, owner: "CA '\(ca.name)'")
+    }
+
+    /// The decrypted key of CA `ca`'s delegated OCSP responder.
+    func ocspSigningKey(for signer: OCSPSignerRecord) throws -> PrivateKey {
+        guard let pem = signer.encryptedKeyPEM else {
+            throw CAError.internalFailure("the OCSP signer of CA '\(signer.ca)' has no key")
+        }
+        return try decrypted(pem, owner: "the OCSP signer of CA '\(signer.ca)'")
+    }
+
+    private func decrypted(_ pem: String, owner: String) throws -> PrivateKey {
         if let key = lock.withLock({ cache[pem] }) { return key }
         let passphrase = try requirePassphrase()
         let key: PrivateKey
         do { key = try PrivateKey(pem: pem, passphrase: passphrase) }
-        catch { throw CAError.internalFailure("cannot decrypt the key of CA '\(ca.name)': wrong passphrase?") }
+        catch { throw CAError.internalFailure("cannot decrypt the key of \(owner): wrong passphrase?") }
         lock.withLock { cache[pem] = key }
         return key
     }

@@ -14,22 +14,56 @@ final class CAMaterial: @unchecked Sendable {
     /// By label; the default profile (label nil) under "" (never a valid label).
     private let profiles: [String: Profile]
     private let verifiers: [String: ChainVerifier]
+    /// The CAs with a key, by every hash a CertID may name them with (RFC 6960 §4.1.1).
+    let ocspIssuers: [OCSPIssuerHash: CARecord]
+    /// Each CA's OCSP signer record, by the CA name's bytes.
+    let ocspSignerRecords: [ByteName: OCSPSignerRecord]
+    /// The response signers built from them (keys decrypted once per material version),
+    /// built when first needed.
+    private let signersLock = NSLock()
+    private var responseSigners: [ByteName: OCSPResponseSigner] = [:]
 
-    init(version: Int64, cas: [CARecord], profiles: [Profile]) {
+    /// Earlier certificates of the CAs (rollover, renewal): trusted for client chains like
+    /// the CA they were; those in a rollover's overlap also go out with /cacerts.
+    let generations: [CAGeneration]
+
+    init(version: Int64, cas: [CARecord], profiles: [Profile], ocspSigners: [OCSPSignerRecord] = [],
+         generations: [CAGeneration] = []) {
         self.version = version
         self.cas = cas
+        self.generations = generations
+        var issuers: [OCSPIssuerHash: CARecord] = [:]
+        for ca in cas where ca.hasKey {
+            for hash in (try? OCSPIssuerHash.all(of: ca.certificate)) ?? [] where issuers[hash] == nil { issuers[hash] = ca }
+        }
+        ocspIssuers = issuers
+        ocspSignerRecords = Dictionary(ocspSigners.map { (ByteName($0.ca), $0) }, uniquingKeysWith: { first, _ in first })
         casByName = Dictionary(cas.map { (ByteName($0.name), $0) }, uniquingKeysWith: { first, _ in first })
         self.profiles = Dictionary(profiles.map { ($0.label ?? "", $0) }, uniquingKeysWith: { first, _ in first })
         // Every store CA and its chain may complete a client's path; only a profile's trust
         // CAs may end it.
+        // A trusted CA's earlier generations end paths too (old-chain devices, RFC 4210 §4.4),
+        // and the link certificates join old and new.
         let intermediates = cas.flatMap { [$0.certificate] + $0.chain }
+            + generations.flatMap { [$0.certificate] + $0.chain + [$0.newWithOld, $0.oldWithNew].compactMap { $0 } }
         verifiers = self.profiles.mapValues { profile in
-            ChainVerifier(anchors: cas.filter { ca in profile.trust.contains { ByteName.same($0, ca.name) } }.map(\.certificate),
-                          intermediates: intermediates)
+            let trusted = { (name: String) in profile.trust.contains { ByteName.same($0, name) } }
+            return ChainVerifier(anchors: cas.filter { trusted($0.name) }.map(\.certificate)
+                                    + generations.filter { trusted($0.caName) }.map(\.certificate),
+                                 intermediates: intermediates)
         }
     }
 
     func profile(label: String?) -> Profile? { profiles[label ?? ""] }
     func ca(named name: String) -> CARecord? { casByName[ByteName(name)] }
     func verifier(for profile: Profile) -> ChainVerifier? { verifiers[profile.label ?? ""] }
+
+    /// The response signer of `ca`, built once from `build` and kept with this material.
+    func responseSigner(for ca: CARecord, build: () throws -> OCSPResponseSigner) throws -> OCSPResponseSigner {
+        let key = ByteName(ca.name)
+        if let s = signersLock.withLock({ responseSigners[key] }) { return s }
+        let s = try build()
+        signersLock.withLock { responseSigners[key] = s }
+        return s
+    }
 }

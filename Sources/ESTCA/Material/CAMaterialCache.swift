@@ -6,6 +6,9 @@ import Foundation
 public final class CAMaterialCache: @unchecked Sendable {
     private let lock = NSLock()
     private var current: CAMaterial?
+    /// Signed OCSP responses re-used across requests (RFC 5019 §2.2.4 pre-production), shared
+    /// by the process's authorities like the material.
+    let ocspResponses = OCSPResponseCache()
 
     public init() {}
 
@@ -15,9 +18,11 @@ public final class CAMaterialCache: @unchecked Sendable {
             if let m = lock.withLock({ current }), m.version == version { return m }
             let cas = try store.allCAs()
             let profiles = try store.allProfiles()
+            let signers = try store.ocspSigners()
+            let generations = try store.caGenerations(ofCA: nil)
             // Read in separate statements: keep them only if nothing changed in between.
             guard try store.materialVersion() == version else { continue }
-            let m = CAMaterial(version: version, cas: cas, profiles: profiles)
+            let m = CAMaterial(version: version, cas: cas, profiles: profiles, ocspSigners: signers, generations: generations)
             lock.withLock { current = m }
             return m
         }

@@ -44,6 +44,9 @@ public struct Profile: Sendable, Equatable {
     /// before it changed, whose certificates may carry this label's CRL URL. Set by
     /// `CAAdministration.saveProfile` when the issuer changes.
     public var crlCA: String? = nil
+    /// The OCSP responder URL put in issued certificates' authorityInfoAccess (RFC 5280
+    /// §4.2.2.1 id-ad-ocsp), nil for none.
+    public var ocspURL: String? = nil
 
     /// This profile's own CRL path, `/.well-known/est/[LABEL/]crl`.
     public var labelCRLPath: String { "/.well-known/est/" + (label.map { $0 + "/" } ?? "") + "crl" }
@@ -77,6 +80,9 @@ public struct Profile: Sendable, Equatable {
             do { try DistributionPointURI.validate(CRLIssuerPath.url(crlURL, issuer: "ca")) } catch {
                 throw CAError.badRequest("--crl-url: \(error)")
             }
+        }
+        if let ocspURL {
+            do { try OCSPURL.validate(ocspURL) } catch { throw CAError.badRequest("--ocsp-url: \(error)") }
         }
     }
 

@@ -9,11 +9,27 @@ extension CertificateAuthority: EnrollmentAuthority {
     public func caCertificates(profile label: String?) throws -> [Certificate] {
         let m = try material()
         let profile = try requireProfile(label, in: m)
+        let certificates: [Certificate]
         if profile.cacerts.isEmpty {
             let issuer = try requireCA(profile.issuer, in: m)
-            return [issuer.certificate] + issuer.chain
+            certificates = [issuer.certificate] + issuer.chain
+        } else {
+            certificates = try profile.cacerts.map { try requireCA($0, in: m).certificate }
         }
-        return try profile.cacerts.map { try requireCA($0, in: m).certificate }
+        return withRootKeyUpdate(certificates, in: m)
+    }
+
+    /// RFC 7030 §4.1.3: while a root served here is in a rollover's overlap, /cacerts also
+    /// carries its Root CA Key Update certificates, OldWithNew, NewWithOld and NewWithNew,
+    /// so devices trusting either root can reach the other (RFC 4210 §4.4).
+    func withRootKeyUpdate(_ certificates: [Certificate], in m: CAMaterial) -> [Certificate] {
+        var out = certificates
+        for g in m.generations where g.inOverlap {
+            guard let current = m.ca(named: g.caName)?.certificate,
+                  certificates.contains(where: { $0 == g.certificate || $0 == current }) else { continue }
+            for c in [g.oldWithNew, g.newWithOld, current].compactMap({ $0 }) where !out.contains(c) { out.append(c) }
+        }
+        return out
     }
 
     public func clientAuthentication(profile label: String?) -> ClientAuthentication {

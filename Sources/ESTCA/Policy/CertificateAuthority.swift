@@ -125,11 +125,13 @@ public final class CertificateAuthority {
         let at = now()
         let validity = try IssuancePolicy.validity(days: profile.validityDays, issuer: issuer.certificate, now: at)
         for _ in 0..<4 {
-            let template = CertificateTemplate(
+            var template = CertificateTemplate(
                 subject: subject, publicKey: publicKey, serial: try CertificateTemplate.randomSerial(),
                 notBefore: validity.notBefore, notAfter: validity.notAfter, isCA: false,
                 keyUsage: IssuancePolicy.keyUsage(for: publicKey.algorithm), extendedKeyUsage: profile.eku,
                 subjectAltNameDER: subjectAltNameDER, crlDistributionPoints: profile.crlDistributionPoint(issuer: issuer.name).map { [$0] } ?? [])
+            // RFC 5280 §4.2.2.1: where relying parties ask this CA's OCSP responder.
+            template.ocspURLs = profile.ocspURL.map { [$0] } ?? []
             let cert: Certificate
             do { cert = try CertificateSigner.sign(template, issuer: issuer.certificate, issuerKey: issuerKey) }
             catch { throw CAError.internalFailure("signing failed: \(error)") }

@@ -31,6 +31,13 @@ final class AuthorityStore: CAStore {
     func replaceKey(ofCA name: String, encryptedKeyPEM: String, protection: String, audit: AuditEvent, now: Date) throws {
         try mapped { try inner.replaceKey(ofCA: name, encryptedKeyPEM: encryptedKeyPEM, protection: protection, audit: audit, now: now) }
     }
+    func caGenerations(ofCA name: String?) throws -> [CAGeneration] { try mapped { try inner.caGenerations(ofCA: name) } }
+    func replaceCertificate(_ replacement: CAReplacement, audit: AuditEvent, now: Date) throws -> CARecord {
+        try mapped { try inner.replaceCertificate(replacement, audit: audit, now: now) }
+    }
+    func finishOverlap(ofCA name: String, audit: AuditEvent, now: Date) throws {
+        try mapped { try inner.finishOverlap(ofCA: name, audit: audit, now: now) }
+    }
     func profile(label: String?) throws -> Profile? { try mapped { try inner.profile(label: label) } }
     func allProfiles() throws -> [Profile] { try mapped { try inner.allProfiles() } }
     func saveProfile(_ profile: Profile, replace: Bool, audit: AuditEvent, now: Date) throws {
@@ -87,6 +94,10 @@ final class AuthorityStore: CAStore {
     }
     func latestCRL(issuer: String) throws -> PublishedCRL? { try mapped { try inner.latestCRL(issuer: issuer) } }
     func recordCRL(_ crl: PublishedCRL, audit: AuditEvent, now: Date) throws { try mapped { try inner.recordCRL(crl, audit: audit, now: now) } }
+    func ocspSigners() throws -> [OCSPSignerRecord] { try mapped { try inner.ocspSigners() } }
+    func saveOCSPSigner(_ signer: OCSPSignerRecord, audit: AuditEvent, now: Date) throws {
+        try mapped { try inner.saveOCSPSigner(signer, audit: audit, now: now) }
+    }
     func bootstrapDenials() throws -> [BootstrapDenial] { try mapped { try inner.bootstrapDenials() } }
     func bootstrapDenials(serial: String, fingerprint: String) throws -> [BootstrapDenial] {
         try mapped { try inner.bootstrapDenials(serial: serial, fingerprint: fingerprint) }

@@ -20,6 +20,16 @@ public protocol CAStore: AnyObject {
     /// Replaces a CA's encrypted key (the same key under stronger protection).
     func replaceKey(ofCA name: String, encryptedKeyPEM: String, protection: String, audit: AuditEvent, now: Date) throws
 
+    // MARK: CA generations (rollover: RFC 7030 §4.1.3, RFC 4210 §4.4)
+    /// The earlier generations of CA `name` (nil: of every CA), oldest first.
+    func caGenerations(ofCA name: String?) throws -> [CAGeneration]
+    /// Makes `replacement` the CA's current certificate and key, keeping the current ones as
+    /// a generation. CAError.badRequest (conflict) when the current certificate is no longer
+    /// `replacement.replacing`, or for a rollover while another is in its overlap.
+    func replaceCertificate(_ replacement: CAReplacement, audit: AuditEvent, now: Date) throws -> CARecord
+    /// Ends the overlap of CA `name`'s rollover; CAError.badRequest when none is in progress.
+    func finishOverlap(ofCA name: String, audit: AuditEvent, now: Date) throws
+
     // MARK: Profiles
     func profile(label: String?) throws -> Profile?
     func allProfiles() throws -> [Profile]
@@ -94,6 +104,13 @@ public protocol CAStore: AnyObject {
     /// Records a CRL with its audit event; throws `CRLNumberTaken` when that CA already
     /// has a CRL of that number. Keeps the CA's latest few CRLs, not every one.
     func recordCRL(_ crl: PublishedCRL, audit: AuditEvent, now: Date) throws
+
+    // MARK: OCSP (RFC 6960)
+    /// Every CA's OCSP signer (material: a change moves `materialVersion`).
+    func ocspSigners() throws -> [OCSPSignerRecord]
+    /// Sets, or replaces, the OCSP signer of CA `signer.ca`, with its audit event.
+    /// StoreError.notFound for a CA not in the store.
+    func saveOCSPSigner(_ signer: OCSPSignerRecord, audit: AuditEvent, now: Date) throws
 
     // MARK: Bootstrap denials
     func bootstrapDenials() throws -> [BootstrapDenial]

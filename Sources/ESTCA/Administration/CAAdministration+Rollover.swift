@@ -1,0 +1,181 @@
+import ESTCore
+import ESTOpenSSL
+import Foundation
+
+/// Root key rollover (RFC 4210 §4.4, served per RFC 7030 §4.1.3) and intermediate renewal.
+/// A CA keeps its name; `ca rollover` and `ca renew` give it a new current certificate (and
+/// key), and keep the one it replaces as a `CAGeneration`: still trusted for client chains,
+/// its key signing only CRLs of what it certified.
+extension CAAdministration {
+    /// What `ca rollover` made: NewWithNew (the CA's new current certificate) and the links.
+    public struct Rollover {
+        public let ca: CARecord
+        public let newWithOld: Certificate
+        public let oldWithNew: Certificate
+    }
+
+    /// A new key for root `name`, its self-signed certificate (NewWithNew, same subject) and
+    /// the two link certificates: NewWithOld (new key, signed by the old) and OldWithNew (old
+    /// key, signed by the new), each valid no longer than either root. Starts the overlap:
+    /// /cacerts carries all three until `finishRollover`.
+    public func rollover(name: String, keyType: KeyType?, days: Int?) throws -> Rollover {
+        guard let ca = try store.ca(named: name) else { throw CAError.notFound("no CA named '\(name)'") }
+        let old = ca.certificate
+        guard old.isSelfIssued, ca.chain.isEmpty, old.isSigned(by: old) else {
+            throw CAError.badRequest("CA '\(name)' is not a root (it is signed by \(old.issuer)); re-certify it with: ca renew --name \(name)")
+        }
+        guard ca.hasKey else { throw CAError.badRequest("CA '\(name)' has no private key: it cannot certify a new key (NewWithOld)") }
+        try refuseTokenKey(ca, "ca rollover")
+        guard ca.status == .active else { throw CAError.badRequest("CA '\(name)' is disabled") }
+        if try store.caGenerations(ofCA: name).contains(where: \.inOverlap) {
+            throw CAError.badRequest("CA '\(name)' has a rollover in progress; end it first: ca rollover --name \(name) --finish")
+        }
+        try keyring.checkPassphrase()
+        let type = try keyType ?? sameKeyType(as: old, ca: name)
+        let lifetime = try validityDays(days, like: old)
+        let oldKey = try keyring.signingKey(for: ca)
+        let newKey = try PrivateKey.generate(type)
+        let at = now()
+        let notBefore = at.addingTimeInterval(-IssuancePolicy.clockSkew)
+        let newNotAfter = at.addingTimeInterval(.days(lifetime))
+        guard old.notAfter > at else { throw CAError.badRequest("CA '\(name)' has expired: create a new root instead") }
+        // RFC 4210 §4.4: each link is valid no longer than the certificates it joins.
+        let linkNotAfter = min(newNotAfter, old.notAfter)
+        func template(_ key: PublicKey, notAfter: Date) throws -> CertificateTemplate {
+            CertificateTemplate(subject: old.subject, publicKey: key, serial: try CertificateTemplate.randomSerial(),
+                                notBefore: notBefore, notAfter: notAfter, isCA: true, pathLength: old.pathLength,
+                                keyUsage: IssuancePolicy.caKeyUsage)
+        }
+        let newWithNew: Certificate, newWithOld: Certificate, oldWithNew: Certificate
+        do {
+            newWithNew = try CertificateSigner.sign(try template(try newKey.publicKey, notAfter: newNotAfter), issuer: nil, issuerKey: newKey)
+            newWithOld = try CertificateSigner.sign(try template(try newKey.publicKey, notAfter: linkNotAfter), issuer: old, issuerKey: oldKey)
+            oldWithNew = try CertificateSigner.sign(try template(old.publicKey, notAfter: linkNotAfter), issuer: newWithNew, issuerKey: newKey)
+        } catch {
+            throw CAError.internalFailure("signing the rollover certificates of CA '\(name)' failed: \(error)")
+        }
+        let record = try store.replaceCertificate(
+            CAReplacement(name: name, replacing: old, certificate: newWithNew, chain: [], encryptedKeyPEM: try keyring.encrypt(newKey),
+                          newWithOld: newWithOld, oldWithNew: oldWithNew),
+            audit: .admin("ca-rollover", reason: "CA '\(name)' new \(type.rawValue) key \(newWithNew.fingerprint.hexString); overlap begins"),
+            now: at)
+        return Rollover(ca: record, newWithOld: newWithOld, oldWithNew: oldWithNew)
+    }
+
+    /// Ends root `name`'s overlap: /cacerts no longer carries the old root and the links.
+    /// The old key keeps signing only the CRLs of what it certified (`publishPreviousKeyCRLs`).
+    public func finishRollover(name: String) throws {
+        guard try store.ca(named: name) != nil else { throw CAError.notFound("no CA named '\(name)'") }
+        guard try store.caGenerations(ofCA: name).contains(where: \.inOverlap) else {
+            throw CAError.badRequest("CA '\(name)' has no rollover in progress")
+        }
+        try store.finishOverlap(ofCA: name, audit: .admin("ca-rollover-finish", reason: "CA '\(name)' overlap ended"), now: now())
+    }
+
+    /// Re-certifies issuing CA `name` (its key, or a new one of the same type) under the
+    /// current certificate of `issuer` (default: the store CA that signed it). Profiles
+    /// naming it issue under the new certificate at once; certificates issued before keep
+    /// verifying through the kept generation.
+    @discardableResult
+    public func renew(name: String, newKey: Bool, issuer issuerName: String?, days: Int?) throws -> CARecord {
+        guard let ca = try store.ca(named: name) else { throw CAError.notFound("no CA named '\(name)'") }
+        let old = ca.certificate
+        if old.isSelfIssued, ca.chain.isEmpty {
+            throw CAError.badRequest("CA '\(name)' is a root: give it a new key with: ca rollover --name \(name)")
+        }
+        guard ca.hasKey else { throw CAError.badRequest("CA '\(name)' has no private key (trust anchor only) and cannot be renewed here") }
+        let parent: CARecord
+        if let issuerName {
+            guard let p = try store.ca(named: issuerName) else { throw CAError.notFound("no CA named '\(issuerName)'") }
+            guard !ByteName.same(p.name, name) else { throw CAError.badRequest("CA '\(name)' cannot certify itself") }
+            parent = p
+        } else {
+            // By the issuer's name; one with a key first (a trust anchor of that name cannot sign).
+            let named = try store.allCAs().filter { !ByteName.same($0.name, name) && $0.certificate.subject == old.issuer }
+            guard let p = named.first(where: \.hasKey) ?? named.first else {
+                throw CAError.notFound("no CA in the store is named \(old.issuer), which signed CA '\(name)'; give --issuer")
+            }
+            parent = p
+        }
+        try refuseTokenKey(ca, "ca renew")
+        guard parent.hasKey, parent.status == .active else {
+            throw CAError.badRequest("issuer '\(parent.name)' has no usable key (\(parent.hasKey ? "disabled" : "trust anchor only"))")
+        }
+        if parent.certificate.pathLength == 0 { throw CAError.badRequest("CA '\(parent.name)' has pathlen 0 and cannot sign a CA") }
+        try keyring.checkPassphrase()
+        let parentKey = try keyring.signingKey(for: parent)
+        let key = newKey ? try PrivateKey.generate(try sameKeyType(as: old, ca: name)) : try keyring.signingKey(for: ca)
+        let at = now()
+        let validity = try IssuancePolicy.validity(days: try validityDays(days, like: old), issuer: parent.certificate, now: at)
+        let template = CertificateTemplate(
+            subject: old.subject, publicKey: try key.publicKey, serial: try CertificateTemplate.randomSerial(),
+            notBefore: validity.notBefore, notAfter: validity.notAfter, isCA: true, pathLength: old.pathLength,
+            keyUsage: IssuancePolicy.caKeyUsage)
+        let cert: Certificate
+        do { cert = try CertificateSigner.sign(template, issuer: parent.certificate, issuerKey: parentKey) }
+        catch { throw CAError.internalFailure("signing the renewed certificate of CA '\(name)' failed: \(error)") }
+        return try store.replaceCertificate(
+            CAReplacement(name: name, replacing: old, certificate: cert, chain: [parent.certificate] + parent.chain,
+                          encryptedKeyPEM: newKey ? try keyring.encrypt(key) : (ca.encryptedKeyPEM ?? "")),
+            audit: .admin("ca-renew", reason: "CA '\(name)' under '\(parent.name)'\(newKey ? " with a new key" : "") \(cert.fingerprint.hexString)"),
+            now: at)
+    }
+
+    /// RFC 5280 §5, RFC 4210 §4.4: a certificate signed by an earlier key of CA `name` is
+    /// listed on a CRL signed by that key (its authorityKeyIdentifier names it). One CRL per
+    /// earlier key that still has unexpired certificates, numbered `number` (the CA's CRL of
+    /// this run); the current key's CRL is `publishCRL`'s. Audited, not served.
+    public func previousKeyCRLs(ca name: String, number: Int64, nextUpdateHours: Int) throws -> [CertificateRevocationList] {
+        guard (1...8760).contains(nextUpdateHours) else { throw CAError.badRequest("--next-update must be 1-8760 hours") }
+        guard let ca = try store.ca(named: name) else { throw CAError.notFound("no CA named '\(name)'") }
+        let at = now()
+        var seen: Set<Data> = [ca.certificate.subjectKeyIdentifier ?? Data()]
+        var out: [CertificateRevocationList] = []
+        // Newest first: a key's latest certificate signs its CRL.
+        for g in try store.caGenerations(ofCA: name).reversed() where g.hasKey {
+            guard let ski = g.certificate.subjectKeyIdentifier, seen.insert(ski).inserted else { continue }
+            // What a key signed ends no later than its certificate (IssuancePolicy.validity):
+            // once that has expired, the key has nothing left to list.
+            guard g.certificate.notAfter > at else { continue }
+            guard let key = try? keyring.signingKey(for: CARecord(generation: g, of: ca)) else {
+                throw CAError.internalFailure("cannot decrypt an earlier key of CA '\(name)': wrong passphrase?")
+            }
+            let revoked = try store.revokedCertificates(issuer: name, now: at).filter {
+                (try? Certificate(der: $0.der))?.authorityKeyIdentifier == ski
+            }
+            let entries = try revoked.map { c -> RevokedEntry in
+                guard let serial = Data(hexString: c.serial.count % 2 == 0 ? c.serial : "0" + c.serial),
+                      let revokedAt = c.revokedAt.flatMap(Timestamp.date) else {
+                    throw CAError.internalFailure("certificate \(c.serial) has an unreadable serial or revocation time")
+                }
+                return RevokedEntry(serial: serial, revokedAt: revokedAt, reasonCode: c.revocationReason?.crlReasonCode)
+            }
+            do {
+                out.append(try CRLSigner.sign(CRLTemplate(number: number, thisUpdate: at,
+                                                          nextUpdate: at.addingTimeInterval(Double(nextUpdateHours) * 3600),
+                                                          entries: entries), issuer: g.certificate, issuerKey: key))
+            } catch {
+                throw CAError.internalFailure("signing a CRL with an earlier key of CA '\(name)' failed: \(error)")
+            }
+            try store.recordAudit(.admin("crl-previous-key", reason: "CA '\(name)' key \(ski.hexString) CRL \(number), \(entries.count) revoked"),
+                                  now: at)
+        }
+        return out
+    }
+
+    private func sameKeyType(as cert: Certificate, ca name: String) throws -> KeyType {
+        guard let type = cert.publicKey.algorithm.keyType else {
+            throw CAError.badRequest("CA '\(name)' has a key of a type this server does not generate; give --key")
+        }
+        return type
+    }
+
+    /// `--days`, or as long as the certificate it replaces was valid.
+    private func validityDays(_ days: Int?, like cert: Certificate) throws -> Int {
+        if let days {
+            guard days > 0, days <= 36500 else { throw CAError.badRequest("--days must be 1-36500") }
+            return days
+        }
+        return max(1, min(36500, Int((cert.notAfter.timeIntervalSince(cert.notBefore) / 86400).rounded())))
+    }
+}

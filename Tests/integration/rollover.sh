@@ -1,0 +1,166 @@
+# Root key rollover (RFC 4210 §4.4, RFC 7030 §4.1.3) and intermediate renewal, through nginx
+# with curl + openssl (sourced). A root and an issuing CA of their own (rroot, rsub) under
+# profile `roll`, so that the demo CAs other suites use are untouched. Device A trusts the
+# old root only, device B the new root only; each runs `openssl verify` at every stage, with
+# the certificates of /cacerts that are not self-signed as untrusted intermediates (a
+# self-signed one is an anchor or nothing, and OpenSSL takes the first issuer that matches).
+
+# rollover_cacerts NAME: GET /roll/cacerts into $WORK/NAME.pem (all) and NAME-links.pem (not self-signed).
+rollover_cacerts() {
+  est GET /.well-known/est/roll/cacerts
+  p7certs "$WORK/resp.body" "$WORK/$1.pem"
+  python3 - "$WORK/$1.pem" "$WORK/$1-links.pem" <<'PY'
+import sys
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+certs = x509.load_pem_x509_certificates(open(sys.argv[1], "rb").read())
+def self_signed(c):
+    try:
+        c.verify_directly_issued_by(c)
+        return True
+    except Exception:
+        return False
+with open(sys.argv[2], "wb") as f:
+    for c in certs:
+        if not self_signed(c):
+            f.write(c.public_bytes(Encoding.PEM))
+PY
+}
+
+# rollover_verify LABEL ROOT CERT UNTRUSTED: openssl verify CERT against ROOT alone.
+rollover_verify() {
+  check "$1" openssl verify -x509_strict -CAfile "$WORK/$2" -untrusted "$WORK/$4" "$WORK/$3"
+}
+
+# rollover_enroll NAME CN CERT [re]: a new key and CSR for CN, sent with TLS identity CERT
+# (CERT.pem, CERT.key); the certificate in $WORK/NAME.pem.
+rollover_enroll() {
+  mkcsr "$1" ec-P-256 "/CN=$2/O=Example Devices"
+  post "/.well-known/est/roll/simple${4:-}enroll" "$WORK/$1.csr" "$3" "$3"
+  expect_eq "rollover: ${4:-}enroll $1 -> 200" "$STATUS" 200
+  p7certs "$WORK/resp.body" "$WORK/$1.pem"
+}
+
+suite_rollover() {
+  local s=rollover e=$ESTFCGI out
+  $e ca create --name rroot --subject 'CN=Rollover Root,O=estfcgi test' --key ec-p384 --days 3650 > "$WORK/rv-old-root.pem"
+  $e ca create --name rsub --issuer rroot --subject 'CN=Rollover Issuing,O=estfcgi test' --path-len 0 --days 1825 >/dev/null
+  $e profile create --profile roll --issuer rsub --trust factory >/dev/null
+  if ! nginx_start; then not_ok "$s: front and responder start"; nginx_stop; return; fi
+  BASE=https://127.0.0.1:$NGINX_PORT
+
+  # --- before: one chain ---------------------------------------------------------------
+  rollover_cacerts rv-cacerts-0
+  expect_eq "$s: before: /cacerts holds the issuing CA and the root" "$(grep -c 'BEGIN CERT' "$WORK/rv-cacerts-0.pem")" 2
+  rollover_enroll rv-dev1 rv-dev1 boot
+  rollover_enroll rv-dev4 rv-dev4 boot
+  rollover_verify "$s: before: device A (old root) verifies dev1" rv-old-root.pem rv-dev1.pem rv-cacerts-0-links.pem
+
+  # Refusals that make no sense, each with its reason and nothing changed.
+  out=$($e ca rollover --name rsub 2>&1); expect_contains "$s: rollover of an intermediate is refused" "$out" "is not a root"
+  out=$($e ca renew --name rroot 2>&1); expect_contains "$s: renew of a root is refused" "$out" "is a root"
+  out=$($e ca rollover --name rroot --finish 2>&1); expect_contains "$s: --finish with no rollover is refused" "$out" "no rollover in progress"
+  out=$($e ca renew --name rsub --issuer factory-less 2>&1); expect_contains "$s: renew under an unknown issuer is refused" "$out" "no CA named"
+  $e ca import --name rtrust --cert "$WORK/rv-old-root.pem" >/dev/null 2>&1 || true  # same cert: refused, stays absent
+  out=$($e ca rollover --name rroot --key bogus 2>&1); expect_contains "$s: rollover with an unknown key type is refused" "$out" "--key must be one of"
+
+  # --- rollover: the overlap -------------------------------------------------------------
+  $e ca rollover --name rroot --days 3650 > "$WORK/rv-rollover.pem"
+  expect_eq "$s: rollover prints NewWithNew, NewWithOld, OldWithNew" "$(grep -c 'BEGIN CERT' "$WORK/rv-rollover.pem")" 3
+  $e ca export --name rroot > "$WORK/rv-new-root.pem"
+  out=$($e ca rollover --name rroot 2>&1); expect_contains "$s: a second rollover during the overlap is refused" "$out" "rollover in progress"
+  check "$s: the new root is self-signed" openssl verify -CAfile "$WORK/rv-new-root.pem" "$WORK/rv-new-root.pem"
+  check "$s: the new root has the old root's subject" cmp <(openssl x509 -in "$WORK/rv-new-root.pem" -noout -subject) \
+    <(openssl x509 -in "$WORK/rv-old-root.pem" -noout -subject)
+  rollover_cacerts rv-cacerts-1
+  expect_eq "$s: overlap: /cacerts holds the chain and OldWithNew, NewWithOld, NewWithNew" "$(grep -c 'BEGIN CERT' "$WORK/rv-cacerts-1.pem")" 5
+  expect_eq "$s: overlap: python3 cryptography reads /cacerts (5 certificates, 2 self-signed roots)" \
+    "$(python3 -c '
+import sys; from cryptography import x509
+cs = x509.load_pem_x509_certificates(open(sys.argv[1], "rb").read())
+print(len(cs), sum(1 for c in cs if c.issuer == c.subject and c.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest == c.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier))' "$WORK/rv-cacerts-1.pem")" "5 2"
+  # libest's client, when installed (not on the machine this was written on: untried there).
+  if command -v estclient >/dev/null; then
+    mkdir -p "$WORK/rv-estclient"
+    out=$(EST_OPENSSL_CACERT=$WORK/tls-ca.pem estclient -g -s 127.0.0.1 -p "$NGINX_PORT" --path-seg roll -o "$WORK/rv-estclient" 2>&1)
+    local got; got=$(cat "$WORK"/rv-estclient/cacert-*.pkcs7 2>/dev/null | base64 -d 2>/dev/null | openssl pkcs7 -inform DER -print_certs 2>/dev/null | grep -c 'BEGIN CERT')
+    [ "$got" = 5 ] || printf '# estclient: %s\n' "$(printf %s "$out" | head -c 500)"
+    expect_eq "$s: overlap: libest estclient -g reads /cacerts (5 certificates)" "$got" 5
+  fi
+  rollover_verify "$s: overlap: device A verifies dev1 (old chain)" rv-old-root.pem rv-dev1.pem rv-cacerts-1-links.pem
+  rollover_verify "$s: overlap: device B verifies dev1 through OldWithNew" rv-new-root.pem rv-dev1.pem rv-cacerts-1-links.pem
+  check "$s: overlap: device B cannot verify dev1 without OldWithNew (the test would see it)" \
+    bash -c "! openssl verify -CAfile '$WORK/rv-new-root.pem' -untrusted '$WORK/rv-cacerts-0-links.pem' '$WORK/rv-dev1.pem'"
+  rollover_enroll rv-dev2 rv-dev2 boot
+  rollover_verify "$s: overlap: device B verifies a certificate enrolled now" rv-new-root.pem rv-dev2.pem rv-cacerts-1-links.pem
+
+  # --- ca renew: the issuing CA under the new root, same key -----------------------------
+  $e ca renew --name rsub > "$WORK/rv-sub-1.pem"
+  check "$s: renew: the issuing CA is now signed by the new root" \
+    openssl verify -CAfile "$WORK/rv-new-root.pem" "$WORK/rv-sub-1.pem"
+  rollover_cacerts rv-cacerts-2
+  expect_eq "$s: renew: /cacerts holds the new chain and the three update certificates" "$(grep -c 'BEGIN CERT' "$WORK/rv-cacerts-2.pem")" 4
+  rollover_enroll rv-dev1-1 rv-dev1 rv-dev1 re
+  rollover_verify "$s: renew: device A verifies dev1's renewal through NewWithOld" rv-old-root.pem rv-dev1-1.pem rv-cacerts-2-links.pem
+  rollover_verify "$s: renew: device B verifies dev1's renewal" rv-new-root.pem rv-dev1-1.pem rv-cacerts-2-links.pem
+  cat "$WORK/rv-cacerts-1-links.pem" "$WORK/rv-cacerts-2-links.pem" > "$WORK/rv-all-links.pem"
+  rollover_verify "$s: renew: certificates issued before keep verifying (A)" rv-old-root.pem rv-dev2.pem rv-cacerts-1-links.pem
+  rollover_verify "$s: renew: certificates issued before keep verifying (B)" rv-new-root.pem rv-dev2.pem rv-cacerts-1-links.pem
+
+  # CRLs: the issuing CA's key did not change, so its CRL covers old and new leaves; the
+  # root's earlier key signs a CRL of what it certified (RFC 4210 §4.4), found by its AKI.
+  $e cert revoke "$(openssl x509 -in "$WORK/rv-dev2.pem" -noout -serial | cut -d= -f2)" --reason keyCompromise >/dev/null
+  $e crl --ca rsub --pem --out "$WORK/rv-sub.crl" >/dev/null
+  $e crl --ca rroot --pem --out "$WORK/rv-root.crl" --previous-key-out "$WORK/rv-root-old.crl" >/dev/null 2>&1
+  check "$s: the old root key's CRL verifies with the old root" openssl crl -in "$WORK/rv-root-old.crl" -CAfile "$WORK/rv-old-root.pem" -noout
+  expect_eq "$s: ... and names the old key (authorityKeyIdentifier = the old root's SKI)" "$(python3 -c '
+import sys; from cryptography import x509
+crl = x509.load_pem_x509_crl(open(sys.argv[1], "rb").read()); root = x509.load_pem_x509_certificate(open(sys.argv[2], "rb").read())
+print(crl.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier ==
+      root.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest)' "$WORK/rv-root-old.crl" "$WORK/rv-old-root.pem")" True
+  check "$s: device A: dev1 (old chain) verifies with every CRL checked" openssl verify -crl_check_all -CAfile "$WORK/rv-old-root.pem" \
+    -untrusted "$WORK/rv-cacerts-0-links.pem" -CRLfile "$WORK/rv-sub.crl" -CRLfile "$WORK/rv-root-old.crl" "$WORK/rv-dev1.pem"
+  check "$s: device A: the new key's root CRL does not do for the old chain" bash -c "! openssl verify -crl_check_all \
+    -CAfile '$WORK/rv-old-root.pem' -untrusted '$WORK/rv-cacerts-0-links.pem' -CRLfile '$WORK/rv-sub.crl' -CRLfile '$WORK/rv-root.crl' '$WORK/rv-dev1.pem'"
+  out=$(openssl verify -crl_check -CAfile "$WORK/rv-new-root.pem" -untrusted "$WORK/rv-cacerts-1-links.pem" -CRLfile "$WORK/rv-sub.crl" "$WORK/rv-dev2.pem" 2>&1)
+  expect_contains "$s: device B: revoked dev2 is revoked by the issuing CA's CRL" "$out" "certificate revoked"
+
+  # --- finish: the old root leaves /cacerts ------------------------------------------------
+  out=$($e ca rollover --name rroot --finish --days 3 2>&1); expect_contains "$s: --finish with --days is refused" "$out" "--finish takes no"
+  $e ca rollover --name rroot --finish >/dev/null
+  out=$($e ca rollover --name rroot --finish 2>&1); expect_contains "$s: a second --finish is refused" "$out" "no rollover in progress"
+  rollover_cacerts rv-cacerts-3
+  expect_eq "$s: finished: /cacerts holds the new chain only" "$(grep -c 'BEGIN CERT' "$WORK/rv-cacerts-3.pem")" 2
+  check "$s: finished: no certificate of /cacerts is the old root" bash -c "! grep -qxFf <(sed -n '2p' '$WORK/rv-old-root.pem') '$WORK/rv-cacerts-3.pem'"
+  rollover_verify "$s: finished: device B verifies dev1's renewal with /cacerts" rv-new-root.pem rv-dev1-1.pem rv-cacerts-3-links.pem
+  rollover_verify "$s: finished: device A verifies it with the NewWithOld it kept" rv-old-root.pem rv-dev1-1.pem rv-all-links.pem
+  # An old-chain device re-enrolls after the end and gets a new-chain certificate.
+  rollover_enroll rv-dev4-1 rv-dev4 rv-dev4 re
+  rollover_verify "$s: finished: dev4 (enrolled before the rollover) re-enrolls into the new chain (B)" rv-new-root.pem rv-dev4-1.pem rv-cacerts-3-links.pem
+  check "$s: finished: ... which device A no longer verifies without NewWithOld" \
+    bash -c "! openssl verify -CAfile '$WORK/rv-old-root.pem' -untrusted '$WORK/rv-cacerts-3-links.pem' '$WORK/rv-dev4-1.pem'"
+  rollover_enroll rv-dev3 rv-dev3 boot
+  rollover_verify "$s: finished: a new enrollment verifies with the new root and /cacerts" rv-new-root.pem rv-dev3.pem rv-cacerts-3-links.pem
+  rollover_enroll rv-dev1-2 rv-dev1 rv-dev1-1 re
+  rollover_verify "$s: finished: re-enrollment verifies with the new root" rv-new-root.pem rv-dev1-2.pem rv-cacerts-3-links.pem
+  # The new key signs; the old one signed nothing more than the CRL.
+  check "$s: finished: the issuing CA's renewed certificate is signed by the new key" openssl verify -CAfile "$WORK/rv-new-root.pem" "$WORK/rv-sub-1.pem"
+
+  # --- ca renew --new-key: old leaves need the old issuing key's CRL ------------------------
+  $e ca renew --name rsub --new-key > "$WORK/rv-sub-2.pem"
+  check "$s: renew --new-key: a new key" bash -c "! cmp -s <(openssl x509 -in '$WORK/rv-sub-1.pem' -noout -pubkey) <(openssl x509 -in '$WORK/rv-sub-2.pem' -noout -pubkey)"
+  rollover_cacerts rv-cacerts-4
+  rollover_enroll rv-dev1-3 rv-dev1 rv-dev1-2 re
+  rollover_verify "$s: renew --new-key: renewal verifies (B)" rv-new-root.pem rv-dev1-3.pem rv-cacerts-4-links.pem
+  $e crl --ca rsub --pem --out "$WORK/rv-sub-new.crl" --previous-key-out "$WORK/rv-sub-old.crl" >/dev/null 2>&1
+  out=$(openssl verify -crl_check -CAfile "$WORK/rv-new-root.pem" -untrusted "$WORK/rv-cacerts-2-links.pem" -CRLfile "$WORK/rv-sub-old.crl" "$WORK/rv-dev2.pem" 2>&1)
+  expect_contains "$s: renew --new-key: dev2 (old key) is revoked on the old key's CRL" "$out" "certificate revoked"
+  check "$s: renew --new-key: dev1-2 (old key, valid) verifies with the old key's CRL" openssl verify -crl_check -CAfile "$WORK/rv-new-root.pem" \
+    -untrusted "$WORK/rv-cacerts-2-links.pem" -CRLfile "$WORK/rv-sub-old.crl" "$WORK/rv-dev1-2.pem"
+
+  out=$($e audit --limit 200)
+  expect_contains "$s: audit: ca-rollover" "$out" "ca-rollover"
+  expect_contains "$s: audit: ca-renew" "$out" "ca-renew"
+  expect_contains "$s: audit: ca-rollover-finish" "$out" "ca-rollover-finish"
+  nginx_stop
+}
