@@ -201,6 +201,23 @@ tkissuing|pkcs11:token=est;id=%02|-|1"
   p11_enroll_checks nginx
   est GET /.well-known/est/crl/tkissuing
   expect_eq "pkcs11 nginx: the token-signed CRL is served" "$STATUS" 200
+  # OCSP (RFC 6960): the token CA's delegated responder (certified by the token at serve
+  # start), then the token key itself signing the answers (ca ocsp-signer --direct).
+  cat "$WORK/tkissuing.pem" "$WORK/tkroot.pem" > "$WORK/tkchain.pem"
+  p11_ocsp() {
+    openssl ocsp -issuer "$WORK/tkissuing.pem" -cert "$WORK/p11-nginx-2.pem" -reqout "$WORK/p11-ocsp.req" 2>/dev/null
+    STATUS=$(curl -sS --max-time 20 -o "$WORK/resp.body" -w '%{http_code}' --cacert "$WORK/tls-ca.pem" \
+      -H 'Content-Type: application/ocsp-request' --data-binary "@$WORK/p11-ocsp.req" "$BASE/.well-known/est/ocsp" 2>/dev/null)
+    openssl ocsp -respin "$WORK/resp.body" -reqin "$WORK/p11-ocsp.req" -CAfile "$WORK/tkchain.pem" -resp_text "$@" 2>&1
+  }
+  out=$(p11_ocsp)
+  expect_contains "pkcs11 nginx: OCSP by the token CA's delegated responder verifies" "$out" "Response verify OK"
+  expect_contains "pkcs11 nginx: ... good" "$out" "Cert Status: good"
+  "$e" ca ocsp-signer --name tkissuing --direct >/dev/null
+  # -VAfile: verified only if signed by the key of that very certificate (the token's).
+  out=$(p11_ocsp -VAfile "$WORK/tkissuing.pem")
+  expect_contains "pkcs11 nginx: OCSP signed by the token key itself (--direct) verifies with the CA certificate" "$out" "Response verify OK"
+  expect_contains "pkcs11 nginx: ... good" "$out" "Cert Status: good"
   nginx_stop
   check "pkcs11 nginx: the PIN never reaches the log" bash -c "! grep -q 1234 '$WORK/nginx/estfcgi.log'"
 
