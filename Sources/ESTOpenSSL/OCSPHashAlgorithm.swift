@@ -40,20 +40,8 @@ public enum OCSPHashAlgorithm: String, CaseIterable, Hashable, Sendable, CustomS
         switch self {
         case .sha1: return Digest.sha1(data)
         case .sha256: return Digest.sha256(data)
-        case .sha384: return Self.digest(data, Self.fetchedSHA384)
-        case .sha512: return Self.digest(data, Self.fetchedSHA512)
+        case .sha384: return Digest.sha384(data)
+        case .sha512: return Digest.sha512(data)
         }
-    }
-
-    // Fetched once, as Digest does: OpenSSL 3 otherwise looks the algorithm up under a shared lock.
-    nonisolated(unsafe) private static let fetchedSHA384 = EVP_MD_fetch(nil, "SHA2-384", nil) ?? EVP_sha384()
-    nonisolated(unsafe) private static let fetchedSHA512 = EVP_MD_fetch(nil, "SHA2-512", nil) ?? EVP_sha512()
-
-    private static func digest(_ data: Data, _ md: OpaquePointer?) -> Data {
-        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var len: UInt32 = 0
-        let ok = data.withUnsafeBytes { buf in EVP_Digest(buf.baseAddress, buf.count, &out, &len, md, nil) }
-        precondition(ok == 1, "EVP_Digest cannot fail on valid input")
-        return Data(out.prefix(Int(len)))
     }
 }

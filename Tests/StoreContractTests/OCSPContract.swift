@@ -49,10 +49,11 @@ enum OCSPContract {
         XCTAssertThrowsError(try cli.saveOCSPSigner(try OCSPSignerRecord(ca: "nope", certificateDER: nil, encryptedKeyPEM: nil, keyProtection: nil,
                                                                          validityHours: 1, createdAt: "x"), audit: .admin("ocsp-signer"), now: Date()))
 
-        func otherAudits() throws -> Int {
-            try cli.auditRecords(limit: 100_000).filter { $0.event.operation != "ocsp-signer" && $0.event.operation != "revoke" }.count
+        // Only the operator's changes write: answers leave no row (RFC 6960 responders may be asked by anyone).
+        func answerAudits() throws -> Int {
+            try cli.auditRecords(limit: 100_000).filter { $0.event.operation == "ocsp" || $0.event.status != nil }.count
         }
-        let audits = try otherAudits()
+        let audits = try answerAudits()
         answer = try hostB.ocsp(ask)
         XCTAssertEqual(answer.status, "successful")
         XCTAssertTrue(answer.summary.contains("good \(boot.serialHex)"), answer.summary)
@@ -94,8 +95,27 @@ enum OCSPContract {
         XCTAssertEqual(answer.status, "successful")
         XCTAssertNil(answer.der.range(of: try XCTUnwrap(second.certificate).der))
 
-        XCTAssertEqual(try otherAudits(), audits, "answering writes no audit row")
-        XCTAssertEqual(try cli.auditRecords(limit: 100_000).filter { $0.event.operation == "ocsp-signer" }.count, 4, "each signer change audited")
+        // A new key for the CA (ca renew): what the old key certified is answered by the old
+        // key itself; the delegated signer the old key certified is refused for the new one
+        // (tryLater) until serve's check (or the operator) issues a new one.
+        try admin.issueOCSPSigner(ca: "factory")
+        _ = try admin.rollover(name: "factory", keyType: nil, days: nil)
+        answer = try hostB.ocsp(ask)
+        XCTAssertEqual(answer.status, "successful", answer.summary)
+        XCTAssertTrue(answer.summary.contains("(earlier key)") && answer.summary.contains("revoked \(boot.serialHex)"), answer.summary)
+        let renewed = try XCTUnwrap(cli.ca(named: "factory")).certificate
+        let newBoot = try Certificate(pem: try StoreContract.bootstrap(CertificateAuthority(store: cli, keyring: keyring), cn: "boot-2"))
+        let askNew = try request(issuer: renewed, serials: [newBoot.serialHex])
+        answer = try hostB.ocsp(askNew)
+        XCTAssertEqual(answer.status, "tryLater")
+        XCTAssertTrue(answer.summary.contains("certified by an earlier key"), answer.summary)
+        XCTAssertEqual(admin.renewOCSPSigners().filter { $0.contains("CA 'factory'") }.count, 1, "serve's check replaces it")
+        answer = try hostB.ocsp(askNew)
+        XCTAssertTrue(answer.summary.contains("good \(newBoot.serialHex)"), answer.summary)
+        XCTAssertTrue(try hostB.ocsp(ask).summary.contains("(earlier key)"), "the old key still answers for its certificates")
+
+        XCTAssertEqual(try answerAudits(), audits, "answering writes no audit row")
+        XCTAssertEqual(try cli.auditRecords(limit: 100_000).filter { $0.event.operation == "ocsp-signer" }.count, 7, "each signer change audited (issuing's too, by the check)")
         XCTAssertEqual(f.closePools(), 0)
     }
 }

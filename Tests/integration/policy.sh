@@ -199,7 +199,8 @@ suite_policy() {
   htpasswd -B -b "$WORK/htpasswd" "$nfd3" 'pw-nfd-0005' 2>/dev/null
   htpasswd -B -b "$WORK/htpasswd" "$nfc4" 'pw-nfc-0006' 2>/dev/null
   # A registration stored before the rule, as NFD bytes (device add now refuses them).
-  sqlite3 "$ESTFCGI_DB" "INSERT INTO devices (name, profile, source, created_at) VALUES (CAST(X'$(printf %s "$nfd4" | xxd -p)' AS TEXT), 'byod', 'operator', '2026-01-01T00:00:00Z')"
+  check "$s: a registration stored as NFD bytes (as before the rule)" sqlite3 "$ESTFCGI_DB" \
+    "INSERT INTO devices (kind, name, profile, source, created_at) VALUES ('cn', CAST(X'$(printf %s "$nfd4" | xxd -p)' AS TEXT), 'byod', 'operator', '2026-01-01T00:00:00Z')"
   before=$(issued_count)
   openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -utf8 -subj "/CN=$nfc3" -keyout "$WORK/nfc3.key" \
     -out "$WORK/nfc3.csr" 2>/dev/null

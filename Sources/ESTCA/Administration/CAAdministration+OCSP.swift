@@ -65,7 +65,9 @@ extension CAAdministration {
         let at = now()
         for ca in cas where ca.hasKey && ca.certificate.notAfter > at {
             let record = signers.first { ByteName.same($0.ca, ca.name) }
-            if let record, !record.isDue(at: at) { continue }
+            // Due, or certified by an earlier key of the CA (after ca rollover or ca renew).
+            if let record, !record.isDue(at: at),
+               record.certificate.map({ $0.issuer == ca.certificate.subject && $0.isSigned(by: ca.certificate) }) ?? true { continue }
             let keyType = record?.certificate?.publicKey.algorithm.keyType ?? .ecP256
             do {
                 let new = try issueOCSPSigner(ca: ca.name, keyType: keyType, validityHours: record?.validityHours,

@@ -52,6 +52,15 @@ public final class CAKeyring: @unchecked Sendable {
         return try decrypted(pem, owner: "the OCSP signer of CA '\(signer.ca)'")
     }
 
+    /// The decrypted key of an earlier generation of a CA (it signs OCSP answers and CRLs
+    /// for what it certified).
+    func generationKey(for generation: CAGeneration) throws -> PrivateKey {
+        guard let pem = generation.encryptedKeyPEM else {
+            throw CAError.internalFailure("the earlier certificate of CA '\(generation.caName)' has no key")
+        }
+        return try decrypted(pem, owner: "an earlier key of CA '\(generation.caName)'")
+    }
+
     private func decrypted(_ pem: String, owner: String) throws -> PrivateKey {
         if let key = lock.withLock({ cache[pem] }) { return key }
         let passphrase = try requirePassphrase()

@@ -21,7 +21,10 @@ final class CAMaterial: @unchecked Sendable {
     /// The response signers built from them (keys decrypted once per material version),
     /// built when first needed.
     private let signersLock = NSLock()
-    private var responseSigners: [ByteName: OCSPResponseSigner] = [:]
+    private var responseSigners: [String: OCSPResponseSigner] = [:]
+    /// Earlier generations with a key, by the hashes CertIDs of what they certified carry
+    /// (after `ca rollover` or `ca renew` with a new key), where no current CA has them.
+    let ocspGenerations: [OCSPIssuerHash: CAGeneration]
 
     /// Earlier certificates of the CAs (rollover, renewal): trusted for client chains like
     /// the CA they were; those in a rollover's overlap also go out with /cacerts.
@@ -37,6 +40,11 @@ final class CAMaterial: @unchecked Sendable {
             for hash in (try? OCSPIssuerHash.all(of: ca.certificate)) ?? [] where issuers[hash] == nil { issuers[hash] = ca }
         }
         ocspIssuers = issuers
+        var earlier: [OCSPIssuerHash: CAGeneration] = [:]
+        for g in generations where g.hasKey {
+            for hash in (try? OCSPIssuerHash.all(of: g.certificate)) ?? [] where issuers[hash] == nil && earlier[hash] == nil { earlier[hash] = g }
+        }
+        ocspGenerations = earlier
         ocspSignerRecords = Dictionary(ocspSigners.map { (ByteName($0.ca), $0) }, uniquingKeysWith: { first, _ in first })
         casByName = Dictionary(cas.map { (ByteName($0.name), $0) }, uniquingKeysWith: { first, _ in first })
         self.profiles = Dictionary(profiles.map { ($0.label ?? "", $0) }, uniquingKeysWith: { first, _ in first })
@@ -58,9 +66,8 @@ final class CAMaterial: @unchecked Sendable {
     func ca(named name: String) -> CARecord? { casByName[ByteName(name)] }
     func verifier(for profile: Profile) -> ChainVerifier? { verifiers[profile.label ?? ""] }
 
-    /// The response signer of `ca`, built once from `build` and kept with this material.
-    func responseSigner(for ca: CARecord, build: () throws -> OCSPResponseSigner) throws -> OCSPResponseSigner {
-        let key = ByteName(ca.name)
+    /// The response signer named `key`, built once from `build` and kept with this material.
+    func responseSigner(_ key: String, build: () throws -> OCSPResponseSigner) throws -> OCSPResponseSigner {
         if let s = signersLock.withLock({ responseSigners[key] }) { return s }
         let s = try build()
         signersLock.withLock { responseSigners[key] = s }
