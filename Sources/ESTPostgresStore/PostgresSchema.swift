@@ -64,6 +64,13 @@ enum PostgresSchema {
             """,
             "CREATE INDEX ca_generations_ca ON ca_generations (ca_id)",
         ] + versionTriggers(on: ["ca_generations"]),
+        // 11: pkcs11 token keys. A CA key may live in a PKCS#11 token: the store keeps the
+        // RFC 7512 URI naming it and the module file given with the CA, never key material
+        // nor the PIN. A CA has an encrypted key or a token key, not both.
+        [
+            "ALTER TABLE cas ADD COLUMN pkcs11_uri \(T) CHECK (pkcs11_uri IS NULL OR encrypted_key IS NULL)",
+            "ALTER TABLE cas ADD COLUMN pkcs11_module \(T)",
+        ],
     ], baseline: Migrator.Baseline(version: 7, statements: baseline))
 
     /// Version 7: what migrations 1..7 made, column for column.

@@ -32,10 +32,11 @@ extension SQLCAStore {
             }
             try db.run("""
                 INSERT INTO cas (name, subject, certificate, chain_pem, encrypted_key, key_protection, not_after, fingerprint,
-                    created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    created_at, pkcs11_uri, pkcs11_module)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [ca.name, ca.certificate.subject.string, ca.certificate.der, ca.chainPEM, ca.encryptedKeyPEM, ca.keyProtection,
-                      Timestamp.string(ca.certificate.notAfter), fingerprint, Timestamp.string(now)])
+                      Timestamp.string(ca.certificate.notAfter), fingerprint, Timestamp.string(now),
+                      ca.encryptedKeyPEM == nil ? ca.tokenKey?.uriText : nil, ca.encryptedKeyPEM == nil ? ca.tokenKey?.module : nil])
             try Self.insertAudit(db, audit, now: now)
             guard let record = try Self.ca(db, named: ca.name) else { throw StoreError.failed("inserted CA vanished") }
             return record

@@ -14,7 +14,7 @@ public enum StoreRecords {
 
     // MARK: CAs
 
-    public static let caColumns = "id, name, certificate, chain_pem, encrypted_key, key_protection, status, created_at"
+    public static let caColumns = "id, name, certificate, chain_pem, encrypted_key, key_protection, status, created_at, pkcs11_uri, pkcs11_module"
 
     public static func ca(_ r: SQLRow) throws -> CARecord {
         let name = try r.requiredString("name")
@@ -24,7 +24,10 @@ public enum StoreRecords {
             }
             return try CARecord(id: try r.requiredInt("id"), name: name, certificateDER: try r.requiredData("certificate"),
                                 chainPEM: try r.requiredString("chain_pem"), encryptedKeyPEM: try r.optionalString("encrypted_key"),
-                                keyProtection: try r.optionalString("key_protection"), status: status, createdAt: try r.requiredString("created_at"))
+                                keyProtection: try r.optionalString("key_protection"), status: status, createdAt: try r.requiredString("created_at"),
+                                tokenKey: try r.optionalString("pkcs11_uri").map {
+                                    try TokenKeyReference(stored: $0, module: try r.optionalString("pkcs11_module"))
+                                })
         } catch {
             throw unreadable("CA '\(name)'", error)
         }

@@ -17,9 +17,16 @@ struct CA: ParsableCommand {
         @Option(help: "Validity in days.") var days: Int = 3650
         @Option(help: "Name of the store CA that signs this one (default: self-signed root).") var issuer: String?
         @Option(help: "basicConstraints pathLenConstraint.") var pathLen: Int?
+        @OptionGroup var token: PKCS11KeyOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {
+            if let reference = try token.reference() {
+                let ca = try store.administration().createCA(name: name, subject: subject, tokenKey: reference, days: days, issuer: issuer,
+                                                             pathLength: pathLen)
+                if output.json { try printJSON(caJSON(ca)) } else { print(ca.certificate.pem, terminator: "") }
+                return
+            }
             guard let type = KeyType(rawValue: key) else { throw CAError.badRequest("--key must be one of \(KeyType.names)") }
             let ca = try store.administration().createCA(name: name, subject: subject, keyType: type, days: days, issuer: issuer, pathLength: pathLen)
             if output.json { try printJSON(caJSON(ca)) } else { print(ca.certificate.pem, terminator: "") }
@@ -34,10 +41,19 @@ struct CA: ParsableCommand {
         @Option(help: ArgumentHelp("CA private key PEM file (stored encrypted).", valueName: "PEM")) var key: String?
         @Option(help: ArgumentHelp("File with the passphrase of an encrypted --key.", valueName: "FILE")) var keyInPassphraseFile: String?
         @Option(help: ArgumentHelp("PEM of the certificates above this CA, up to the root.", valueName: "PEM")) var chain: String?
+        @OptionGroup var token: PKCS11KeyOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {
             let admin = try store.administration()
+            if let reference = try token.reference() {
+                guard key == nil else { throw CAError.badRequest("give --key or --pkcs11-key, not both") }
+                let certPEM = String(decoding: try readFile(cert, what: "--cert"), as: UTF8.self)
+                let chainPEM = try chain.map { String(decoding: try readFile($0, what: "--chain"), as: UTF8.self) }
+                let ca = try admin.importCA(name: name, certificatePEM: certPEM, tokenKey: reference, chainPEM: chainPEM)
+                if output.json { try printJSON(caJSON(ca)) } else { print("imported CA '\(ca.name)' \(ca.certificate.subject) (key in PKCS#11 token)") }
+                return
+            }
             let certPEM = String(decoding: try readFile(cert, what: "--cert"), as: UTF8.self)
             let keyPEM = try key.map { String(decoding: try readFile($0, what: "--key"), as: UTF8.self) }
             let chainPEM = try chain.map { String(decoding: try readFile($0, what: "--chain"), as: UTF8.self) }
@@ -55,10 +71,13 @@ struct CA: ParsableCommand {
         func run() throws {
             let cas = try store.openStore().allCAs()
             if output.json { try printJSON(cas.map(caJSON)); return }
+            // Where each key lives, as a last column, once a key is in a token: a store without
+            // one lists as it always did.
+            let keyColumn = cas.contains { $0.tokenKey != nil }
             for ca in cas {
                 let c = ca.certificate
-                print([ca.name, ca.hasKey ? "issuer" : "trust-only", ca.status.rawValue, Timestamp.string(c.notAfter),
-                       c.subject.string].joined(separator: "\t"))
+                print(([ca.name, ca.hasKey ? "issuer" : "trust-only", ca.status.rawValue, Timestamp.string(c.notAfter),
+                        c.subject.string] + (keyColumn ? ["key: \(ca.keyLocation)"] : [])).joined(separator: "\t"))
             }
         }
     }
@@ -146,5 +165,6 @@ func caJSON(_ ca: CARecord) -> [String: Any] {
         "not_before": Timestamp.string(c.notBefore), "not_after": Timestamp.string(c.notAfter),
         "fingerprint": c.fingerprint.hexString, "status": ca.status.rawValue, "has_key": ca.hasKey,
         "path_len": nullable(c.pathLength), "chain_length": ca.chain.count, "created_at": ca.createdAt,
+        "key": ca.keyLocation, "pkcs11_uri": nullable(ca.tokenKey?.uriText), "pkcs11_module": nullable(ca.tokenKey?.module),
     ]
 }

@@ -15,7 +15,7 @@ enum CGICommand {
         // No commit queue (no writer thread) for one request: the store writes its own
         // transactions, so an issued certificate and its audit row are committed before
         // the answer is written, and a refusal's audit row before the process exits.
-        let service = ESTService(authority: DeferredAuthority { try StoreOptions.cgi(params).authority() })
+        let service = ESTService(authority: DeferredAuthority { try StoreOptions.cgi(params).authority(pkcs11: StoreOptions.cgiPKCS11(params)) })
         exit(CGIAdapter.run(params: params, service: service))
     }
 }

@@ -16,8 +16,11 @@ struct Doctor: ParsableCommand {
     @Option(help: ArgumentHelp("Also check this nginx config (the file with the EST server block).", valueName: "FILE")) var nginxConf: String?
     @Option(help: ArgumentHelp("Also check this Apache config (the file with the EST virtual host).", valueName: "FILE")) var apacheConf: String?
     @OptionGroup var output: JSONOption
+    /// Internal: the check of one CA's token key, run by doctor in a process of its own.
+    @Option(name: .customLong("token-key-of-ca"), help: .hidden) var tokenKeyOfCA: String?
 
     func run() throws {
+        if let tokenKeyOfCA { return try checkTokenKeyHere(tokenKeyOfCA) }
         let location = try store.location
         var findings: [HealthFinding]
         switch location {
@@ -37,7 +40,9 @@ struct Doctor: ParsableCommand {
                 problem = (error as? CAError)?.reason ?? "\(error)"
             }
             do {
-                findings += try HealthCheck(store: try location.open(), keyring: keyring, passphraseProblem: problem).findings()
+                let db = try store.path
+                findings += try HealthCheck(store: try location.open(), keyring: keyring, passphraseProblem: problem,
+                                            tokenCheck: { ca, _ in Self.tokenFindingInChild(ca, db: db) }).findings()
             } catch {
                 findings.append(HealthFinding(.fail, "store", "cannot read its CAs and profiles: \((error as? CAError)?.reason ?? "\(error)")"))
             }
@@ -59,5 +64,39 @@ struct Doctor: ParsableCommand {
             print("doctor: \(count(.ok)) OK, \(count(.warn)) WARN, \(count(.fail)) FAIL")
         }
         if findings.contains(where: { $0.level == .fail }) { throw ExitCode(1) }
+    }
+
+    /// The token-key finding of CA `name`, as one JSON object on stdout.
+    private func checkTokenKeyHere(_ name: String) throws {
+        let db = try store.location.open()
+        guard let ca = try db.ca(named: name), let reference = ca.tokenKey else { throw CAError.notFound("no CA '\(name)' with a token key") }
+        let f = HealthCheck.tokenFinding(ca, reference, CAKeyring(passphrase: nil, pkcs11: StoreOptions.pkcs11Environment))
+        try printJSON(["level": f.level.rawValue, "detail": f.detail, "fix": f.fix])
+    }
+
+    /// Each token key is checked by a fresh `estfcgi doctor --token-key-of-ca`: a process that
+    /// logged in to a token once stays logged in, and would take a wrong PIN for a second key.
+    static func tokenFindingInChild(_ ca: CARecord, db: String) -> HealthFinding {
+        let subject = "ca \(ca.name)"
+        let process = Process()
+        let out = Pipe()
+        do {
+            process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            process.arguments = ["doctor", "--db", db, "--token-key-of-ca", ca.name]
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+        } catch {
+            return HealthFinding(.fail, subject, "cannot start the check of its token key: \(error)", fix: "run estfcgi doctor again")
+        }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: String],
+              let level = object["level"].flatMap(HealthFinding.Level.init(rawValue:)), let detail = object["detail"] else {
+            return HealthFinding(.fail, subject, "the check of its token key ended without a finding (exit \(process.terminationStatus))",
+                                 fix: "run estfcgi doctor --token-key-of-ca \(ca.name) to see why")
+        }
+        return HealthFinding(level, subject, detail, fix: object["fix"] ?? "")
     }
 }

@@ -45,7 +45,12 @@ struct Serve: ParsableCommand {
         // Fail at start, not on the first request, when the store or passphrase is wrong;
         // keys under older protection are re-encrypted on the way.
         let probe = try location.openForServing()
-        for ca in try probe.allCAs() where ca.hasKey { _ = try keyring.signingKey(for: ca) }
+        for ca in try probe.allCAs() where ca.encryptedKeyPEM != nil { _ = try keyring.signingKey(for: ca) }
+        // A token key is loaded now if it can be; if not, the responder still starts and each
+        // request needing it answers 503 with the reason until the token is back.
+        for ca in try probe.allCAs() where ca.tokenKey != nil {
+            do { _ = try keyring.signingKey(for: ca) } catch { warn((error as? CAError)?.reason ?? "\(error)") }
+        }
         for name in try CAAdministration(CertificateAuthority(store: probe, keyring: keyring)).upgradeKeyProtection() {
             warn("CA '\(name)': key re-encrypted (\(PrivateKey.keyProtection))")
         }

@@ -54,13 +54,26 @@ struct StoreOptions: ParsableArguments {
         try location.open(create: create)
     }
 
-    func keyring() throws -> CAKeyring { CAKeyring(passphrase: try passphrase()) }
+    func keyring(pkcs11: PKCS11Settings = StoreOptions.pkcs11Environment) throws -> CAKeyring {
+        CAKeyring(passphrase: try passphrase(), pkcs11: pkcs11)
+    }
+
+    /// ESTFCGI_PKCS11_MODULE (the module for CAs stored without one) and
+    /// ESTFCGI_PKCS11_PIN_FILE (the token's user PIN, held to the passphrase file's rules).
+    static var pkcs11Environment: PKCS11Settings {
+        PKCS11Settings(module: environment["ESTFCGI_PKCS11_MODULE"], pinFile: environment["ESTFCGI_PKCS11_PIN_FILE"])
+    }
+
+    /// The same two as variables of a CGI request (Apache SetEnv, fcgiwrap fastcgi_param).
+    static func cgiPKCS11(_ params: [String: String]) -> PKCS11Settings {
+        PKCS11Settings(module: params["ESTFCGI_PKCS11_MODULE"], pinFile: params["ESTFCGI_PKCS11_PIN_FILE"])
+    }
 
     func administration() throws -> CAAdministration {
         CAAdministration(try authority())
     }
 
-    func authority() throws -> CertificateAuthority {
-        CertificateAuthority(store: try openStore(), keyring: try keyring())
+    func authority(pkcs11: PKCS11Settings = StoreOptions.pkcs11Environment) throws -> CertificateAuthority {
+        CertificateAuthority(store: try openStore(), keyring: try keyring(pkcs11: pkcs11))
     }
 }

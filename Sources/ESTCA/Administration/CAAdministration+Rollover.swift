@@ -25,6 +25,7 @@ extension CAAdministration {
             throw CAError.badRequest("CA '\(name)' is not a root (it is signed by \(old.issuer)); re-certify it with: ca renew --name \(name)")
         }
         guard ca.hasKey else { throw CAError.badRequest("CA '\(name)' has no private key: it cannot certify a new key (NewWithOld)") }
+        try refuseTokenKey(ca, "ca rollover")
         guard ca.status == .active else { throw CAError.badRequest("CA '\(name)' is disabled") }
         if try store.caGenerations(ofCA: name).contains(where: \.inOverlap) {
             throw CAError.badRequest("CA '\(name)' has a rollover in progress; end it first: ca rollover --name \(name) --finish")
@@ -96,6 +97,7 @@ extension CAAdministration {
             }
             parent = p
         }
+        try refuseTokenKey(ca, "ca renew")
         guard parent.hasKey, parent.status == .active else {
             throw CAError.badRequest("issuer '\(parent.name)' has no usable key (\(parent.hasKey ? "disabled" : "trust anchor only"))")
         }

@@ -110,7 +110,7 @@ public struct CAAdministration {
     @discardableResult
     public func upgradeKeyProtection() throws -> [String] {
         var upgraded: [String] = []
-        for ca in try store.allCAs() where ca.hasKey && ca.keyProtection != PrivateKey.keyProtection {
+        for ca in try store.allCAs() where ca.encryptedKeyPEM != nil && ca.keyProtection != PrivateKey.keyProtection {
             let pem = try keyring.encrypt(try keyring.signingKey(for: ca))
             try store.replaceKey(ofCA: ca.name, encryptedKeyPEM: pem, protection: PrivateKey.keyProtection,
                                  audit: .admin("ca-key-protect", reason: "CA '\(ca.name)' key now \(PrivateKey.keyProtection)"),

@@ -13,19 +13,27 @@ public struct HealthCheck {
     let keyring: CAKeyring?
     let passphraseProblem: String?
     let now: Date
+    /// For CA keys in a PKCS#11 token (no passphrase needed); nil: not checked.
+    let tokenKeyring: CAKeyring?
+    /// Checks a token key elsewhere than in this process (doctor: a process per key, since a
+    /// process logged in to a token once takes any PIN after); nil: with `tokenKeyring`.
+    let tokenCheck: ((CARecord, TokenKeyReference) -> HealthFinding)?
 
-    public init(store: any CAStore, keyring: CAKeyring?, passphraseProblem: String?, now: Date = Date()) {
+    public init(store: any CAStore, keyring: CAKeyring?, passphraseProblem: String?, now: Date = Date(), tokenKeyring: CAKeyring? = nil,
+                tokenCheck: ((CARecord, TokenKeyReference) -> HealthFinding)? = nil) {
         self.store = store
         self.keyring = keyring
         self.passphraseProblem = passphraseProblem
         self.now = now
+        self.tokenKeyring = tokenKeyring ?? keyring
+        self.tokenCheck = tokenCheck
     }
 
     public func findings() throws -> [HealthFinding] {
         let cas = try store.allCAs()
         var out: [HealthFinding] = []
         if let passphraseProblem {
-            let level: HealthFinding.Level = cas.contains(where: \.hasKey) ? .fail : .warn
+            let level: HealthFinding.Level = cas.contains(where: { $0.encryptedKeyPEM != nil }) ? .fail : .warn
             out.append(HealthFinding(level, "passphrase", passphraseProblem,
                                      fix: "set ESTFCGI_KEY_PASSPHRASE_FILE (or --key-passphrase-file) to a file of mode 600 holding the store passphrase"))
         }
@@ -41,7 +49,10 @@ public struct HealthCheck {
     func findings(for ca: CARecord) -> [HealthFinding] {
         let subject = "ca \(ca.name)"
         var out: [HealthFinding] = []
-        if ca.hasKey, let keyring {
+        if let reference = ca.tokenKey {
+            if let tokenCheck { out.append(tokenCheck(ca, reference)) }
+            else if let tokenKeyring { out.append(Self.tokenFinding(ca, reference, tokenKeyring)) }
+        } else if ca.hasKey, let keyring {
             do {
                 _ = try keyring.signingKey(for: ca)
                 if ca.keyProtection != PrivateKey.keyProtection {
@@ -178,4 +189,25 @@ public struct HealthCheck {
     }
 
     func selector(_ p: Profile) -> String { p.label.map { "--profile \($0)" } ?? "--default" }
+}
+
+extension HealthCheck {
+    /// Logs in to the token, signs a fresh digest with the key and verifies it with the CA
+    /// certificate. Run in doctor's own process: a process that logged in once stays logged in.
+    public static func tokenFinding(_ ca: CARecord, _ reference: TokenKeyReference, _ keyring: CAKeyring) -> HealthFinding {
+        let subject = "ca \(ca.name)"
+        let key: PrivateKey
+        do { key = try keyring.loadTokenKey(reference) }
+        catch let p as CAKeyring.TokenProblem { return HealthFinding(.fail, subject, "key in PKCS#11 token: \(p.description)", fix: p.fix) }
+        catch { return HealthFinding(.fail, subject, "key in PKCS#11 token: \(error)", fix: PKCS11Error.other("").fix) }
+        do {
+            guard try key.matches(certificate: ca.certificate) else {
+                let e = PKCS11Error.keyMismatch(uri: reference.uriText)
+                return HealthFinding(.fail, subject, e.description, fix: e.fix)
+            }
+        } catch {
+            return HealthFinding(.fail, subject, "key in PKCS#11 token could not sign a test digest: \(error)", fix: PKCS11Error.other("").fix)
+        }
+        return HealthFinding(.ok, subject, "key in PKCS#11 token \(reference.uri.tokenDescription) signs, and the certificate verifies it")
+    }
 }

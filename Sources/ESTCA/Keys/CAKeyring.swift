@@ -9,9 +9,16 @@ public final class CAKeyring: @unchecked Sendable {
     private let lock = NSLock()
     /// Decrypted keys by their encrypted PEM, so that a re-keyed CA is decrypted afresh.
     private var cache: [String: PrivateKey] = [:]
+    /// The module and PIN file for CA keys in a PKCS#11 token (CAKeyring+Token).
+    let pkcs11: PKCS11Settings
+    /// Token keys by module and URI, under their own lock: a slow or failing token does not
+    /// hold up CAs with software keys.
+    let tokenLock = NSLock()
+    var tokenCache: [String: PrivateKey] = [:]
 
-    public init(passphrase: String?) {
+    public init(passphrase: String?, pkcs11: PKCS11Settings = PKCS11Settings()) {
         self.passphrase = passphrase
+        self.pkcs11 = pkcs11
     }
 
     static let passphraseNeeded = "CA key passphrase needed: use --key-passphrase-file or ESTFCGI_KEY_PASSPHRASE_FILE"
@@ -30,6 +37,7 @@ public final class CAKeyring: @unchecked Sendable {
 
     /// The decrypted signing key of `ca`.
     public func signingKey(for ca: CARecord) throws -> PrivateKey {
+        if let reference = ca.tokenKey { return try tokenSigningKey(for: ca, reference) }
         guard let pem = ca.encryptedKeyPEM else {
             throw CAError.internalFailure("CA '\(ca.name)' has no private key (trust anchor only)")
         }

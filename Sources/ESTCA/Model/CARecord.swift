@@ -15,9 +15,11 @@ public struct CARecord: Sendable {
     public let keyProtection: String?
     public let status: CAStatus
     public let createdAt: String
+    /// The key in a PKCS#11 token instead of `encryptedKeyPEM`; nil for a software key.
+    public let tokenKey: TokenKeyReference?
 
     public init(id: Int64, name: String, certificateDER: Data, chainPEM: String, encryptedKeyPEM: String?,
-                keyProtection: String? = nil, status: CAStatus, createdAt: String) throws {
+                keyProtection: String? = nil, status: CAStatus, createdAt: String, tokenKey: TokenKeyReference? = nil) throws {
         self.id = id
         self.name = name
         certificate = try Certificate(der: certificateDER)
@@ -26,7 +28,11 @@ public struct CARecord: Sendable {
         self.keyProtection = encryptedKeyPEM == nil ? nil : keyProtection
         self.status = status
         self.createdAt = createdAt
+        self.tokenKey = encryptedKeyPEM == nil ? tokenKey : nil
     }
 
-    public var hasKey: Bool { encryptedKeyPEM != nil }
+    public var hasKey: Bool { encryptedKeyPEM != nil || tokenKey != nil }
+
+    /// Where the key lives, as `ca list` says it: `pkcs11`, `encrypted` or `none`.
+    public var keyLocation: String { tokenKey != nil ? "pkcs11" : encryptedKeyPEM != nil ? "encrypted" : "none" }
 }
