@@ -56,7 +56,6 @@ struct Serve: ParsableCommand {
         }
         // OCSP: every CA with a key gets a delegated responder now, and again hourly when due.
         let renewal = OCSPSignerRenewal { CAAdministration(CertificateAuthority(store: try location.openForServing(), keyring: keyring)) }
-        renewal.runOnce()
         let mode = UInt32(socketMode, radix: 8)!
 
         let fd: Int32
@@ -69,6 +68,9 @@ struct Serve: ParsableCommand {
             case .inherited: fd = try FastCGIServer.inheritedSocket()
             }
         } catch let e as ServeError { throw CAError.internalFailure(e.description) }
+        // With the socket listening: a web server that waits for it may connect now, and its
+        // requests wait in the backlog while each CA's signer (a key and a write each) is made.
+        renewal.runOnce()
         var options = FastCGIServer.Options()
         options.workers = workers
         options.logToWebServer = logToWebServer

@@ -174,10 +174,11 @@ cgi_specific() {
   # user): opening it waits out the busy timeout (10 s) and is 503 with Retry-After, not 500.
   local lockfifo=$WORK/lock-$label.fifo lockpid
   mkfifo "$lockfifo"; chmod 666 "$lockfifo"
-  runuser -u www-data -- sqlite3 "$ESTFCGI_DB" < "$lockfifo" > /dev/null 2>&1 & lockpid=$!
+  runuser -u www-data -- sqlite3 "$ESTFCGI_DB" < "$lockfifo" > "$WORK/lock-$label.out" 2>&1 & lockpid=$!
   exec 7> "$lockfifo"
-  echo 'PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; SELECT count(*) FROM cas;' >&7
-  sleep 0.5
+  echo 'PRAGMA busy_timeout=10000; PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; SELECT count(*) FROM cas;' >&7
+  # Until the lock is held (a loaded machine may take more than a moment to start sqlite3).
+  local i; for i in $(seq 100); do sqlite3 -cmd '.timeout 0' "$ESTFCGI_DB" 'SELECT count(*) FROM cas' >/dev/null 2>&1 || break; sleep 0.1; done
   est GET /.well-known/est/cacerts
   expect_eq "$label: a store locked by another process -> 503" "$STATUS" 503
   expect_eq "$label: ... with Retry-After" "$(header Retry-After)" 1
