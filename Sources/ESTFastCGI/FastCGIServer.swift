@@ -91,15 +91,25 @@ public final class FastCGIServer: @unchecked Sendable {
         }
     }
 
-    /// Serves until SIGTERM or SIGINT, then lets requests in flight finish and returns.
-    public func run() throws {
-        signal(SIGPIPE, SIG_IGN)
-        // Block the stop signals in every thread; this one waits for them with sigwait.
+    /// Blocks SIGTERM and SIGINT in the calling thread and the threads it starts later, so
+    /// that a stop signal arriving during start-up waits for `run`'s sigwait instead of
+    /// meeting a thread that does not expect it. Call it first thing; `run` calls it again.
+    public static func blockStopSignals() { _ = stopSignalSet() }
+
+    static func stopSignalSet() -> sigset_t {
         var stopSignals = sigset_t()
         sigemptyset(&stopSignals)
         sigaddset(&stopSignals, SIGTERM)
         sigaddset(&stopSignals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        return stopSignals
+    }
+
+    /// Serves until SIGTERM or SIGINT, then lets requests in flight finish and returns.
+    public func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        // Block the stop signals in every thread; this one waits for them with sigwait.
+        var stopSignals = Self.stopSignalSet()
 
         // Open every worker's store before accepting anything: a bad --db fails at start.
         var services: [ESTService] = []

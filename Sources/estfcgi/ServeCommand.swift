@@ -33,6 +33,9 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        // A SIGTERM during start-up (the socket is listening before the OCSP signers are made)
+        // waits for the server's sigwait, in every thread started from here on.
+        FastCGIServer.blockStopSignals()
         // First, before any thread starts: systemd's socket-activation variables are read and
         // unset, and a refused listener (LISTEN_FDS=2, ...) fails before any key is decrypted.
         let source: ListenerSource
