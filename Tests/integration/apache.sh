@@ -39,9 +39,12 @@ Include $dir/proxy.conf
 Include $dir/fcgid.conf
 CONF
   } > "$dir/httpd.conf"
+  # A socket left by an earlier start would pass the wait below and take the chgrp meant
+  # for the new one (serve replaces it), leaving Apache unable to connect: 503 for all.
+  rm -f "$APACHE_SOCK"
   "$ESTFCGI" serve --socket "$APACHE_SOCK" --socket-mode 660 --workers 2 2> "$dir/estfcgi.log" &
   APACHE_ESTFCGI_PID=$!
-  local i; for i in $(seq 100); do [ -S "$APACHE_SOCK" ] && break; sleep 0.1; done
+  local i; for i in $(seq 300); do [ -S "$APACHE_SOCK" ] && break; sleep 0.1; done
   chgrp www-data "$APACHE_SOCK"
   apache2 -f "$dir/httpd.conf" -k start || return 1
   wait_port "$APACHE_PROXY_PORT" && wait_port "$APACHE_FCGID_PORT"

@@ -185,6 +185,8 @@ suite_ocsp() {
   sqlite3 "$ESTFCGI_DB" "DELETE FROM ocsp_signers WHERE ca_id = (SELECT id FROM cas WHERE name = 'factory')"
   if ! nginx_start; then not_ok "ocsp: nginx front and responder start"; nginx_stop; return; fi
   ok "ocsp: nginx front and responder start"
+  # serve makes the signers once its socket listens: wait for the line.
+  local i; for i in $(seq 150); do grep -q "issued the OCSP signer of CA 'factory'" "$WORK/nginx/estfcgi.log" && break; sleep 0.1; done
   expect_contains "ocsp: serve issued a signer for each CA with a key at start" "$(cat "$WORK/nginx/estfcgi.log")" "issued the OCSP signer of CA 'factory'"
   BASE=https://127.0.0.1:$NGINX_PORT
   OCSP_URL=$BASE/ocsp
