@@ -41,24 +41,7 @@ extension CAAdministration {
         try checkTokenCAName(name)
 
         let key = try tokenKey(reference)
-        var signer: (certificate: Certificate, key: PrivateKey)? = nil
-        var chain: [Certificate] = []
-        if let issuerName {
-            guard let parent = try store.ca(named: issuerName) else { throw CAError.notFound("no CA named '\(issuerName)'") }
-            guard parent.status == .active else { throw CAError.badRequest("CA '\(issuerName)' is disabled") }
-            guard parent.hasKey else { throw CAError.badRequest("CA '\(issuerName)' has no private key and cannot sign a CA") }
-            if parent.certificate.pathLength == 0 {
-                throw CAError.badRequest("CA '\(issuerName)' has pathlen 0 and cannot sign a CA")
-            }
-            signer = (parent.certificate, try keyring.signingKey(for: parent))
-            chain = [parent.certificate] + parent.chain
-        }
-        let validity = try IssuancePolicy.validity(days: days, issuer: signer?.certificate, now: now())
-        let template = CertificateTemplate(
-            subject: dn, publicKey: try key.publicKey, serial: try CertificateTemplate.randomSerial(),
-            notBefore: validity.notBefore, notAfter: validity.notAfter, isCA: true, pathLength: pathLength,
-            keyUsage: IssuancePolicy.caKeyUsage)
-        let cert = try CertificateSigner.sign(template, issuer: signer?.certificate, issuerKey: signer?.key ?? key)
+        let (cert, chain) = try certifyCA(dn, key: key, days: days, issuerName: issuerName, pathLength: pathLength)
         // The token signed it (a root) or holds its key: check before the store keeps it.
         guard try key.matches(certificate: cert) else { throw CAError.badRequest("--pkcs11-key: the token key does not sign as its public key verifies") }
         return try store.insertCA(NewCA(name: name, certificate: cert, chain: chain, tokenKey: reference),

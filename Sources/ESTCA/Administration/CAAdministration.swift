@@ -31,11 +31,21 @@ public struct CAAdministration {
         try checkName(name)
 
         let key = try PrivateKey.generate(keyType)
+        let (cert, chain) = try certifyCA(dn, key: key, days: days, issuerName: issuerName, pathLength: pathLength)
+        return try insert(NewCA(name: name, certificate: cert, chain: chain, encryptedKeyPEM: try keyring.encrypt(key)))
+    }
+
+    /// A CA certificate for `key`: self-signed, or signed by the store CA `issuerName` (active,
+    /// with a key, allowed to sign CAs by its pathLenConstraint, RFC 5280 §4.2.1.9); with the
+    /// chain above it. Shared by software-key and token-key CAs.
+    func certifyCA(_ dn: DistinguishedName, key: PrivateKey, days: Int, issuerName: String?,
+                   pathLength: Int?) throws -> (Certificate, [Certificate]) {
         var signer: (certificate: Certificate, key: PrivateKey)? = nil
         var chain: [Certificate] = []
         if let issuerName {
             guard let parent = try store.ca(named: issuerName) else { throw CAError.notFound("no CA named '\(issuerName)'") }
             guard parent.status == .active else { throw CAError.badRequest("CA '\(issuerName)' is disabled") }
+            guard parent.hasKey else { throw CAError.badRequest("CA '\(issuerName)' has no private key and cannot sign a CA") }
             if parent.certificate.pathLength == 0 {
                 throw CAError.badRequest("CA '\(issuerName)' has pathlen 0 and cannot sign a CA")
             }
@@ -47,8 +57,7 @@ public struct CAAdministration {
             subject: dn, publicKey: try key.publicKey, serial: try CertificateTemplate.randomSerial(),
             notBefore: validity.notBefore, notAfter: validity.notAfter, isCA: true, pathLength: pathLength,
             keyUsage: IssuancePolicy.caKeyUsage)
-        let cert = try CertificateSigner.sign(template, issuer: signer?.certificate, issuerKey: signer?.key ?? key)
-        return try insert(NewCA(name: name, certificate: cert, chain: chain, encryptedKeyPEM: try keyring.encrypt(key)))
+        return (try CertificateSigner.sign(template, issuer: signer?.certificate, issuerKey: signer?.key ?? key), chain)
     }
 
     /// Imports an existing CA. Without `keyPEM` it is a trust anchor only. `chainPEM`
