@@ -51,11 +51,12 @@ public final class CertificateSigningRequest: @unchecked Sendable {
         }
     }
 
-    /// The fast path's request (CertificateSigningRequest+Fast): `req` is the request with a
-    /// placeholder for its key, read here for its other fields only (nothing reads a key from
-    /// `req`); `der` is the request as received, `publicKey` its key, `signatureIsValid` the
-    /// check of its signature over its CertificationRequestInfo as received.
-    private init(owning req: OpaquePointer, der: Data, publicKey: PublicKey, signatureIsValid: Bool) throws {
+    /// The fast path's request (CertificateSigningRequest+Fast): `req` holds the request's
+    /// subject and attributes only (nothing reads a key or signature from `req`); `der` is the
+    /// request as received, `publicKey` its key, `signatureIsValid` the check of its signature
+    /// over its CertificationRequestInfo as received.
+    private init(owning req: OpaquePointer, der: Data, publicKey: PublicKey, signatureIsValid: Bool,
+                 signatureAlgorithm: OID) throws {
         self.req = req
         do {
             self.der = der
@@ -63,7 +64,7 @@ public final class CertificateSigningRequest: @unchecked Sendable {
             subject = try DistinguishedName(reading: name)
             self.publicKey = publicKey
             self.signatureIsValid = signatureIsValid
-            signatureAlgorithm = try Self.readSignatureAlgorithm(req)
+            self.signatureAlgorithm = signatureAlgorithm
             attributes = try Self.readAttributes(req)
             requestedExtensions = try Self.readExtensions(req)
         } catch {
@@ -78,8 +79,8 @@ public final class CertificateSigningRequest: @unchecked Sendable {
         if let fast = Self.fastParts(der),
            let (key, valid) = Self.fastKeyAndSignature(curve: fast.curve, point: fast.point, spki: fast.spki, tbs: fast.tbs,
                                                        digest: fast.digest, signature: fast.signature),
-           let r = DERBridge.decode(fast.placeholder, free: { X509_REQ_free($0) }, { p, n in d2i_X509_REQ(nil, p, n) }) {
-            try self.init(owning: r, der: der, publicKey: key, signatureIsValid: valid)
+           let r = Self.fastRequest(subject: fast.subject, attributes: fast.attributes) {
+            try self.init(owning: r, der: der, publicKey: key, signatureIsValid: valid, signatureAlgorithm: fast.signatureAlgorithm)
             return
         }
         guard let r = DERBridge.decode(der, free: { X509_REQ_free($0) }, { p, n in d2i_X509_REQ(nil, p, n) }) else {
