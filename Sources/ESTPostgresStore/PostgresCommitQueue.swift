@@ -25,6 +25,9 @@ final class PostgresCommitQueue: @unchecked Sendable {
         let write: Write
         var done = false
         var error: (any Error)?
+        /// Signalled once `done`: only this job's worker wakes (a broadcast woke every
+        /// waiting worker for every write handed over and every group committed).
+        let finished = DispatchSemaphore(value: 0)
         init(_ write: @escaping Write) { self.write = write }
     }
 
@@ -73,9 +76,11 @@ final class PostgresCommitQueue: @unchecked Sendable {
             throw Closed()
         }
         jobs.append(job)
-        condition.broadcast()
-        while !job.done { condition.wait() }
+        // Workers wait on their job's semaphore; what waits on the condition is the writer
+        // (and `close`, which only waits once `closing` keeps new writes out).
+        condition.signal()
         condition.unlock()
+        job.finished.wait()
         if let error = job.error { throw error }
         guard let result else { throw Closed() }  // a write that neither threw nor ran: not reached
         return result
@@ -106,6 +111,9 @@ final class PostgresCommitQueue: @unchecked Sendable {
             }
             for job in batch { job.done = true }
             condition.broadcast()
+            condition.unlock()
+            for job in batch { job.finished.signal() }
+            condition.lock()
         }
         finished = true
         condition.broadcast()
