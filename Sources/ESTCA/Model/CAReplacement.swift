@@ -15,7 +15,7 @@ public struct CAReplacement: Sendable {
     public var oldWithNew: Certificate?
     /// A root rollover: refused while an earlier rollover of this CA is in its overlap.
     public var isRollover: Bool { newWithOld != nil }
-    public var keyProtection: String { PrivateKey.keyProtection }
+    public var keyProtection: String { KeyProtection.of(pem: encryptedKeyPEM).rawValue }
 
     public init(name: String, replacing: Certificate, certificate: Certificate, chain: [Certificate], encryptedKeyPEM: String,
                 newWithOld: Certificate? = nil, oldWithNew: Certificate? = nil) {
