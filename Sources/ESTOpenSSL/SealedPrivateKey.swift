@@ -104,8 +104,12 @@ public enum SealedPrivateKey {
 
     static func hkdf(_ secret: Data, salt: [UInt8], info: [UInt8], length: Int) throws -> [UInt8] {
         guard secret.count == secretLength else { throw SealedKeyError.badSecret }
+        return try hkdfSHA256([UInt8](secret), salt: salt, info: info, length: length)
+    }
+
+    /// HKDF-SHA256 (RFC 5869): extract with `salt`, expand with `info` to `length` bytes.
+    public static func hkdfSHA256(_ ikm: [UInt8], salt: [UInt8], info: [UInt8], length: Int) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: length)
-        let ikm = [UInt8](secret)
         guard estfcgi_hkdf_sha256(ikm, Int32(ikm.count), salt, Int32(salt.count), info, Int32(info.count), &out, length) == 1 else {
             throw OpenSSLError("HKDF-SHA256")
         }
