@@ -4,10 +4,11 @@ import Foundation
 
 /// `estfcgi` as a classic CGI program (Apache mod_cgid, nginx with fcgiwrap): the same
 /// service, authority and store as `serve`, for one request per process. Start-up is kept
-/// cheap, since every request pays it: the store is opened, and the passphrase file read,
-/// only when the request needs them; a CA key is decrypted only when a request signs
-/// (PBKDF2 at 600,000 iterations, ~0.2 s). No quick_check and no key re-encryption here:
-/// `estfcgi init` does the latter.
+/// cheap, since every request pays it: the store is opened, and the key file and passphrase
+/// file read, only when the request needs them; a CA key is decrypted only when a request
+/// signs (sealed under the key file: microseconds; under the passphrase: PBKDF2 at 600,000
+/// iterations, ~0.2 s, which is why the key file is CGI's default). No quick_check and no
+/// key re-encryption here: `estfcgi init` and `ca rekey-protection` do the latter.
 enum CGICommand {
     /// When this process is a CGI program, answers its request and exits; else returns.
     static func runIfCGI() {

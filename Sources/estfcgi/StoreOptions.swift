@@ -58,7 +58,11 @@ struct StoreOptions: ParsableArguments {
         guard let db = params["ESTFCGI_DB"], !db.isEmpty else {
             throw CAError.internalFailure("ESTFCGI_DB is not set (Apache: SetEnv ESTFCGI_DB FILE; fcgiwrap: fastcgi_param ESTFCGI_DB FILE)")
         }
-        var options = try StoreOptions.parse([])
+        // Not `parse([])`: ArgumentParser reflects over the type to parse, and the Swift
+        // runtime's type and conformance lookups that costs were the largest item of a CGI
+        // request's own CPU (perf, issue 24). Every property is set here: one left at its
+        // definition would stop the process when read.
+        var options = StoreOptions()
         options.db = db
         // Empty rather than nil: no fallback to another reading of the environment.
         options.keyPassphraseFile = params["ESTFCGI_KEY_PASSPHRASE_FILE"] ?? ""
