@@ -299,4 +299,17 @@ cgi_key_file_checks() {
   expect_eq "cgi key file: a key file of mode 644 -> 500" "$(head -1 "$WORK/cgi-out" | tr -d '\r')" "Status: 500 Internal Server Error"
   expect_contains "cgi key file: ... the reason on stderr" "$(cat "$WORK/cgi-err")" "key file $CGI_KEY_FILE is open to others (mode 644): chmod 600 it"
   expect_eq "cgi key file: ... nothing issued by the refused ones" "$(issued_count)" $((before + 1))
+
+  # The process closes its store before it exits: as the last connection, SQLite checkpoints
+  # and removes the WAL, which the next process would otherwise re-read whole (a copy of the
+  # store that nothing else holds open).
+  mkdir -p "$WORK/cgi-wal"
+  sqlite3 "$ESTFCGI_DB" ".backup '$WORK/cgi-wal/ca.db'"; chmod 600 "$WORK/cgi-wal/ca.db"
+  cp "$WORK/cgi-kf.der" "$WORK/cgi-in"
+  cgi_by_hand REQUEST_METHOD=POST PATH_INFO=/simpleenroll CONTENT_TYPE=application/pkcs10 \
+    CONTENT_LENGTH="$(stat -c %s "$WORK/cgi-in")" SSL_CLIENT_CERT="$(cat "$WORK/boot.pem")" \
+    ESTFCGI_DB="$WORK/cgi-wal/ca.db" ESTFCGI_KEY_FILE="$CGI_KEY_FILE"
+  expect_eq "cgi: an enrollment on a store nothing else holds -> 200" "$(head -1 "$WORK/cgi-out" | tr -d '\r')" "Status: 200 OK"
+  expect_eq "cgi: ... its WAL checkpointed and removed at exit, the certificate in the file" \
+    "$(ls "$WORK/cgi-wal" | tr '\n' ' ')$(sqlite3 "$WORK/cgi-wal/ca.db" "SELECT count(*) FROM certificates WHERE subject LIKE '%cgi-kf%'")" "ca.db 2"
 }
