@@ -8,10 +8,13 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # The binary the configs run, with symlinks resolved (.build/debug is one).
 cgi_binary() { readlink -f "$ESTFCGI"; }
 
-# render_cgi_store FILE DB: a rendered config's store, key file and passphrase paths.
+# render_cgi_store FILE DB: a rendered config's store, key file and passphrase paths; without
+# a key file (CGI_KEY_FILE unset: outside the cgi suite's key-file part) its line goes.
 render_cgi_store() {
+  local keyfile=("-e" "/\/etc\/estfcgi\/key-file/d")
+  [ -n "${CGI_KEY_FILE:-}" ] && keyfile=("-e" "s#/etc/estfcgi/key-file#$CGI_KEY_FILE#")
   sed -i -e "s#/usr/lib/cgi-bin/estfcgi#$(cgi_binary)#" -e "s#/var/lib/estfcgi/ca.db#$2#" \
-         -e "s#/etc/estfcgi/key-passphrase#$ESTFCGI_KEY_PASSPHRASE_FILE#" -e "s#/etc/estfcgi/key-file#$CGI_KEY_FILE#" "$1"
+         -e "s#/etc/estfcgi/key-passphrase#$ESTFCGI_KEY_PASSPHRASE_FILE#" "${keyfile[@]}" "$1"
 }
 
 # The CGI runs as the web server's user (Apache's User, fcgiwrap's): it owns the store (and
