@@ -14,7 +14,7 @@ struct CRLCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write it to FILE (a regular file, replaced atomically) instead of stdout ('-').", valueName: "FILE")) var out: String?
     @Option(help: ArgumentHelp("Hours until its nextUpdate (default 24).", valueName: "HOURS")) var nextUpdate = 24
     @Flag(help: "PEM instead of DER.") var pem = false
-    @Option(help: ArgumentHelp("Also sign, with each earlier key of the CA (ca rollover, ca renew --new-key), a CRL of the certificates it signed, and write them to FILE (PEM).", valueName: "FILE")) var previousKeyOut: String?
+    @Option(help: ArgumentHelp("Also write the CRLs that each earlier key of the CA (ca rollover, ca renew --new-key) signs of the certificates it signed (always recorded and served at /crl/NAME(N)) to FILE (PEM).", valueName: "FILE")) var previousKeyOut: String?
 
     func run() throws {
         // Checked before a CRL number is spent: the file is replaced by rename(), which must
@@ -24,28 +24,39 @@ struct CRLCommand: ParsableCommand {
         if let previousKeyOut { try Self.checkTarget(previousKeyOut) }
         let admin = try store.administration()
         let (record, crl) = try admin.publishCRL(ca: ca, nextUpdateHours: nextUpdate)
+        let bytes = pem ? Data(crl.pem.utf8) : crl.der
+        if let out {
+            // A web server may serve the file while the timer replaces it: never a half-written one.
+            do {
+                try AtomicFile.replace(out, with: bytes, mode: 0o644)
+            } catch {
+                throw CAError.internalFailure("CRL \(record.number) of CA '\(ca)' is recorded (the responder serves it) but was not written to \(out): \((error as? CAError)?.reason ?? error.localizedDescription)")
+            }
+        } else {
+            FileHandle.standardOutput.write(bytes)
+        }
+        // RFC 4210 §4.4: each earlier key of the CA (ca rollover, ca renew --new-key) signs the
+        // CRL of what it certified until that expires; recorded and served at its key's URL
+        // (/crl/NAME or /crl/NAME(N), see CRLIssuerPath), on every run, as the timer runs it.
+        let crls: [CertificateRevocationList]
+        do {
+            crls = try admin.previousKeyCRLs(ca: ca, number: record.number, nextUpdateHours: nextUpdate)
+        } catch {
+            throw CAError.unavailable("CRL \(record.number) of CA '\(ca)' is recorded, but not those of its earlier keys: \((error as? CAError)?.reason ?? "\(error)")")
+        }
         if let previousKeyOut {
-            // RFC 4210 §4.4: the old key signs the CRLs of what it certified until those expire.
-            let crls = try admin.previousKeyCRLs(ca: ca, number: record.number, nextUpdateHours: nextUpdate)
             do {
                 try AtomicFile.replace(previousKeyOut, with: Data(crls.map(\.pem).joined().utf8), mode: 0o644)
             } catch {
                 throw CAError.internalFailure("CRL \(record.number) of CA '\(ca)' is recorded, but the CRLs of its earlier keys were not written to \(previousKeyOut): \((error as? CAError)?.reason ?? error.localizedDescription)")
             }
-            FileHandle.standardError.write(Data("\(crls.count) CRL(s) of earlier keys of CA '\(ca)' written to \(previousKeyOut)\n".utf8))
         }
-        let bytes = pem ? Data(crl.pem.utf8) : crl.der
-        guard let out else {
-            FileHandle.standardOutput.write(bytes)
-            return
+        if previousKeyOut != nil || !crls.isEmpty {
+            FileHandle.standardError.write(Data("\(crls.count) CRL(s) of earlier keys of CA '\(ca)' recorded\(previousKeyOut.map { " and written to \($0)" } ?? "")\n".utf8))
         }
-        // A web server may serve the file while the timer replaces it: never a half-written one.
-        do {
-            try AtomicFile.replace(out, with: bytes, mode: 0o644)
-        } catch {
-            throw CAError.internalFailure("CRL \(record.number) of CA '\(ca)' is recorded (the responder serves it) but was not written to \(out): \((error as? CAError)?.reason ?? error.localizedDescription)")
+        if let out {
+            print("CRL \(record.number) of CA '\(ca)': \(record.entries) revoked, next update \(record.nextUpdate), written to \(out)")
         }
-        print("CRL \(record.number) of CA '\(ca)': \(record.entries) revoked, next update \(record.nextUpdate), written to \(out)")
     }
 
     /// `path` is absent or a regular file (not a link), in a directory we can write.

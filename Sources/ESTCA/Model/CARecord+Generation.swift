@@ -6,6 +6,6 @@ extension CARecord {
     init(generation g: CAGeneration, of ca: CARecord) throws {
         try self.init(id: ca.id, name: ca.name, certificateDER: g.certificate.der, chainPEM: g.chain.map(\.pem).joined(),
                       encryptedKeyPEM: g.encryptedKeyPEM, keyProtection: g.keyProtection, status: ca.status,
-                      createdAt: g.retiredAt)
+                      createdAt: g.retiredAt, tokenKey: g.tokenKey)
     }
 }
