@@ -382,6 +382,43 @@ p11_rollover() {
     "pkcs11:token=est;object=root2-key|1|pkcs11:token=est;object=root-key?pin-source=file:$WORK/pin|$P11_MODULE|1"
   out=$("$e" ca rollover --name tkroot --pkcs11-key 'pkcs11:token=est;object=rsa-key' 2>&1)
   expect_contains "$s: a second rollover during the overlap is refused" "$out" "rollover in progress"
+  # Generations visible: ca list (text, --json) and doctor, with the token key of each.
+  out=$("$e" ca list)
+  expect_contains "$s: ca list: tkroot's current key is the token's" "$out" "  current   key 1 (pkcs11)"
+  expect_contains "$s: ca list: ... its previous one too, with the links" "$out" "  previous  key 0 (pkcs11)"
+  expect_contains "$s: ca list: ... and the rollover in progress with the command that ends it" "$out" "estfcgi ca rollover --name tkroot --finish"
+  expect_eq "$s: ca list --json: generations, keys and the overlap" \
+    "$("$e" ca list --json | python3 -c 'import json,sys
+for c in json.load(sys.stdin):
+    if c["name"] == "tkroot":
+        print(c["rollover_in_progress"], [(g["generation"], g["key_index"], g["key"], g["pkcs11_uri"], g["crl_path"], g["old_with_new"] is not None) for g in c["generations"]])')" \
+    "True [('current', 1, 'pkcs11', 'pkcs11:token=est;object=root2-key', '/.well-known/est/crl/tkroot(1)', False), ('previous', 0, 'pkcs11', 'pkcs11:token=est;object=root-key?pin-source=file:$WORK/pin', '/.well-known/est/crl/tkroot', True)]"
+  doctor_run
+  expect_contains "$s: doctor: the rollover in its overlap, with --finish" "$DOCTOR_OUT" "WARN  ca tkroot  root key rollover in its overlap"
+  expect_contains "$s: doctor: ... the command" "$DOCTOR_OUT" "estfcgi ca rollover --name tkroot --finish"
+  expect_contains "$s: doctor: the earlier token key logs in, signs and verifies with its own certificate" "$DOCTOR_OUT" \
+    "OK    ca tkroot key 0  earlier key (signs /.well-known/est/crl/tkroot): key in PKCS#11 token token=est signs, and the certificate verifies it"
+  expect_contains "$s: doctor: the current token key likewise" "$DOCTOR_OUT" "OK    ca tkroot  key in PKCS#11 token token=est signs"
+  sqlite3 "$ESTFCGI_DB" ".backup '$WORK/gen-mismatch.db'"; chmod 600 "$WORK/gen-mismatch.db"
+  sqlite3 "$WORK/gen-mismatch.db" "UPDATE ca_generations SET pkcs11_uri = 'pkcs11:token=est;object=issuing-key' WHERE pkcs11_uri LIKE '%root-key%'"
+  doctor_run_env ESTFCGI_DB="$WORK/gen-mismatch.db"
+  expect_contains "$s: doctor: an earlier token key that is not its certificate's is a FAIL" "$DOCTOR_OUT" \
+    "FAIL  ca tkroot key 0  earlier key (signs /.well-known/est/crl/tkroot): the token key pkcs11:token=est;object=issuing-key does not match"
+  sqlite3 "$WORK/gen-mismatch.db" "UPDATE ca_generations SET pkcs11_uri = 'pkcs11:token=est;object=gone-key' WHERE pkcs11_uri LIKE '%issuing-key%'"
+  doctor_run_env ESTFCGI_DB="$WORK/gen-mismatch.db"
+  expect_contains "$s: doctor: an earlier token key gone from the token is a FAIL with its fix" "$DOCTOR_OUT" "FAIL  ca tkroot key 0  earlier key"
+  expect_contains "$s: doctor: ... naming the fix" "$DOCTOR_OUT" "correct object=/id= in the URI"
+  # The old token key signs the CRL of what it certified, served at the URL its certificates carry.
+  "$e" crl --ca tkroot --pem >/dev/null 2>"$WORK/tk-crl.err"
+  expect_contains "$s: crl: the earlier token key's CRL is recorded" "$(cat "$WORK/tk-crl.err")" "1 CRL(s) of earlier keys of CA 'tkroot' recorded"
+  est GET /.well-known/est/crl/tkroot
+  openssl crl -inform DER -in "$WORK/resp.body" -out "$WORK/tk-old-key.crl" 2>/dev/null
+  check "$s: /crl/tkroot: signed by the old token key (openssl crl -verify with the old root)" \
+    bash -c "openssl crl -in '$WORK/tk-old-key.crl' -noout -verify -CAfile '$WORK/tk-old-root.pem' 2>&1 | grep -q 'verify OK'"
+  est GET '/.well-known/est/crl/tkroot(1)'
+  openssl crl -inform DER -in "$WORK/resp.body" -out "$WORK/tk-new-key.crl" 2>/dev/null
+  check "$s: /crl/tkroot(1): signed by the new token key" \
+    bash -c "openssl crl -in '$WORK/tk-new-key.crl' -noout -verify -CAfile '$WORK/tk-new-root.pem' 2>&1 | grep -q 'verify OK'"
 
   # The overlap: both devices verify the old chain, and the issuing CA (token key, the
   # same key) renewed under the new token root issues the new chain.

@@ -138,6 +138,18 @@ print(len(cs), sum(1 for c in cs if c.issuer == c.subject and c.extensions.get_e
     rv-r2.pem rv-new-root.pem rv-cacerts-1-links.pem "certificate revoked"
   rollover_cdp_verify "$s: overlap: device A: rv-r2 (new key) revoked, through NewWithOld" \
     rv-r2.pem rv-old-root.pem rv-cacerts-1-links.pem "certificate revoked"
+  out=$($e ca list)
+  expect_contains "$s: ca list: rroot's generations (key 1 current, key 0 previous with its links)" "$out" "  previous  key 0 (encrypted)"
+  expect_contains "$s: ca list: ... the rollover in progress" "$out" "rollover in progress"
+  doctor_run
+  expect_contains "$s: doctor: the overlap with the command that ends it" "$DOCTOR_OUT" "estfcgi ca rollover --name rroot --finish"
+  expect_contains "$s: doctor: the earlier software key decrypts" "$DOCTOR_OUT" "OK    ca rroot key 0  earlier key decrypts"
+  sqlite3 "$ESTFCGI_DB" ".backup '$WORK/rv-gen-bad.db'"; chmod 600 "$WORK/rv-gen-bad.db"
+  sqlite3 "$WORK/rv-gen-bad.db" "UPDATE ca_generations SET encrypted_key = (SELECT encrypted_key FROM cas WHERE name = 'rsub')
+    WHERE ca_id = (SELECT id FROM cas WHERE name = 'rroot')"
+  DOCTOR_OUT=$(ESTFCGI_DB=$WORK/rv-gen-bad.db "$e" doctor 2>&1)
+  expect_contains "$s: doctor: an earlier key that is not its certificate's is a FAIL" "$DOCTOR_OUT" \
+    "FAIL  ca rroot key 0  earlier key decrypts but is not the key of its certificate"
   est GET '/.well-known/est/crl/rroot(2)'
   expect_eq "$s: /crl/CA(N) of a key the CA never had -> 404" "$STATUS" 404
   est GET '/.well-known/est/crl/rroot(01)'
@@ -184,6 +196,7 @@ print(crl.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.
   rollover_cdp_verify "$s: finished: device A: rv-r1 (old key) still revoked on its key's CRL" \
     rv-r1.pem rv-old-root.pem rv-cacerts-1-links.pem "certificate revoked"
   rollover_cdp_verify "$s: finished: device B: rv-r2 (new key) revoked" rv-r2.pem rv-new-root.pem rv-cacerts-1-links.pem "certificate revoked"
+  check "$s: finished: ca list no longer shows a rollover in progress" bash -c "! '$e' ca list | grep -q 'rollover in progress'"
   rollover_cacerts rv-cacerts-3
   expect_eq "$s: finished: /cacerts holds the new chain only" "$(grep -c 'BEGIN CERT' "$WORK/rv-cacerts-3.pem")" 2
   check "$s: finished: no certificate of /cacerts is the old root" bash -c "! grep -qxFf <(sed -n '2p' '$WORK/rv-old-root.pem') '$WORK/rv-cacerts-3.pem'"
