@@ -461,6 +461,8 @@ for c in json.load(sys.stdin):
   expect_eq "$s: ... the store: an encrypted key current, the token URI kept as the earlier generation's" \
     "$(sqlite3 "$ESTFCGI_DB" "SELECT c.pkcs11_uri IS NULL, c.encrypted_key IS NOT NULL, g.pkcs11_uri FROM cas c JOIN ca_generations g
        ON g.ca_id = c.id WHERE c.name = 'tkissuing' ORDER BY g.id DESC LIMIT 1")" "1|1|pkcs11:token=est;id=%02"
+  out=$("$e" ca renew --name tkissuing --pkcs11-key 'pkcs11:token=est;id=%02' 2>&1)
+  expect_contains "$s: a key once replaced does not come back (its CRLs have their own URL)" "$out" "names an earlier key of CA 'tkissuing'"
   p11_cacerts tk-cacerts-4 tkroll
   p11_enroll tkd4 tkroll boot
   p11_verify "$s: device B verifies tkd4 (software issuing key under the token root)" tk-new-root.pem tkd4.pem tk-cacerts-4-links.pem

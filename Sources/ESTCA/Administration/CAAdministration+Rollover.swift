@@ -45,9 +45,11 @@ extension CAAdministration {
             described = "\(type.rawValue) key"
         }
         // A "new" key that is the old one would link a key to itself: no rollover at all.
-        guard !(try newKey.publicKey).spkiDER.elementsEqual(old.publicKey.spkiDER) else {
+        let newSPKI = (try newKey.publicKey).spkiDER
+        guard newSPKI != old.publicKey.spkiDER else {
             throw CAError.badRequest("--pkcs11-key names the root's current key; make a new key in the token first (pkcs11-tool --keypairgen)")
         }
+        try refuseEarlierKey(newSPKI, of: name)
         let lifetime = try validityDays(days, like: old)
         let at = now()
         let notBefore = at.addingTimeInterval(-IssuancePolicy.clockSkew)
@@ -134,8 +136,12 @@ extension CAAdministration {
         } else {
             key = try keyring.signingKey(for: ca)
         }
-        if reference != nil, (try key.publicKey).spkiDER.elementsEqual(old.publicKey.spkiDER) {
-            throw CAError.badRequest("--pkcs11-key names the CA's current key; renew without --new-key to re-certify it")
+        if reference != nil {
+            let spki = (try key.publicKey).spkiDER
+            if spki == old.publicKey.spkiDER {
+                throw CAError.badRequest("--pkcs11-key names the CA's current key; renew without --new-key to re-certify it")
+            }
+            try refuseEarlierKey(spki, of: name)
         }
         let at = now()
         let validity = try IssuancePolicy.validity(days: try validityDays(days, like: old), issuer: parent.certificate, now: at)
@@ -220,6 +226,14 @@ extension CAAdministration {
             }
         }
         return out
+    }
+
+    /// A key once replaced does not come back: its CRLs have their own URL (CAKeyHistory),
+    /// and what it signs after its retirement would be listed on neither.
+    private func refuseEarlierKey(_ spki: Data, of name: String) throws {
+        if try store.caGenerations(ofCA: name).contains(where: { $0.certificate.publicKey.spkiDER == spki }) {
+            throw CAError.badRequest("--pkcs11-key names an earlier key of CA '\(name)', which signs only CRLs now; make a new key in the token")
+        }
     }
 
     private func sameKeyType(as cert: Certificate, ca name: String) throws -> KeyType {

@@ -17,12 +17,12 @@ public struct CAKeyHistory: Sendable {
         }
         if !keys.contains(current.publicKey.spkiDER) { keys.append(current.publicKey.spkiDER) }
         self.keys = keys
+        // The last, unless an earlier key came back (refused by ca rollover and ca renew).
+        currentIndex = keys.firstIndex(of: current.publicKey.spkiDER) ?? keys.count - 1
     }
 
     /// The index of the key that signs what the CA issues now.
-    public var currentIndex: Int {
-        keys.count - 1
-    }
+    public let currentIndex: Int
 
     /// The index of `key` (nil: never a key of this CA).
     public func index(of key: PublicKey) -> Int? {
