@@ -150,6 +150,13 @@ print(len(cs), sum(1 for c in cs if c.issuer == c.subject and c.extensions.get_e
   DOCTOR_OUT=$(ESTFCGI_DB=$WORK/rv-gen-bad.db "$e" doctor 2>&1)
   expect_contains "$s: doctor: an earlier key that is not its certificate's is a FAIL" "$DOCTOR_OUT" \
     "FAIL  ca rroot key 0  earlier key decrypts but is not the key of its certificate"
+  # Static files (the shipped timer's --out-dir): each key's CRL under the name {ca}.crl takes.
+  mkdir -p "$WORK/rv-crl-dir"
+  $e crl --ca rroot --out-dir "$WORK/rv-crl-dir" >/dev/null 2>&1
+  check "$s: crl --out-dir: rroot.crl is the old key's (verifies with the old root)" \
+    bash -c "openssl crl -inform DER -in '$WORK/rv-crl-dir/rroot.crl' -noout -verify -CAfile '$WORK/rv-old-root.pem' 2>&1 | grep -q 'verify OK'"
+  check "$s: crl --out-dir: rroot(1).crl is the new key's (verifies with the new root)" \
+    bash -c "openssl crl -inform DER -in '$WORK/rv-crl-dir/rroot(1).crl' -noout -verify -CAfile '$WORK/rv-new-root.pem' 2>&1 | grep -q 'verify OK'"
   est GET '/.well-known/est/crl/rroot(2)'
   expect_eq "$s: /crl/CA(N) of a key the CA never had -> 404" "$STATUS" 404
   est GET '/.well-known/est/crl/rroot(01)'

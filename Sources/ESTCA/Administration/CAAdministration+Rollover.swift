@@ -181,13 +181,27 @@ extension CAAdministration {
     /// this run); the current key's CRL is `publishCRL`'s. Each is recorded (`recordKeyCRL`)
     /// and served at its key's URL, `/crl/NAME` or `/crl/NAME(N)` (CRLIssuerPath).
     public func previousKeyCRLs(ca name: String, number: Int64, nextUpdateHours: Int) throws -> [CertificateRevocationList] {
+        try previousKeyCRLsByKey(ca: name, number: number, nextUpdateHours: nextUpdateHours).map(\.crl)
+    }
+
+    /// The keys CA `name` has had (their index names their CRL URL, `CRLIssuerPath`).
+    public func keyHistory(ca name: String) throws -> CAKeyHistory {
+        guard let ca = try store.ca(named: name) else { throw CAError.notFound("no CA named '\(name)'") }
+        return CAKeyHistory(current: ca.certificate, generations: try store.caGenerations(ofCA: name))
+    }
+
+    /// `previousKeyCRLs`, each with the index of the key that signed it.
+    public func previousKeyCRLsByKey(ca name: String, number: Int64, nextUpdateHours: Int) throws
+        -> [(keyIndex: Int, crl: CertificateRevocationList)] {
         guard (1...8760).contains(nextUpdateHours) else { throw CAError.badRequest("--next-update must be 1-8760 hours") }
         guard let ca = try store.ca(named: name) else { throw CAError.notFound("no CA named '\(name)'") }
         let at = now()
         var seen: Set<Data> = [ca.certificate.publicKey.spkiDER]
-        var out: [CertificateRevocationList] = []
+        var out: [(keyIndex: Int, crl: CertificateRevocationList)] = []
+        let generations = try store.caGenerations(ofCA: name)
+        let history = CAKeyHistory(current: ca.certificate, generations: generations)
         // Newest first: a key's latest certificate signs its CRL.
-        for g in try store.caGenerations(ofCA: name).reversed() where g.hasKey {
+        for g in generations.reversed() where g.hasKey {
             let spki = g.certificate.publicKey.spkiDER
             guard seen.insert(spki).inserted, let ski = g.certificate.subjectKeyIdentifier else { continue }
             // What a key signed ends no later than its certificate (IssuancePolicy.validity):
@@ -214,7 +228,7 @@ extension CAAdministration {
             } catch {
                 throw CAError.internalFailure("signing a CRL with an earlier key of CA '\(name)' failed: \(error)")
             }
-            out.append(crl)
+            out.append((history.index(of: g.certificate.publicKey) ?? 0, crl))
             let record = PublishedCRL(issuer: name, number: number, thisUpdate: Timestamp.string(crl.thisUpdate),
                                       nextUpdate: crl.nextUpdate.map(Timestamp.string) ?? "", entries: entries.count, der: crl.der)
             do {
