@@ -162,11 +162,21 @@ extension CertificateAuthority: EnrollmentAuthority {
         return crl.der
     }
 
-    public func crl(issuer name: String) throws -> Data {
-        // Unknown CA and no CRL yet answer alike: which CAs exist is the operator's business.
-        guard try material().ca(named: name) != nil, let crl = try store.latestCRL(issuer: name) else {
-            throw CAError.notFound("no CRL published yet")
+    /// `/crl/NAME` and `/crl/NAME(N)`: the latest CRL signed by the key whose certificates
+    /// carry that URL (`CRLIssuerPath`). The current key's CRLs are `crl`'s records; an
+    /// earlier key's (RFC 4210 §4.4: it signs the CRLs of what it certified) are
+    /// `recordKeyCRL`'s. So `/crl/NAME` of a CA that rolled over serves its first key's CRL.
+    public func crl(issuer segment: String) throws -> Data {
+        // Unknown CA, unknown key and no CRL yet answer alike: which CAs exist is the operator's business.
+        let none = CAError.notFound("no CRL published yet")
+        let m = try material()
+        guard let (name, index) = CRLIssuerPath.parse(segment), let ca = m.ca(named: name) else { throw none }
+        let history = CAKeyHistory(current: ca.certificate, generations: m.generations.filter { ByteName.same($0.caName, ca.name) })
+        if index == history.currentIndex {
+            guard let crl = try store.latestCRL(issuer: ca.name) else { throw none }
+            return crl.der
         }
+        guard let keyID = history.keyID(index), let crl = try store.latestKeyCRL(issuer: ca.name, keyID: keyID) else { throw none }
         return crl.der
     }
 
