@@ -71,7 +71,7 @@ enum PostgresSchema {
             "ALTER TABLE cas ADD COLUMN pkcs11_uri \(T) CHECK (pkcs11_uri IS NULL OR encrypted_key IS NULL)",
             "ALTER TABLE cas ADD COLUMN pkcs11_module \(T)",
         ],
-        // 14: CA lifecycle finishing: token keys of earlier generations and the CRLs of
+        // 12: CA lifecycle finishing: token keys of earlier generations and the CRLs of
         // earlier keys (see the SQLite schema).
         [
             "ALTER TABLE ca_generations ADD COLUMN pkcs11_uri \(T) CHECK (pkcs11_uri IS NULL OR encrypted_key IS NULL)",

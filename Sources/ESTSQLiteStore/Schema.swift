@@ -303,7 +303,7 @@ enum Schema {
             "ALTER TABLE cas ADD COLUMN pkcs11_uri TEXT CHECK (pkcs11_uri IS NULL OR encrypted_key IS NULL)",
             "ALTER TABLE cas ADD COLUMN pkcs11_module TEXT",
         ],
-        // 14: CA lifecycle finishing (issue 22). An earlier generation's key may be in a token
+        // 12: CA lifecycle finishing (issue 22). An earlier generation's key may be in a token
         // (a token CA rolled over or renewed): its URI and module, as `cas` keeps them. And
         // the CRLs an earlier key signs of what it certified (RFC 4210 §4.4), each served at
         // its key's own URL (`/crl/CA(N)`, see docs/design.md); `crls` keeps the current key's.
