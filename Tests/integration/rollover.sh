@@ -86,7 +86,14 @@ suite_rollover() {
   out=$($e ca rollover --name rroot --key bogus 2>&1); expect_contains "$s: rollover with an unknown key type is refused" "$out" "--key must be one of"
 
   # --- rollover: the overlap -------------------------------------------------------------
+  $e crl --ca rroot --out "$WORK/rv-root-pre.crl" >/dev/null 2>&1
   $e ca rollover --name rroot --days 3650 > "$WORK/rv-rollover.pem"
+  # Until the first crl run after it, the first key's URL keeps serving what that key signed.
+  est GET '/.well-known/est/crl/rroot'
+  expect_eq "$s: right after the rollover, /crl/CA still serves the old key's CRL -> 200" "$STATUS" 200
+  check "$s: ... signed by the old root key" openssl crl -inform DER -in "$WORK/resp.body" -noout -CAfile "$WORK/rv-old-root.pem"
+  est GET '/.well-known/est/crl/rroot(1)'
+  expect_eq "$s: ... and the new key's URL has no CRL until one is signed -> 404 (not the old key's)" "$STATUS" 404
   expect_eq "$s: rollover prints NewWithNew, NewWithOld, OldWithNew" "$(grep -c 'BEGIN CERT' "$WORK/rv-rollover.pem")" 3
   $e ca export --name rroot > "$WORK/rv-new-root.pem"
   out=$($e ca rollover --name rroot 2>&1); expect_contains "$s: a second rollover during the overlap is refused" "$out" "rollover in progress"

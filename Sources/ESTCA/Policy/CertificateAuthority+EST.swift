@@ -171,13 +171,21 @@ extension CertificateAuthority: EnrollmentAuthority {
         let none = CAError.notFound("no CRL published yet")
         let m = try material()
         guard let (name, index) = CRLIssuerPath.parse(segment), let ca = m.ca(named: name) else { throw none }
-        let history = CAKeyHistory(current: ca.certificate, generations: m.generations.filter { ByteName.same($0.caName, ca.name) })
-        if index == history.currentIndex {
-            guard let crl = try store.latestCRL(issuer: ca.name) else { throw none }
+        let generations = m.generations.filter { ByteName.same($0.caName, ca.name) }
+        let history = CAKeyHistory(current: ca.certificate, generations: generations)
+        guard let keyID = history.keyID(index) else { throw none }
+        if index != history.currentIndex, let crl = try store.latestKeyCRL(issuer: ca.name, keyID: keyID) {
             return crl.der
         }
-        guard let keyID = history.keyID(index), let crl = try store.latestKeyCRL(issuer: ca.name, keyID: keyID) else { throw none }
-        return crl.der
+        // The CA's own CRLs: the current key's, or, until the first `crl` run after a rollover,
+        // the CRLs its earlier key signed before it. Served only when signed by the key the
+        // URL names: a relying party finds no other key on its path (RFC 5280 §6.3.3).
+        let spki = history.keys[index]
+        let signer = spki == ca.certificate.publicKey.spkiDER
+            ? ca.certificate : generations.last(where: { $0.certificate.publicKey.spkiDER == spki })?.certificate
+        guard let signer, let published = try store.latestCRL(issuer: ca.name),
+              let crl = try? CertificateRevocationList(der: published.der), crl.isSigned(by: signer) else { throw none }
+        return published.der
     }
 
     public func audit(_ event: AuditEvent) throws {
