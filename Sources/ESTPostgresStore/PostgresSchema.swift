@@ -71,6 +71,25 @@ enum PostgresSchema {
             "ALTER TABLE cas ADD COLUMN pkcs11_uri \(T) CHECK (pkcs11_uri IS NULL OR encrypted_key IS NULL)",
             "ALTER TABLE cas ADD COLUMN pkcs11_module \(T)",
         ],
+        // 12: CA lifecycle finishing: token keys of earlier generations and the CRLs of
+        // earlier keys (see the SQLite schema).
+        [
+            "ALTER TABLE ca_generations ADD COLUMN pkcs11_uri \(T) CHECK (pkcs11_uri IS NULL OR encrypted_key IS NULL)",
+            "ALTER TABLE ca_generations ADD COLUMN pkcs11_module \(T)",
+            """
+            CREATE TABLE key_crls (
+                id \(id),
+                ca_id BIGINT NOT NULL REFERENCES cas(id),
+                key_id \(T) NOT NULL,
+                number BIGINT NOT NULL,
+                this_update \(T) NOT NULL,
+                next_update \(T) NOT NULL,
+                entries INTEGER NOT NULL,
+                der BYTEA NOT NULL,
+                UNIQUE (ca_id, key_id, number)
+            )
+            """,
+        ],
     ], baseline: Migrator.Baseline(version: 7, statements: baseline))
 
     /// Version 7: what migrations 1..7 made, column for column.
