@@ -11,7 +11,8 @@ cgi_binary() { readlink -f "$ESTFCGI"; }
 # render_cgi_store FILE DB: a rendered config's store, key file and passphrase paths; without
 # a key file (CGI_KEY_FILE unset: outside the cgi suite's key-file part) its line goes.
 render_cgi_store() {
-  local keyfile=("-e" "/\/etc\/estfcgi\/key-file/d")
+  # The shipped configs name the key file and leave the passphrase line commented out.
+  local keyfile=("-e" "/\/etc\/estfcgi\/key-file/d" "-e" "s/# *\(\(SetEnv\|fastcgi_param\) ESTFCGI_KEY_PASSPHRASE_FILE\)/\1/")
   [ -n "${CGI_KEY_FILE:-}" ] && keyfile=("-e" "s#/etc/estfcgi/key-file#$CGI_KEY_FILE#")
   sed -i -e "s#/usr/lib/cgi-bin/estfcgi#$(cgi_binary)#" -e "s#/var/lib/estfcgi/ca.db#$2#" \
          -e "s#/etc/estfcgi/key-passphrase#$ESTFCGI_KEY_PASSPHRASE_FILE#" "${keyfile[@]}" "$1"
