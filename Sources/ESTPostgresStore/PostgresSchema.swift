@@ -71,6 +71,51 @@ enum PostgresSchema {
             "ALTER TABLE cas ADD COLUMN pkcs11_uri \(T) CHECK (pkcs11_uri IS NULL OR encrypted_key IS NULL)",
             "ALTER TABLE cas ADD COLUMN pkcs11_module \(T)",
         ],
+        // 12: reserved for the authorization hook (branch `hook`); empty until it is merged.
+        [],
+        // 13 ("notifications"): event receivers and the transactional outbox, as in SQLite's
+        // migration 13. Outbox ids come from a sequence at insert, not at commit: a
+        // deliverer takes each receiver's oldest undelivered row it can see, so an event
+        // that commits later is delivered later, and none is skipped.
+        [
+            """
+            CREATE TABLE notify_receivers (
+                id \(id),
+                url \(T) NOT NULL UNIQUE,
+                events \(T) NOT NULL,
+                ca_file \(T),
+                secret_file \(T),
+                created_at \(T) NOT NULL,
+                delivered BIGINT NOT NULL DEFAULT 0,
+                failures INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at \(T),
+                last_error \(T),
+                last_error_at \(T),
+                last_delivered_at \(T),
+                lease_token \(T),
+                lease_until \(T)
+            )
+            """,
+            """
+            CREATE TABLE notify_outbox (
+                id \(id),
+                event_id \(T) NOT NULL UNIQUE,
+                type \(T) NOT NULL,
+                body \(T) NOT NULL,
+                created_at \(T) NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE notify_deliveries (
+                receiver_id BIGINT NOT NULL REFERENCES notify_receivers(id),
+                outbox_id BIGINT NOT NULL REFERENCES notify_outbox(id),
+                delivered_at \(T),
+                PRIMARY KEY (receiver_id, outbox_id)
+            )
+            """,
+            "CREATE INDEX notify_deliveries_pending ON notify_deliveries (receiver_id, outbox_id) WHERE delivered_at IS NULL",
+            "CREATE INDEX notify_deliveries_outbox ON notify_deliveries (outbox_id)",
+        ],
     ], baseline: Migrator.Baseline(version: 7, statements: baseline))
 
     /// Version 7: what migrations 1..7 made, column for column.
