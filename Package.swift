@@ -3,10 +3,11 @@ import PackageDescription
 
 // Layers; each target imports only targets of lower layers (and the C modules only
 // as `internal import`, so no C type can appear in a public signature):
-//   1. C bindings:      COpenSSL, CSQLite, CPostgres (libpq), CFastCGI (Debian -dev packages)
+//   1. C bindings:      COpenSSL, CSQLite, CPostgres (libpq), CFastCGI, CCurl (Debian -dev packages)
 //   2. safe wrappers:   ESTOpenSSL (keys, certs, CSRs, PKCS#7/CMS, chains); ESTSQL (the
 //                       engine-neutral SQL layer: SQLValue, SQLRow, the SQLConnection protocol,
-//                       SQLDialect, Migrator), which ESTSQLite and ESTPostgres implement
+//                       SQLDialect, Migrator), which ESTSQLite and ESTPostgres implement;
+//                       ESTHTTP (an HTTP client over libcurl, for the operator's services)
 //   3. EST protocol:    ESTCore (pure request -> response; owns the EnrollmentAuthority
 //                       interface, as globalsign/est's `est` package owns `CA`)
 //   4. CA:              ESTCA (model, policy, the CAStore protocol, administration;
@@ -34,8 +35,12 @@ let package = Package(
         .systemLibrary(name: "CPostgres", pkgConfig: "libpq",
                        providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CFastCGI", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(name: "ESTOpenSSL", dependencies: ["COpenSSL"]),
+        // An HTTP client (libcurl) for the operator's services: authorization hook, notifications.
+        .target(name: "ESTHTTP", dependencies: ["CCurl"]),
         // The engine-neutral SQL layer: values, rows, the connection protocol, dialect, migrator.
         .target(name: "ESTSQL"),
         .target(name: "ESTSQLite", dependencies: ["CSQLite", "ESTSQL"]),
@@ -62,6 +67,7 @@ let package = Package(
         .testTarget(name: "ESTCATests", dependencies: ["ESTCA", "ESTSQLiteStore"]),
         .testTarget(name: "ESTSQLiteStoreTests", dependencies: ["ESTSQLiteStore", "ESTCA"]),
         .testTarget(name: "ESTFastCGITests", dependencies: ["ESTFastCGI"]),
+        .testTarget(name: "ESTHTTPTests", dependencies: ["ESTHTTP"]),
         .testTarget(name: "ESTWebServerConfigTests", dependencies: ["ESTWebServerConfig", "ESTCA"]),
         // The CAStore contract against both backends (PostgreSQL when ESTFCGI_TEST_PG is set).
         .testTarget(name: "StoreContractTests", dependencies: ["ESTCA", "ESTCore", "ESTOpenSSL", "ESTSQLiteStore",
