@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "ESTWebServerConfig", dependencies: ["ESTCA"]),
         .executableTarget(name: "estfcgi", dependencies: [
             "ESTFastCGI", "ESTCore", "ESTCA", "ESTStore", "ESTSQL", "ESTSQLiteStore", "ESTPostgresStore", "ESTOpenSSL",
-            "ESTWebServerConfig",
+            "ESTWebServerConfig", "ESTHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -29,8 +29,13 @@ public final class Metrics: @unchecked Sendable {
     private var ocspAnswers: [String: UInt64] = [:]
     static let ocspStatuses: Set<String> = ["successful", "malformedRequest", "internalError", "tryLater", "sigRequired", "unauthorized"]
     private let started = Date()
+    /// Families rendered by others of the process (the notification deliverer), appended
+    /// after this class's own; each renders complete `# HELP`/`# TYPE` families.
+    private var sources: [@Sendable () -> String] = []
 
     public init() {}
+
+    public func append(_ source: @escaping @Sendable () -> String) { lock.withLock { sources.append(source) } }
 
     /// Counts one answered request.
     public func record(_ outcome: ESTOutcome, seconds: Double) {
@@ -85,6 +90,7 @@ public final class Metrics: @unchecked Sendable {
             }
             family("estfcgi_start_time_seconds", "gauge", "When this responder process started (Unix time).")
             out += "estfcgi_start_time_seconds \(Int(started.timeIntervalSince1970))\n"
+            for source in sources { out += source() }
             return out
         }
     }

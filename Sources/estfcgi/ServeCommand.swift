@@ -87,12 +87,18 @@ struct Serve: ParsableCommand {
             ESTService(authority: CertificateAuthority(store: try pool.makeStore(), keyring: keyring,
                                                        keyGenerations: keyGenerations, materials: materials))
         }
+        // Event notifications (the outbox): delivered by a thread of this process with a
+        // store connection of its own.
+        let notifications = NotificationLoop { try NotifyCommand.store(store) }
+        server.metrics.append { [metrics = notifications.metrics] in metrics.render() }
         defer {
             // After the drain: the audit rows still queued are committed before exit.
             let lost = pool.close()
             if lost > 0 { warn("\(lost) audit record(s) could not be written") }
         }
         renewal.startHourly()
+        notifications.start()
+        defer { notifications.finish(waiting: NotificationDeliverer.timeoutSeconds + 2) }
         try server.run()
     }
 }
