@@ -15,8 +15,9 @@ public final class NotificationDeliverer: @unchecked Sendable {
     /// A lease outlives the longest POST (`timeoutSeconds`) plus the time between renewals.
     public static let leaseSeconds = 30.0
     public static let timeoutSeconds = 10
-    /// Deliveries are marked (and the lease renewed) at least this often during a batch.
-    static let markEverySeconds = 5.0
+    /// Deliveries are marked (and the lease renewed) at least this often during a batch: a
+    /// deliverer killed mid-batch leaves at most this much to be sent twice.
+    static let markEverySeconds = 1.0
     static let batch = 100
     /// Back-off after the Nth failure in a row: 2^(N-1) seconds, at most this.
     public static let maxBackoffSeconds = 300.0
