@@ -29,6 +29,8 @@ public final class Metrics: @unchecked Sendable {
     private var ocspAnswers: [String: UInt64] = [:]
     static let ocspStatuses: Set<String> = ["successful", "malformedRequest", "internalError", "tryLater", "sigRequired", "unauthorized"]
     private let started = Date()
+    /// Families other layers keep (e.g. the authorization hook's counters), appended as rendered.
+    private var sources: [@Sendable () -> String] = []
 
     public init() {}
 
@@ -52,6 +54,11 @@ public final class Metrics: @unchecked Sendable {
             h.count += 1
             latency[operation] = h
         }
+    }
+
+    /// Adds families rendered by `render` (Prometheus text, whole families) after these.
+    public func addSource(_ render: @escaping @Sendable () -> String) {
+        lock.withLock { sources.append(render) }
     }
 
     /// The exposition, metric families in a fixed order, series sorted.
@@ -85,6 +92,7 @@ public final class Metrics: @unchecked Sendable {
             }
             family("estfcgi_start_time_seconds", "gauge", "When this responder process started (Unix time).")
             out += "estfcgi_start_time_seconds \(Int(started.timeIntervalSince1970))\n"
+            for source in sources { out += source() }
             return out
         }
     }
