@@ -3,7 +3,8 @@ import PackageDescription
 
 // Layers; each target imports only targets of lower layers (and the C modules only
 // as `internal import`, so no C type can appear in a public signature):
-//   1. C bindings:      COpenSSL, CSQLite, CPostgres (libpq), CFastCGI, CCurl (Debian -dev packages)
+//   1. C bindings:      COpenSSL, CSQLite, CPostgres (libpq), CFastCGI, CCurl (Debian -dev packages),
+//                       CSpawn (glibc's posix_spawn extras)
 //   2. safe wrappers:   ESTOpenSSL (keys, certs, CSRs, PKCS#7/CMS, chains); ESTSQL (the
 //                       engine-neutral SQL layer: SQLValue, SQLRow, the SQLConnection protocol,
 //                       SQLDialect, Migrator), which ESTSQLite and ESTPostgres implement;
@@ -37,6 +38,8 @@ let package = Package(
         .systemLibrary(name: "CFastCGI", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
+        // glibc's posix_spawn close-from and pipe2, for the authorization hook's command (header only).
+        .systemLibrary(name: "CSpawn"),
 
         .target(name: "ESTOpenSSL", dependencies: ["COpenSSL"]),
         // An HTTP client (libcurl) for the operator's services: authorization hook, notifications.
@@ -46,7 +49,7 @@ let package = Package(
         .target(name: "ESTSQLite", dependencies: ["CSQLite", "ESTSQL"]),
         .target(name: "ESTPostgres", dependencies: ["CPostgres", "ESTSQL"]),
         .target(name: "ESTCore", dependencies: ["ESTOpenSSL"]),
-        .target(name: "ESTCA", dependencies: ["ESTCore", "ESTOpenSSL"]),
+        .target(name: "ESTCA", dependencies: ["ESTCore", "ESTOpenSSL", "ESTHTTP", "CSpawn"]),
         // The one CAStore implementation over ESTSQL (every operation, the row mapping, store copy).
         .target(name: "ESTStore", dependencies: ["ESTCA", "ESTCore", "ESTOpenSSL", "ESTSQL"]),
         // Engine glue: connection, pool, transaction runner, schema history, doctor's checks.

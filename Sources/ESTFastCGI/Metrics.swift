@@ -29,13 +29,10 @@ public final class Metrics: @unchecked Sendable {
     private var ocspAnswers: [String: UInt64] = [:]
     static let ocspStatuses: Set<String> = ["successful", "malformedRequest", "internalError", "tryLater", "sigRequired", "unauthorized"]
     private let started = Date()
-    /// Families rendered by others of the process (the notification deliverer), appended
-    /// after this class's own; each renders complete `# HELP`/`# TYPE` families.
+    /// Families other layers keep (e.g. the authorization hook's counters), appended as rendered.
     private var sources: [@Sendable () -> String] = []
 
     public init() {}
-
-    public func append(_ source: @escaping @Sendable () -> String) { lock.withLock { sources.append(source) } }
 
     /// Counts one answered request.
     public func record(_ outcome: ESTOutcome, seconds: Double) {
@@ -57,6 +54,11 @@ public final class Metrics: @unchecked Sendable {
             h.count += 1
             latency[operation] = h
         }
+    }
+
+    /// Adds families rendered by `render` (Prometheus text, whole families) after these.
+    public func addSource(_ render: @escaping @Sendable () -> String) {
+        lock.withLock { sources.append(render) }
     }
 
     /// The exposition, metric families in a fixed order, series sorted.

@@ -71,8 +71,17 @@ enum PostgresSchema {
             "ALTER TABLE cas ADD COLUMN pkcs11_uri \(T) CHECK (pkcs11_uri IS NULL OR encrypted_key IS NULL)",
             "ALTER TABLE cas ADD COLUMN pkcs11_module \(T)",
         ],
-        // 12: reserved for the authorization hook (branch `hook`); empty until it is merged.
-        [],
+        // 12: the authorization hook (issue 25). A profile may ask the operator's service (a
+        // URL) or program (a command) before signing, one of the two; the timeout, and for
+        // https the CA file and the client certificate and key files (paths, never contents).
+        [
+            "ALTER TABLE profiles ADD COLUMN authorize_url \(T)",
+            "ALTER TABLE profiles ADD COLUMN authorize_command \(T) CHECK (authorize_url IS NULL OR authorize_command IS NULL)",
+            "ALTER TABLE profiles ADD COLUMN authorize_timeout_ms INTEGER NOT NULL DEFAULT 2000 CHECK (authorize_timeout_ms BETWEEN 1 AND 60000)",
+            "ALTER TABLE profiles ADD COLUMN authorize_ca \(T)",
+            "ALTER TABLE profiles ADD COLUMN authorize_client_cert \(T)",
+            "ALTER TABLE profiles ADD COLUMN authorize_client_key \(T)",
+        ],
         // 13 ("notifications"): event receivers and the transactional outbox, as in SQLite's
         // migration 13. Outbox ids come from a sequence at insert, not at commit: a
         // deliverer takes each receiver's oldest undelivered row it can see, so an event

@@ -303,8 +303,17 @@ enum Schema {
             "ALTER TABLE cas ADD COLUMN pkcs11_uri TEXT CHECK (pkcs11_uri IS NULL OR encrypted_key IS NULL)",
             "ALTER TABLE cas ADD COLUMN pkcs11_module TEXT",
         ],
-        // 12: reserved for the authorization hook (branch `hook`); empty until it is merged.
-        [],
+        // 12: the authorization hook (issue 25). A profile may ask the operator's service (a
+        // URL) or program (a command) before signing, one of the two; the timeout, and for
+        // https the CA file and the client certificate and key files (paths, never contents).
+        [
+            "ALTER TABLE profiles ADD COLUMN authorize_url TEXT",
+            "ALTER TABLE profiles ADD COLUMN authorize_command TEXT CHECK (authorize_url IS NULL OR authorize_command IS NULL)",
+            "ALTER TABLE profiles ADD COLUMN authorize_timeout_ms INTEGER NOT NULL DEFAULT 2000 CHECK (authorize_timeout_ms BETWEEN 1 AND 60000)",
+            "ALTER TABLE profiles ADD COLUMN authorize_ca TEXT",
+            "ALTER TABLE profiles ADD COLUMN authorize_client_cert TEXT",
+            "ALTER TABLE profiles ADD COLUMN authorize_client_key TEXT",
+        ],
         // 13 ("notifications"): event receivers and the transactional outbox. An event row
         // (a CloudEvents JSON body) and one delivery row per subscribed receiver commit in
         // the transaction of what they report; a receiver gets its deliveries in outbox id
