@@ -13,6 +13,22 @@ public enum ProgramRunner {
     public static let environment = ["PATH=/usr/local/bin:/usr/bin:/bin"]
 
     public static func run(_ path: String, input: [UInt8], timeoutMilliseconds: Int, outputLimit: Int = 4096) -> ProgramRun {
+        // A program that exits without reading its stdin makes our write raise SIGPIPE, which
+        // kills a process that does not ignore it (serve and CGI do; a test or a tool may
+        // not): blocked on this thread meanwhile, and a pending one taken before unblocking.
+        var pipeSignal = sigset_t(), previous = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+        defer {
+            var none = timespec(tv_sec: 0, tv_nsec: 0)
+            while sigtimedwait(&pipeSignal, nil, &none) == SIGPIPE {}
+            pthread_sigmask(SIG_SETMASK, &previous, nil)
+        }
+        return runBlockingPipeSignal(path, input: input, timeoutMilliseconds: timeoutMilliseconds, outputLimit: outputLimit)
+    }
+
+    private static func runBlockingPipeSignal(_ path: String, input: [UInt8], timeoutMilliseconds: Int, outputLimit: Int) -> ProgramRun {
         let started = ContinuousClock.now
         let deadline = started + .milliseconds(timeoutMilliseconds)
         var toChild: [Int32] = [-1, -1]
