@@ -6,7 +6,7 @@ Prints its port to PORTFILE once listening. With CERT KEY CLIENT_CA it speaks TL
 requires a client certificate chaining to CLIENT_CA. Every request's JSON body (and the
 client certificate's CN under TLS) is appended to LOGFILE, one JSON line each.
 Paths: /allow, /deny, /deny-ctl (a reason with control characters), /deny-long (10 KB),
-/slow (answers after 3 s), /hang (after 6 s), /500, /garbage, /allow-number ({"allow": 1}),
+/slow (answers after 3 s), /hang (after 12 s), /500, /garbage, /allow-number ({"allow": 1}),
 /redirect (302 to /allow), /big (1 MB of JSON whitespace then allow).
 """
 import json, ssl, sys, threading, time
@@ -35,7 +35,7 @@ class Hook(BaseHTTPRequestHandler):
         elif p == '/deny-ctl': self.answer(200, {'allow': False, 'reason': 'bad\r\nX-Injected: 1\x1b[31m'})
         elif p == '/deny-long': self.answer(200, {'allow': False, 'reason': 'x' * 10000})
         elif p == '/slow': time.sleep(3); self.answer(200, {'allow': True})
-        elif p == '/hang': time.sleep(6); self.answer(200, {'allow': True})
+        elif p == '/hang': time.sleep(12); self.answer(200, {'allow': True})
         elif p == '/500': self.answer(500, {'allow': True})
         elif p == '/garbage': self.raw(200, b'<html>allow</html>')
         elif p == '/allow-number': self.answer(200, {'allow': 1})
