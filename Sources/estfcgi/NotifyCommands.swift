@@ -1,6 +1,7 @@
 import ArgumentParser
 import ESTCA
 import ESTCore
+import ESTHTTP
 import ESTOpenSSL
 import Foundation
 
@@ -67,6 +68,8 @@ struct NotifyCommand: ParsableCommand {
                 secret = path
             }
             let receiver = try NewNotificationReceiver(url: url, events: types, caFile: caFile, secretFile: secret)
+            // Also as libcurl, which makes the transfers, reads it.
+            do { try HTTPClient.checkURL(url) } catch { throw CAError.badRequest("--url: \(error)") }
             let added = try NotifyCommand.store(store).addNotificationReceiver(receiver, audit: .admin("notify-add"), now: Date())
             if output.json { try printJSON(NotifyCommand.json(added)); return }
             print("receiver \(added.id): \(added.url) (\(added.events.map(\.rawValue).joined(separator: ",")))")
