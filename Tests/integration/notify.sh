@@ -193,6 +193,18 @@ notify_outage() {
   expect_eq "notify: all 5 delivered after it came back" "$(received plain)" $((before + 5))
   expect_eq "notify: none lost, none out of order, none twice" "$(ids_of plain)" "$(outbox_ids 1)"
   expect_eq "notify: backlog back to 0" "$(backlog_of 1)" 0
+  # serve's metrics (the shipped location allows 127.0.0.1): deliveries, failed attempts of
+  # the outage, and the backlog gauge (read again each pass, every second).
+  sleep 1.5
+  est GET /.well-known/est/.metrics
+  local metrics; metrics=$(cat "$WORK/resp.body")
+  expect_contains "notify: metrics: backlog gauge" "$metrics" $'\nestfcgi_notification_backlog 0\n'
+  expect_contains "notify: metrics: one receiver" "$metrics" $'\nestfcgi_notification_receivers 1\n'
+  local delivered failed
+  delivered=$(printf '%s\n' "$metrics" | sed -n 's/^estfcgi_notifications_delivered_total //p')
+  failed=$(printf '%s\n' "$metrics" | sed -n 's/^estfcgi_notification_failures_total //p')
+  expect_eq "notify: metrics: the 12 events delivered by this serve" "$delivered" 12
+  if [ "${failed:-0}" -ge 1 ]; then ok "notify: metrics: failed attempts counted ($failed)"; else not_ok "notify: metrics: failed attempts counted (got '$failed')"; fi
 }
 
 # kill -9 of serve while it delivers to a slow receiver: a new serve goes on (it takes over
@@ -253,6 +265,17 @@ notify_run_once() {
   notify_receiver plain "$NRECV_PORT" --secret-file "$ND/secret"
   out=$("$ESTFCGI" notify run --once 2>&1); rc=$?
   expect_contains "notify: run --once again: delivered now (back-off not waited for)" "$rc $out" "0 delivered 1 event(s)"
+  # CGI mode (estfcgi run by the web server per request, as Apache or fcgiwrap would): the
+  # request commits its event; cron's run --once delivers it.
+  mkcsr nt-cgi ec-P-256 "/CN=nt-cgi/O=Example Devices"
+  out=$(env -i PATH="$PATH" ESTFCGI_DB="$ESTFCGI_DB" ESTFCGI_KEY_PASSPHRASE_FILE="$ESTFCGI_KEY_PASSPHRASE_FILE" \
+        GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST SCRIPT_NAME=/.well-known/est PATH_INFO=/iot/simpleenroll \
+        CONTENT_TYPE=application/pkcs10 CONTENT_LENGTH="$(stat -c %s "$WORK/nt-cgi.csr")" HTTPS=on \
+        SSL_CLIENT_CERT="$(cat "$WORK/boot.pem")" "$ESTFCGI" < "$WORK/nt-cgi.csr" 2>/dev/null | head -1 | tr -d '\r')
+  expect_eq "notify: CGI-mode enrollment -> 200" "$out" "Status: 200 OK"
+  out=$("$ESTFCGI" notify run --once 2>&1); rc=$?
+  expect_contains "notify: ... its event delivered by run --once" "$rc $out" "0 delivered 1 event(s)"
+  expect_contains "notify: ... an issued event for the CGI device" "$(tail -1 "$ND/plain.log")" '"subject": "O=Example Devices,CN=nt-cgi"'
   expect_eq "notify: in order, once each" "$(ids_of plain)" "$(outbox_ids 1)"
 }
 
