@@ -10,9 +10,9 @@ struct NotifyCommand: ParsableCommand {
         commandName: "notify",
         abstract: "Event notifications: CloudEvents POSTed to the operator's receivers, at least once, in commit order.",
         discussion: """
-            Each issuance, renewal, revocation, refused request and pending request commits an
-            event for every receiver subscribed to its kind, in the same transaction. `serve`
-            delivers them (a thread, every second); `notify run --once` does one pass, for
+            Each issuance, renewal, revocation, refused request and pending request commits an \
+            event for every receiver subscribed to its kind, in the same transaction. `serve` \
+            delivers them (a thread, every second); `notify run --once` does one pass, for \
             cron in CGI setups. See docs/integrations.md.
             """,
         subcommands: [Add.self, List.self, Remove.self, Run.self])
@@ -41,7 +41,7 @@ struct NotifyCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a receiver: a URL that events are POSTed to.")
         @OptionGroup var store: StoreOptions
         @Option(help: ArgumentHelp("The receiver: an http:// or https:// URL.", valueName: "URL")) var url: String
-        @Option(help: ArgumentHelp("The events it gets (default: all).", valueName: "issued,renewed,revoked,refused,pending"))
+        @Option(help: ArgumentHelp("The events it gets.", valueName: "issued,renewed,revoked,refused,pending"))
         var events: String = NotificationEventType.allCases.map(\.rawValue).joined(separator: ",")
         @Option(help: ArgumentHelp("PEM file of the CAs its https certificate must chain to (default: the system's).", valueName: "FILE"))
         var ca: String?
@@ -125,7 +125,7 @@ struct NotifyCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Deliver pending events: one pass with --once (for cron), else until stopped (SIGTERM).",
             discussion: """
-                With --once, each receiver with a backlog is tried now (its back-off is not
+                With --once, each receiver with a backlog is tried now (its back-off is not \
                 waited for); exits 1 when a receiver failed (its error is in `notify list`).
                 """)
         @OptionGroup var store: StoreOptions

@@ -57,11 +57,18 @@ public final class NotificationDeliverer: @unchecked Sendable {
         var name = [CChar](repeating: 0, count: 256)
         gethostname(&name, name.count - 1)
         let h = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        host = h.isEmpty ? "localhost" : h.replacingOccurrences(of: " ", with: "_")
+        // The PID namespace too: two containers may share a host name, not their PIDs.
+        let namespace = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid")) ?? ""
+        canJudgeLiveness = !namespace.isEmpty
+        host = ((h.isEmpty ? "localhost" : h) + "/" + namespace).replacingOccurrences(of: " ", with: "_")
     }
 
-    /// `host pid nonce`: whose lease it is, so that a deliverer of the same host can take
-    /// over at once from one that died (kill -9) instead of waiting for the lease to expire.
+    /// Whether a lease holder of this host can be found dead (its PID namespace is known).
+    let canJudgeLiveness: Bool
+
+    /// `host/pidns pid nonce`: whose lease it is, so that a deliverer of the same host (and
+    /// PID namespace) can take over at once from one that died (kill -9) instead of waiting
+    /// for the lease to expire.
     func newToken() -> String {
         let nonce = (try? SecureRandom.bytes(8).hexString) ?? String(UInt64.random(in: 0...UInt64.max), radix: 16)
         return "\(host) \(getpid()) \(nonce)"
@@ -69,7 +76,7 @@ public final class NotificationDeliverer: @unchecked Sendable {
 
     /// The holder's token when it is a process of this host that no longer exists.
     func deadHolder(_ token: String?) -> String? {
-        guard let token else { return nil }
+        guard let token, canJudgeLiveness else { return nil }
         let parts = token.split(separator: " ")
         guard parts.count == 3, parts[0] == host, let pid = Int32(parts[1]), pid > 0, pid != getpid() else { return nil }
         return kill(pid, 0) != 0 && errno == ESRCH ? token : nil

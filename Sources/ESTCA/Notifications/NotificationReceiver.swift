@@ -20,7 +20,7 @@ public struct NotificationReceiver: Sendable {
     public var lastError: String?
     public var lastErrorAt: String?
     public var lastDeliveredAt: String?
-    /// The deliverer holding the lease (`host pid nonce`) and until when, nil when free.
+    /// The deliverer holding the lease (`host/pid-namespace pid nonce`) and until when, nil when free.
     public var leaseHolder: String?
     public var leaseUntil: String?
 
