@@ -29,6 +29,7 @@ final class SQLiteStoreContractTests: XCTestCase {
     func testNotificationPendingOnce() throws { try NotificationContract.pendingOnce(try StoreFactory(.sqlite)) }
     func testNotificationLeasesAndPruning() throws { try NotificationContract.leasesAndPruning(try StoreFactory(.sqlite)) }
     func testNotificationDeliverers() throws { try NotificationContract.deliverers(try StoreFactory(.sqlite)) }
+    func testNotificationBackoff() throws { try NotificationContract.backoff(try StoreFactory(.sqlite)) }
     func testAuthorizationHooksAreStored() throws { try AuthorizationHookContract.hooksAreStored(try StoreFactory(.sqlite)) }
     func testTokenKeyURIsFromTheOperator() throws { try TokenKeyContract.urisFromTheOperator() }
 }
@@ -58,5 +59,6 @@ final class PostgresStoreContractTests: XCTestCase {
     func testNotificationPendingOnce() throws { try NotificationContract.pendingOnce(try StoreFactory(.postgres)) }
     func testNotificationLeasesAndPruning() throws { try NotificationContract.leasesAndPruning(try StoreFactory(.postgres)) }
     func testNotificationDeliverers() throws { try NotificationContract.deliverers(try StoreFactory(.postgres)) }
+    func testNotificationBackoff() throws { try NotificationContract.backoff(try StoreFactory(.postgres)) }
     func testAuthorizationHooksAreStored() throws { try AuthorizationHookContract.hooksAreStored(try StoreFactory(.postgres)) }
 }

@@ -247,4 +247,41 @@ enum NotificationContract {
         XCTAssertEqual(toUp, next, "each once, in order, across two deliverers")
         XCTAssertEqual(slow.posts.count, 24, "12 to each receiver")
     }
+
+    /// Back-off doubles with failures in a row, and starts again after a delivery: a pass
+    /// that delivers some events and then fails waits 1 s, not the earlier failures' time.
+    static func backoff(_ f: StoreFactory) throws {
+        let boot = try StoreContract.setUp(f)
+        let cli = try store(f)
+        let r = try receiver(cli, "http://127.0.0.1:1/r", [.issued])
+        let service = StoreContract.service(try f.makeStore())
+        for i in 0..<3 {
+            XCTAssertEqual(service.handle(try StoreContract.request("simpleenroll", label: "keep", cn: "b\(i)", client: boot)).response.status, 200)
+        }
+        final class Countdown: NotificationTransport, @unchecked Sendable {
+            var left: Int
+            init(_ n: Int) { left = n }
+            func post(url: String, body: Data, headers: [(String, String)], caFile: String?, timeoutSeconds: Int) throws -> Int {
+                if left <= 0 { return 503 }
+                left -= 1
+                return 200
+            }
+        }
+        let t0 = Date(timeIntervalSince1970: 2_000_000_000)
+        func pass(at offset: Double, allowing n: Int) throws -> NotificationReceiver {
+            _ = try NotificationDeliverer(store: try store(f), transport: Countdown(n), now: { t0 + offset }).runOnce(ignoringBackoff: true)
+            return try XCTUnwrap(cli.notificationReceivers().first { $0.id == r.id })
+        }
+        XCTAssertEqual(try pass(at: 0, allowing: 0).nextAttemptAt, Timestamp.string(t0 + 1))
+        XCTAssertEqual(try pass(at: 10, allowing: 0).nextAttemptAt, Timestamp.string(t0 + 12))
+        let third = try pass(at: 20, allowing: 0)
+        XCTAssertEqual(third.nextAttemptAt, Timestamp.string(t0 + 24))
+        XCTAssertEqual(third.failures, 3)
+        XCTAssertEqual(third.lastError?.hasPrefix("HTTP 503 for event "), true)
+        let partial = try pass(at: 30, allowing: 2)
+        XCTAssertEqual(partial.backlog, 1)
+        XCTAssertEqual(partial.failures, 1, "the deliveries reset the count")
+        XCTAssertEqual(partial.nextAttemptAt, Timestamp.string(t0 + 31), "and the back-off")
+        XCTAssertEqual(NotificationDeliverer.backoff(afterFailures: 30), NotificationDeliverer.maxBackoffSeconds)
+    }
 }

@@ -111,17 +111,20 @@ public final class NotificationDeliverer: @unchecked Sendable {
         let secret: Data?
         do { secret = try receiver.secretFile.map { Data(try PassphraseFile.read($0, minimumLength: Self.minimumSecretLength).utf8) } }
         catch {
-            try fail(receiver, token, "secret file: \((error as? CAError)?.reason ?? "\(error)")", &result)
+            try fail(receiver, token, "secret file: \((error as? CAError)?.reason ?? "\(error)")",
+                     failuresBefore: receiver.failures, &result)
             released = true
             return
         }
         var unmarked: [Int64] = []
         var lastMark = now()
+        // A failure after deliveries in this pass is the first in a row (they reset the count).
+        var failuresBefore = receiver.failures
         func mark() throws -> Bool {
             guard !unmarked.isEmpty else { return true }
             let ok = try store.markNotificationsDelivered(receiver: receiver.id, sequences: unmarked, token: token,
                                                           leaseUntil: now().addingTimeInterval(Self.leaseSeconds), now: now())
-            if ok { result.delivered += unmarked.count; metrics?.record(delivered: unmarked.count) }
+            if ok { result.delivered += unmarked.count; metrics?.record(delivered: unmarked.count); failuresBefore = 0 }
             else { log("notification receiver \(receiver.id): lease lost; another deliverer goes on") }
             unmarked = []
             lastMark = now()
@@ -135,7 +138,7 @@ public final class NotificationDeliverer: @unchecked Sendable {
                 if now().timeIntervalSince(lastMark) >= Self.markEverySeconds, try !mark() { released = true; return }
                 if let error = post(event, to: receiver, secret: secret) {
                     _ = try mark()
-                    try fail(receiver, token, error, &result)
+                    try fail(receiver, token, error, failuresBefore: failuresBefore, &result)
                     released = true
                     return
                 }
@@ -165,8 +168,9 @@ public final class NotificationDeliverer: @unchecked Sendable {
         "sha256=" + HMAC.sha256(key: secret, data: body).hexString
     }
 
-    private func fail(_ receiver: NotificationReceiver, _ token: String, _ error: String, _ result: inout PassResult) throws {
-        let delay = Self.backoff(afterFailures: receiver.failures + 1)
+    private func fail(_ receiver: NotificationReceiver, _ token: String, _ error: String, failuresBefore: Int,
+                      _ result: inout PassResult) throws {
+        let delay = Self.backoff(afterFailures: failuresBefore + 1)
         try store.markNotificationFailed(receiver: receiver.id, token: token, error: error,
                                          retryAt: now().addingTimeInterval(delay), now: now())
         metrics?.recordFailure()
@@ -175,7 +179,7 @@ public final class NotificationDeliverer: @unchecked Sendable {
     }
 
     /// 1, 2, 4 ... seconds after the 1st, 2nd, 3rd ... failure in a row, at most 5 minutes.
-    static func backoff(afterFailures n: Int) -> Double {
+    public static func backoff(afterFailures n: Int) -> Double {
         min(Self.maxBackoffSeconds, pow(2.0, Double(min(max(n, 1), 20) - 1)))
     }
 }
