@@ -117,6 +117,11 @@ hook_cli_checks() {
   out=$($e profile create --profile hook-x --issuer issuing --authorize-url 'http://a/x' --authorize-timeout-ms 0 2>&1); rc=$?
   expect_contains "hook cli: timeout 0 -> refused" "$rc $out" "--authorize-timeout-ms must be 1-60000"
   expect_eq "hook cli: nothing was created by the refusals" "$($e profile show --profile hook-x 2>&1)" "estfcgi: error: no profile hook-x"
+  out=$($e doctor 2>&1)
+  expect_contains "hook doctor: a hook command that is not there -> FAIL" "$out" \
+    "FAIL  profile hook-cmd-missing  --authorize-command $HOOK_DIR/no-such-program is not a file: every enrollment under this profile is refused (503)"
+  expect_contains "hook doctor: a hook with its files -> OK" "$out" \
+    "OK    profile hook-tls  authorization hook: URL https://127.0.0.1:$HOOK_PORT_tls/allow, 2000 ms"
   $e profile create --profile hook-x --issuer issuing --authorize-url http://127.0.0.1:1/a >/dev/null
   $e profile update --profile hook-x --authorize-timeout-ms 700 >/dev/null
   out=$($e profile update --profile hook-x --authorize-command /bin/true --json)
@@ -327,5 +332,7 @@ suite_hook() {
   hook_hang_checks
   hook_metrics_checks
   hook_cgi_checks
+  # The store stays fit for doctor's other suites: the profile with a missing command goes.
+  "$ESTFCGI" profile delete --profile hook-cmd-missing >/dev/null
   hook_stop
 }
