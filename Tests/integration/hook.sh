@@ -289,6 +289,9 @@ hook_metrics_checks() {
   expect_contains "$s: command deny counted" "$m" 'estfcgi_authorization_hook_calls_total{profile="hook-cmd-deny",outcome="deny"} 1'
   expect_contains "$s: the slots: workers - 1" "$m" 'estfcgi_authorization_hook_slots 3'
   expect_contains "$s: none in flight now" "$m" 'estfcgi_authorization_hook_in_flight 0'
+  expect_contains "$s: a hook's 503s are not store errors" "$m" 'estfcgi_store_errors_total 0'
+  expect_contains "$s: ... but refusals of their own kind" "$m" 'estfcgi_refusals_total{reason="hook_unavailable"}'
+  expect_contains "$s: ... as denials are" "$m" 'estfcgi_refusals_total{reason="hook_denied"}'
 }
 
 hook_cgi_checks() {

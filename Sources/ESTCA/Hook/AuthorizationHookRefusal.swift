@@ -28,5 +28,9 @@ public struct AuthorizationHookRefusal: ESTStatusError, CustomStringConvertible,
     }
 
     public var responseHeaders: [(String, String)] { retryAfter.map { [("Retry-After", String($0))] } ?? [] }
+    /// Refusal kinds of their own (metrics): a hook that is down is not a store error.
+    public var kind: String { httpStatus == 403 ? Self.deniedKind : Self.unavailableKind }
+    public static let deniedKind = "hook_denied"
+    public static let unavailableKind = "hook_unavailable"
     public var description: String { reason }
 }
