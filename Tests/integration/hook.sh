@@ -43,6 +43,9 @@ hook_last() {
     "$HOOK_DIR/$1.log" "$2" 2>&1
 }
 
+# hook_reason: a denial's reason (stdin) without its frame.
+hook_reason() { sed -e 's/^denied by the authorization hook: //' -e 's/ (request [0-9a-f]*)$//'; }
+
 # hook_audit PROFILE: "status|reason" of PROFILE's newest audit record.
 hook_audit() { sleep 0.3; sqlite3 "$ESTFCGI_DB" "SELECT status || '|' || reason FROM audit WHERE profile = '$1' ORDER BY id DESC LIMIT 1"; }
 
@@ -173,18 +176,18 @@ hook_http_checks() {
   hook_enroll hook-deny hk-deny
   id=$(hook_last plain "e['doc']['request_id']")
   expect_eq "$s: deny -> 403 with the hook's reason" "$STATUS $(cat "$WORK/resp.body")" \
-    "403 denied by the authorization hook (request $id): device not in inventory"
+    "403 denied by the authorization hook: device not in inventory (request $id)"
   expect_eq "$s: ... audit: the denial and its reason" "$(hook_audit hook-deny)" \
-    "403|denied by the authorization hook (request $id): device not in inventory"
+    "403|denied by the authorization hook: device not in inventory (request $id)"
   mkcsr hk-skg2 ec-P-256 "/CN=hk-skg2/O=Example Devices"
   post /.well-known/est/hook-skg-deny/serverkeygen "$WORK/hk-skg2.csr" boot boot
   expect_eq "$s: serverkeygen denied -> 403" "$STATUS" 403
   hook_enroll hook-deny-ctl hk-ctl
-  expect_eq "$s: a reason with CR LF ESC -> escaped, one line" "$STATUS $(wc -l < "$WORK/resp.body") $(head -c 300 "$WORK/resp.body" | sed 's/^[^)]*): //')" \
+  expect_eq "$s: a reason with CR LF ESC -> escaped, one line" "$STATUS $(wc -l < "$WORK/resp.body") $(head -c 300 "$WORK/resp.body" | hook_reason)" \
     '403 1 bad\x0d\x0aX-Injected: 1\x1b[31m'
   expect_eq "$s: ... no header injected" "$(grep -ci '^X-Injected' "$WORK/resp.headers")" 0
   hook_enroll hook-deny-long hk-long
-  expect_eq "$s: a 10 KB reason -> 403, cut to 200 bytes" "$STATUS $(sed 's/^[^)]*): //' "$WORK/resp.body" | tr -d '\n' | wc -c)" "403 203"
+  expect_eq "$s: a 10 KB reason -> 403, cut to 200 bytes" "$STATUS $(hook_reason < "$WORK/resp.body" | tr -d '\n' | wc -c)" "403 203"
 
   # No clear answer: 503 + Retry-After, nothing issued (fail closed).
   local p
@@ -192,8 +195,8 @@ hook_http_checks() {
     hook_enroll "hook-$p" "hk-$p"
     expect_eq "$s: hook $p -> 503, Retry-After 10" "$STATUS $(header Retry-After)" "503 10"
   done
-  expect_contains "$s: ... audit of the 500 says why" "$(hook_audit hook-500)" "503|authorization hook failed (request "
-  expect_contains "$s: ... answered HTTP 500" "$(hook_audit hook-500)" "): answered HTTP 500"
+  expect_contains "$s: ... audit of the 500 says why" "$(hook_audit hook-500)" "503|authorization hook failed: "
+  expect_contains "$s: ... answered HTTP 500" "$(hook_audit hook-500)" "failed: answered HTTP 500 (request "
   expect_contains "$s: ... audit of the garbage says why" "$(hook_audit hook-garbage)" 'answer is not a JSON object with a boolean "allow"'
   expect_contains "$s: ... {\"allow\": 1} is not an allow" "$(hook_audit hook-allow-number)" 'answer is not a JSON object'
   expect_contains "$s: ... a redirect is not followed" "$(hook_audit hook-redirect)" "answered HTTP 302"
@@ -230,8 +233,8 @@ hook_command_checks() {
   expect_eq "$s: ... no socket or store file of the responder's among its descriptors" \
     "$(grep -c -E 'socket:|\.db' "$h/cmd-fds.txt")" 0
   hook_enroll hook-cmd-deny hk-cmd-deny
-  expect_contains "$s: exit 1 -> 403 with the first line of output" "$STATUS $(cat "$WORK/resp.body")" "403 denied by the authorization hook (request "
-  expect_contains "$s: ... that line" "$(cat "$WORK/resp.body")" "): serial not on the allow list"
+  expect_contains "$s: exit 1 -> 403 with the first line of output" "$STATUS $(cat "$WORK/resp.body")" "403 denied by the authorization hook: "
+  expect_contains "$s: ... that line" "$(cat "$WORK/resp.body")" "hook: serial not on the allow list (request "
   expect_contains "$s: ... audited" "$(hook_audit hook-cmd-deny)" "403|denied by the authorization hook"
   hook_enroll hook-cmd-exit3 hk-cmd-3
   expect_eq "$s: exit 3 -> 503" "$STATUS $(header Retry-After)" "503 10"
@@ -311,6 +314,9 @@ hook_cgi_checks() {
   expect_eq "$s: command hook deny -> 403" "$(cat "$HOOK_DIR/cgi-hook-cmd-deny")" "Status: 403 Forbidden"
   expect_eq "$s: hook 500 -> 503" "$(cat "$HOOK_DIR/cgi-hook-500")" "Status: 503 Service Unavailable"
   expect_contains "$s: ... audited by the CGI process" "$(hook_audit hook-500)" "answered HTTP 500"
+  # Two denials, two request ids: `estfcgi stats` counts them under one reason.
+  expect_contains "$s: estfcgi stats groups the hook's denials into one reason" "$("$ESTFCGI" stats 2>&1)" \
+    "$(printf '\t2\thook-cmd-deny\tsimpleenroll\t403\tdenied by the authorization hook')"
 }
 
 suite_hook() {
