@@ -46,7 +46,8 @@ public final class Metrics: @unchecked Sendable {
             requests[RequestKey(operation: operation, profile: profile, status: status), default: 0] += 1
             if let kind = outcome.refusal { refusals[kind, default: 0] += 1 }
             if outcome.serial != nil, status == 200 { issued[profile, default: 0] += 1 }
-            if status >= 500, status != 501 { storeErrors += 1 }
+            // An authorization hook that gives no answer (503, its own kind) is not the store's.
+            if status >= 500, status != 501, outcome.refusal != "hook_unavailable" { storeErrors += 1 }
             if let ocsp = outcome.ocspStatus { ocspAnswers[Self.ocspStatuses.contains(ocsp) ? ocsp : "-", default: 0] += 1 }
             var h = latency[operation] ?? Histogram()
             for (i, bound) in Self.buckets.enumerated() where seconds <= bound { h.counts[i] += 1 }

@@ -71,7 +71,26 @@ enum PostgresSchema {
             "ALTER TABLE cas ADD COLUMN pkcs11_uri \(T) CHECK (pkcs11_uri IS NULL OR encrypted_key IS NULL)",
             "ALTER TABLE cas ADD COLUMN pkcs11_module \(T)",
         ],
-        // 12: the authorization hook (issue 25). A profile may ask the operator's service (a
+        // 12: CA lifecycle finishing: token keys of earlier generations and the CRLs of
+        // earlier keys (see the SQLite schema).
+        [
+            "ALTER TABLE ca_generations ADD COLUMN pkcs11_uri \(T) CHECK (pkcs11_uri IS NULL OR encrypted_key IS NULL)",
+            "ALTER TABLE ca_generations ADD COLUMN pkcs11_module \(T)",
+            """
+            CREATE TABLE key_crls (
+                id \(id),
+                ca_id BIGINT NOT NULL REFERENCES cas(id),
+                key_id \(T) NOT NULL,
+                number BIGINT NOT NULL,
+                this_update \(T) NOT NULL,
+                next_update \(T) NOT NULL,
+                entries INTEGER NOT NULL,
+                der BYTEA NOT NULL,
+                UNIQUE (ca_id, key_id, number)
+            )
+            """,
+        ],
+        // 13: the authorization hook (issue 25). A profile may ask the operator's service (a
         // URL) or program (a command) before signing, one of the two; the timeout, and for
         // https the CA file and the client certificate and key files (paths, never contents).
         [
@@ -82,8 +101,8 @@ enum PostgresSchema {
             "ALTER TABLE profiles ADD COLUMN authorize_client_cert \(T)",
             "ALTER TABLE profiles ADD COLUMN authorize_client_key \(T)",
         ],
-        // 13 ("notifications"): event receivers and the transactional outbox, as in SQLite's
-        // migration 13. Outbox ids come from a sequence at insert, not at commit: a
+        // 14 ("notifications"): event receivers and the transactional outbox, as in SQLite's
+        // migration 14. Outbox ids come from a sequence at insert, not at commit: a
         // deliverer takes each receiver's oldest undelivered row it can see, so an event
         // that commits later is delivered later, and none is skipped.
         [

@@ -303,7 +303,28 @@ enum Schema {
             "ALTER TABLE cas ADD COLUMN pkcs11_uri TEXT CHECK (pkcs11_uri IS NULL OR encrypted_key IS NULL)",
             "ALTER TABLE cas ADD COLUMN pkcs11_module TEXT",
         ],
-        // 12: the authorization hook (issue 25). A profile may ask the operator's service (a
+        // 12: CA lifecycle finishing (issue 22). An earlier generation's key may be in a token
+        // (a token CA rolled over or renewed): its URI and module, as `cas` keeps them. And
+        // the CRLs an earlier key signs of what it certified (RFC 4210 §4.4), each served at
+        // its key's own URL (`/crl/CA(N)`, see docs/design.md); `crls` keeps the current key's.
+        [
+            "ALTER TABLE ca_generations ADD COLUMN pkcs11_uri TEXT CHECK (pkcs11_uri IS NULL OR encrypted_key IS NULL)",
+            "ALTER TABLE ca_generations ADD COLUMN pkcs11_module TEXT",
+            """
+            CREATE TABLE key_crls (
+                id INTEGER PRIMARY KEY,
+                ca_id INTEGER NOT NULL REFERENCES cas(id),
+                key_id TEXT NOT NULL,
+                number INTEGER NOT NULL,
+                this_update TEXT NOT NULL,
+                next_update TEXT NOT NULL,
+                entries INTEGER NOT NULL,
+                der BLOB NOT NULL,
+                UNIQUE (ca_id, key_id, number)
+            )
+            """,
+        ],
+        // 13: the authorization hook (issue 25). A profile may ask the operator's service (a
         // URL) or program (a command) before signing, one of the two; the timeout, and for
         // https the CA file and the client certificate and key files (paths, never contents).
         [
@@ -314,7 +335,7 @@ enum Schema {
             "ALTER TABLE profiles ADD COLUMN authorize_client_cert TEXT",
             "ALTER TABLE profiles ADD COLUMN authorize_client_key TEXT",
         ],
-        // 13 ("notifications"): event receivers and the transactional outbox. An event row
+        // 14 ("notifications"): event receivers and the transactional outbox. An event row
         // (a CloudEvents JSON body) and one delivery row per subscribed receiver commit in
         // the transaction of what they report; a receiver gets its deliveries in outbox id
         // order (commit order: SQLite has one writer). The lease columns are the

@@ -89,7 +89,7 @@ extension SQLCAStore {
                     throw StoreError.conflict("profile \(p.displayName) already exists")
                 }
             }
-            // The authorization hook (migration 12), a statement of its own.
+            // The authorization hook (migration 13), a statement of its own.
             let hook = p.authorize
             try db.run("""
                 UPDATE profiles SET authorize_url = ?, authorize_command = ?, authorize_timeout_ms = ?, authorize_ca = ?,

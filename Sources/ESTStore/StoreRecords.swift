@@ -87,7 +87,7 @@ public enum StoreRecords {
         return p
     }
 
-    /// The profile's authorization hook columns (migration 12), nil when it has none.
+    /// The profile's authorization hook columns (migration 13), nil when it has none.
     static func authorizationHook(_ r: SQLRow) throws -> AuthorizationHook? {
         let target: AuthorizationHook.Target
         if let url = try r.optionalString("authorize_url") {

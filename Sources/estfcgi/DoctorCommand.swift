@@ -18,6 +18,9 @@ struct Doctor: ParsableCommand {
     @OptionGroup var output: JSONOption
     /// Internal: the check of one CA's token key, run by doctor in a process of its own.
     @Option(name: .customLong("token-key-of-ca"), help: .hidden) var tokenKeyOfCA: String?
+    /// Internal, with --token-key-of-ca: the certificate (SHA-256 fingerprint) whose token key
+    /// to check, the CA's current one or an earlier generation's.
+    @Option(name: .customLong("token-key-fingerprint"), help: .hidden) var tokenKeyFingerprint: String?
 
     func run() throws {
         if let tokenKeyOfCA { return try checkTokenKeyHere(tokenKeyOfCA) }
@@ -69,7 +72,14 @@ struct Doctor: ParsableCommand {
     /// The token-key finding of CA `name`, as one JSON object on stdout.
     private func checkTokenKeyHere(_ name: String) throws {
         let db = try store.location.open()
-        guard let ca = try db.ca(named: name), let reference = ca.tokenKey else { throw CAError.notFound("no CA '\(name)' with a token key") }
+        guard var ca = try db.ca(named: name) else { throw CAError.notFound("no CA '\(name)' with a token key") }
+        if let fingerprint = tokenKeyFingerprint, ca.certificate.fingerprint.hexString != fingerprint {
+            guard let g = try db.caGenerations(ofCA: name).first(where: { $0.certificate.fingerprint.hexString == fingerprint }) else {
+                throw CAError.notFound("no certificate \(fingerprint) of CA '\(name)'")
+            }
+            ca = try CARecord(generation: g, of: ca)
+        }
+        guard let reference = ca.tokenKey else { throw CAError.notFound("no CA '\(name)' with a token key") }
         let f = HealthCheck.tokenFinding(ca, reference, CAKeyring(passphrase: nil, pkcs11: StoreOptions.pkcs11Environment))
         try printJSON(["level": f.level.rawValue, "detail": f.detail, "fix": f.fix])
     }
@@ -82,7 +92,7 @@ struct Doctor: ParsableCommand {
         let out = Pipe()
         do {
             process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            process.arguments = ["doctor", "--db", db, "--token-key-of-ca", ca.name]
+            process.arguments = ["doctor", "--db", db, "--token-key-of-ca", ca.name, "--token-key-fingerprint", ca.certificate.fingerprint.hexString]
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = out
             process.standardError = FileHandle.nullDevice

@@ -145,12 +145,15 @@ final class HTTPClientTests: XCTestCase {
         let results = ResultBox()
         let group = DispatchGroup()
         let base = self.base
+        // Threads of their own (not GCD's pool, which on Linux may be one thread per core).
         for i in 0..<16 {
-            DispatchQueue.global().async(group: group) {
+            group.enter()
+            Thread {
                 let path = i == 0 ? "/slow" : "/echo"
                 let r = try? HTTPClient.post(url: base + path, body: Array("n\(i)".utf8), timeout: .seconds(10))
                 results.set(i, r.map { String(decoding: $0.body, as: UTF8.self) })
-            }
+                group.leave()
+            }.start()
         }
         XCTAssertEqual(group.wait(timeout: .now() + 2.5), .timedOut, "the slow one is still running")
         XCTAssertEqual((1..<16).map { results.get($0) }, (1..<16).map { "n\($0)" })

@@ -5,7 +5,7 @@ import ESTStore
 import Foundation
 import XCTest
 
-/// A profile's authorization hook as the store keeps it (migration 12): read back equal on
+/// A profile's authorization hook as the store keeps it (migration 13): read back equal on
 /// both engines, replaced and removed by a profile update, at most one of URL and command
 /// (the schema's CHECK too), carried by `store copy`.
 enum AuthorizationHookContract {

@@ -30,6 +30,7 @@ final class SQLiteStoreContractTests: XCTestCase {
     func testNotificationLeasesAndPruning() throws { try NotificationContract.leasesAndPruning(try StoreFactory(.sqlite)) }
     func testNotificationDeliverers() throws { try NotificationContract.deliverers(try StoreFactory(.sqlite)) }
     func testNotificationBackoff() throws { try NotificationContract.backoff(try StoreFactory(.sqlite)) }
+    func testTokenGenerationsAndKeyCRLs() throws { try GenerationKeyContract.tokenGenerationsAndKeyCRLs(try StoreFactory(.sqlite)) }
     func testAuthorizationHooksAreStored() throws { try AuthorizationHookContract.hooksAreStored(try StoreFactory(.sqlite)) }
     func testTokenKeyURIsFromTheOperator() throws { try TokenKeyContract.urisFromTheOperator() }
 }
@@ -54,6 +55,7 @@ final class PostgresStoreContractTests: XCTestCase {
     func testOCSPSignersAndAnswersAcrossHosts() throws { try OCSPContract.signersAndAnswersAcrossHosts(try StoreFactory(.postgres)) }
     func testRolloverStateMachine() throws { try RolloverContract.stateMachine(try StoreFactory(.postgres)) }
     func testConcurrentRollovers() throws { try RolloverContract.concurrentRollovers(try StoreFactory(.postgres)) }
+    func testTokenGenerationsAndKeyCRLs() throws { try GenerationKeyContract.tokenGenerationsAndKeyCRLs(try StoreFactory(.postgres)) }
     func testTokenKeysAreAReference() throws { try TokenKeyContract.tokenKeysAreAReference(try StoreFactory(.postgres)) }
     func testNotificationEventsCommitWithWhatTheyReport() throws { try NotificationContract.eventsCommitWithWhatTheyReport(try StoreFactory(.postgres)) }
     func testNotificationPendingOnce() throws { try NotificationContract.pendingOnce(try StoreFactory(.postgres)) }

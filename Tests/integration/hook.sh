@@ -43,6 +43,9 @@ hook_last() {
     "$HOOK_DIR/$1.log" "$2" 2>&1
 }
 
+# hook_reason: a denial's reason (stdin) without its frame.
+hook_reason() { sed -e 's/^denied by the authorization hook: //' -e 's/ (request [0-9a-f]*)$//'; }
+
 # hook_audit PROFILE: "status|reason" of PROFILE's newest audit record.
 hook_audit() { sleep 0.3; sqlite3 "$ESTFCGI_DB" "SELECT status || '|' || reason FROM audit WHERE profile = '$1' ORDER BY id DESC LIMIT 1"; }
 
@@ -117,6 +120,11 @@ hook_cli_checks() {
   out=$($e profile create --profile hook-x --issuer issuing --authorize-url 'http://a/x' --authorize-timeout-ms 0 2>&1); rc=$?
   expect_contains "hook cli: timeout 0 -> refused" "$rc $out" "--authorize-timeout-ms must be 1-60000"
   expect_eq "hook cli: nothing was created by the refusals" "$($e profile show --profile hook-x 2>&1)" "estfcgi: error: no profile hook-x"
+  out=$($e doctor 2>&1)
+  expect_contains "hook doctor: a hook command that is not there -> FAIL" "$out" \
+    "FAIL  profile hook-cmd-missing  --authorize-command $HOOK_DIR/no-such-program is not a file: every enrollment under this profile is refused (503)"
+  expect_contains "hook doctor: a hook with its files -> OK" "$out" \
+    "OK    profile hook-tls  authorization hook: URL https://127.0.0.1:$HOOK_PORT_tls/allow, 2000 ms"
   $e profile create --profile hook-x --issuer issuing --authorize-url http://127.0.0.1:1/a >/dev/null
   $e profile update --profile hook-x --authorize-timeout-ms 700 >/dev/null
   out=$($e profile update --profile hook-x --authorize-command /bin/true --json)
@@ -168,18 +176,18 @@ hook_http_checks() {
   hook_enroll hook-deny hk-deny
   id=$(hook_last plain "e['doc']['request_id']")
   expect_eq "$s: deny -> 403 with the hook's reason" "$STATUS $(cat "$WORK/resp.body")" \
-    "403 denied by the authorization hook (request $id): device not in inventory"
+    "403 denied by the authorization hook: device not in inventory (request $id)"
   expect_eq "$s: ... audit: the denial and its reason" "$(hook_audit hook-deny)" \
-    "403|denied by the authorization hook (request $id): device not in inventory"
+    "403|denied by the authorization hook: device not in inventory (request $id)"
   mkcsr hk-skg2 ec-P-256 "/CN=hk-skg2/O=Example Devices"
   post /.well-known/est/hook-skg-deny/serverkeygen "$WORK/hk-skg2.csr" boot boot
   expect_eq "$s: serverkeygen denied -> 403" "$STATUS" 403
   hook_enroll hook-deny-ctl hk-ctl
-  expect_eq "$s: a reason with CR LF ESC -> escaped, one line" "$STATUS $(wc -l < "$WORK/resp.body") $(head -c 300 "$WORK/resp.body" | sed 's/^[^)]*): //')" \
+  expect_eq "$s: a reason with CR LF ESC -> escaped, one line" "$STATUS $(wc -l < "$WORK/resp.body") $(head -c 300 "$WORK/resp.body" | hook_reason)" \
     '403 1 bad\x0d\x0aX-Injected: 1\x1b[31m'
   expect_eq "$s: ... no header injected" "$(grep -ci '^X-Injected' "$WORK/resp.headers")" 0
   hook_enroll hook-deny-long hk-long
-  expect_eq "$s: a 10 KB reason -> 403, cut to 200 bytes" "$STATUS $(sed 's/^[^)]*): //' "$WORK/resp.body" | tr -d '\n' | wc -c)" "403 203"
+  expect_eq "$s: a 10 KB reason -> 403, cut to 200 bytes" "$STATUS $(hook_reason < "$WORK/resp.body" | tr -d '\n' | wc -c)" "403 203"
 
   # No clear answer: 503 + Retry-After, nothing issued (fail closed).
   local p
@@ -187,8 +195,8 @@ hook_http_checks() {
     hook_enroll "hook-$p" "hk-$p"
     expect_eq "$s: hook $p -> 503, Retry-After 10" "$STATUS $(header Retry-After)" "503 10"
   done
-  expect_contains "$s: ... audit of the 500 says why" "$(hook_audit hook-500)" "503|authorization hook failed (request "
-  expect_contains "$s: ... answered HTTP 500" "$(hook_audit hook-500)" "): answered HTTP 500"
+  expect_contains "$s: ... audit of the 500 says why" "$(hook_audit hook-500)" "503|authorization hook failed: "
+  expect_contains "$s: ... answered HTTP 500" "$(hook_audit hook-500)" "failed: answered HTTP 500 (request "
   expect_contains "$s: ... audit of the garbage says why" "$(hook_audit hook-garbage)" 'answer is not a JSON object with a boolean "allow"'
   expect_contains "$s: ... {\"allow\": 1} is not an allow" "$(hook_audit hook-allow-number)" 'answer is not a JSON object'
   expect_contains "$s: ... a redirect is not followed" "$(hook_audit hook-redirect)" "answered HTTP 302"
@@ -225,8 +233,8 @@ hook_command_checks() {
   expect_eq "$s: ... no socket or store file of the responder's among its descriptors" \
     "$(grep -c -E 'socket:|\.db' "$h/cmd-fds.txt")" 0
   hook_enroll hook-cmd-deny hk-cmd-deny
-  expect_contains "$s: exit 1 -> 403 with the first line of output" "$STATUS $(cat "$WORK/resp.body")" "403 denied by the authorization hook (request "
-  expect_contains "$s: ... that line" "$(cat "$WORK/resp.body")" "): serial not on the allow list"
+  expect_contains "$s: exit 1 -> 403 with the first line of output" "$STATUS $(cat "$WORK/resp.body")" "403 denied by the authorization hook: "
+  expect_contains "$s: ... that line" "$(cat "$WORK/resp.body")" "hook: serial not on the allow list (request "
   expect_contains "$s: ... audited" "$(hook_audit hook-cmd-deny)" "403|denied by the authorization hook"
   hook_enroll hook-cmd-exit3 hk-cmd-3
   expect_eq "$s: exit 3 -> 503" "$STATUS $(header Retry-After)" "503 10"
@@ -284,6 +292,9 @@ hook_metrics_checks() {
   expect_contains "$s: command deny counted" "$m" 'estfcgi_authorization_hook_calls_total{profile="hook-cmd-deny",outcome="deny"} 1'
   expect_contains "$s: the slots: workers - 1" "$m" 'estfcgi_authorization_hook_slots 3'
   expect_contains "$s: none in flight now" "$m" 'estfcgi_authorization_hook_in_flight 0'
+  expect_contains "$s: a hook's 503s are not store errors" "$m" 'estfcgi_store_errors_total 0'
+  expect_contains "$s: ... but refusals of their own kind" "$m" 'estfcgi_refusals_total{reason="hook_unavailable"}'
+  expect_contains "$s: ... as denials are" "$m" 'estfcgi_refusals_total{reason="hook_denied"}'
 }
 
 hook_cgi_checks() {
@@ -303,6 +314,9 @@ hook_cgi_checks() {
   expect_eq "$s: command hook deny -> 403" "$(cat "$HOOK_DIR/cgi-hook-cmd-deny")" "Status: 403 Forbidden"
   expect_eq "$s: hook 500 -> 503" "$(cat "$HOOK_DIR/cgi-hook-500")" "Status: 503 Service Unavailable"
   expect_contains "$s: ... audited by the CGI process" "$(hook_audit hook-500)" "answered HTTP 500"
+  # Two denials, two request ids: `estfcgi stats` counts them under one reason.
+  expect_contains "$s: estfcgi stats groups the hook's denials into one reason" "$("$ESTFCGI" stats 2>&1)" \
+    "$(printf '\t2\thook-cmd-deny\tsimpleenroll\t403\tdenied by the authorization hook')"
 }
 
 suite_hook() {
@@ -327,5 +341,7 @@ suite_hook() {
   hook_hang_checks
   hook_metrics_checks
   hook_cgi_checks
+  # The store stays fit for doctor's other suites: the profile with a missing command goes.
+  "$ESTFCGI" profile delete --profile hook-cmd-missing >/dev/null
   hook_stop
 }

@@ -37,7 +37,8 @@ public struct HealthCheck {
             out.append(HealthFinding(level, "passphrase", passphraseProblem,
                                      fix: "set ESTFCGI_KEY_PASSPHRASE_FILE (or --key-passphrase-file) to a file of mode 600 holding the store passphrase"))
         }
-        for ca in cas { out += findings(for: ca) }
+        let generations = Dictionary(grouping: try store.caGenerations(ofCA: nil), by: { ByteName($0.caName) })
+        for ca in cas { out += findings(for: ca) + generationFindings(for: ca, generations: generations[ByteName(ca.name)] ?? []) }
         let profiles = try store.allProfiles()
         for profile in profiles { out += findings(for: profile, cas: cas) }
         out += crlURLFindings(profiles: profiles)
@@ -137,6 +138,7 @@ public struct HealthCheck {
             out.append(HealthFinding(.fail, subject, "\(option) is not a valid regular expression: every request is refused (500)",
                                      fix: "profile update \(selector(p)) \(option) REGEX (or '' for any)"))
         }
+        out += authorizationHookFindings(p, subject: subject)
         return out
     }
 
@@ -175,14 +177,15 @@ public struct HealthCheck {
 
     /// The CA whose CRL this server's `/.well-known/est/crl/{CA}` or `/.well-known/est/[LABEL/]crl`
     /// in `url` serves; nil for any other URL.
-    static func caServed(at url: String, profiles: [Profile]) -> String? {
+    public static func caServed(at url: String, profiles: [Profile]) -> String? {
         let marker = "/.well-known/est/"
         guard let range = url.range(of: marker) else { return nil }
         let path = url[range.upperBound...].prefix { $0 != "?" && $0 != "#" }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         switch parts.count {
         case 1 where parts[0] == "crl": return profiles.first { $0.label == nil }?.crlServedByLabel
-        case 2 where parts[0] == "crl": return parts[1]
+        // `/crl/NAME(N)`: the CRL of CA NAME's N-th later key (CRLIssuerPath).
+        case 2 where parts[0] == "crl": return CRLIssuerPath.parse(parts[1])?.name ?? parts[1]
         case 2 where parts[1] == "crl": return profiles.first { $0.label == parts[0] }?.crlServedByLabel
         default: return nil
         }

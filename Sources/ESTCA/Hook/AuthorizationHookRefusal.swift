@@ -14,12 +14,13 @@ public struct AuthorizationHookRefusal: ESTStatusError, CustomStringConvertible,
     static func denied(_ reason: String?, requestID: String) -> AuthorizationHookRefusal {
         // The hook's text is client-visible: control characters escaped, bounded.
         let shown = reason.map { PrintableText.escaped($0, limit: reasonLimit) } ?? "no reason given"
-        return AuthorizationHookRefusal(httpStatus: 403, reason: "denied by the authorization hook (request \(requestID)): \(shown)",
+        // The request id last: `estfcgi stats` groups refusals by what precedes the first ": ".
+        return AuthorizationHookRefusal(httpStatus: 403, reason: "denied by the authorization hook: \(shown) (request \(requestID))",
                                         retryAfter: nil)
     }
 
     static func failed(_ why: String, requestID: String) -> AuthorizationHookRefusal {
-        AuthorizationHookRefusal(httpStatus: 503, reason: "authorization hook failed (request \(requestID)): \(PrintableText.escaped(why, limit: reasonLimit))",
+        AuthorizationHookRefusal(httpStatus: 503, reason: "authorization hook failed: \(PrintableText.escaped(why, limit: reasonLimit)) (request \(requestID))",
                                  retryAfter: 10)
     }
 
@@ -28,5 +29,9 @@ public struct AuthorizationHookRefusal: ESTStatusError, CustomStringConvertible,
     }
 
     public var responseHeaders: [(String, String)] { retryAfter.map { [("Retry-After", String($0))] } ?? [] }
+    /// Refusal kinds of their own (metrics): a hook that is down is not a store error.
+    public var kind: String { httpStatus == 403 ? Self.deniedKind : Self.unavailableKind }
+    public static let deniedKind = "hook_denied"
+    public static let unavailableKind = "hook_unavailable"
     public var description: String { reason }
 }

@@ -55,6 +55,12 @@ public final class CAKeyring: @unchecked Sendable {
     /// The decrypted key of an earlier generation of a CA (it signs OCSP answers and CRLs
     /// for what it certified).
     func generationKey(for generation: CAGeneration) throws -> PrivateKey {
+        if let reference = generation.tokenKey {
+            do { return try loadTokenKey(reference) }
+            catch let p as TokenProblem {
+                throw CAError.unavailable("an earlier key of CA '\(generation.caName)' in PKCS#11 token \(reference.uri.tokenDescription): \(p.description); fix: \(p.fix)")
+            }
+        }
         guard let pem = generation.encryptedKeyPEM else {
             throw CAError.internalFailure("the earlier certificate of CA '\(generation.caName)' has no key")
         }

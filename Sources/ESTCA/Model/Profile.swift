@@ -57,8 +57,9 @@ public struct Profile: Sendable, Equatable {
     public var crlServedByLabel: String { crlCA ?? issuer }
 
     /// The distribution point for a certificate `issuer` signs under this profile.
-    public func crlDistributionPoint(issuer: String) -> String? {
-        crlURL.map { CRLIssuerPath.url($0, issuer: issuer) }
+    /// `keyIndex`: which key of the CA signs it (`CAKeyHistory`), 0 for its first.
+    public func crlDistributionPoint(issuer: String, keyIndex: Int = 0) -> String? {
+        crlURL.map { CRLIssuerPath.url($0, issuer: issuer, keyIndex: keyIndex) }
     }
 
     /// Whether the CRL URL names the issuing CA, so that certificates of any issuer find theirs.

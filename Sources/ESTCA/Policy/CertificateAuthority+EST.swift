@@ -168,12 +168,30 @@ extension CertificateAuthority: EnrollmentAuthority {
         return crl.der
     }
 
-    public func crl(issuer name: String) throws -> Data {
-        // Unknown CA and no CRL yet answer alike: which CAs exist is the operator's business.
-        guard try material().ca(named: name) != nil, let crl = try store.latestCRL(issuer: name) else {
-            throw CAError.notFound("no CRL published yet")
+    /// `/crl/NAME` and `/crl/NAME(N)`: the latest CRL signed by the key whose certificates
+    /// carry that URL (`CRLIssuerPath`). The current key's CRLs are `crl`'s records; an
+    /// earlier key's (RFC 4210 §4.4: it signs the CRLs of what it certified) are
+    /// `recordKeyCRL`'s. So `/crl/NAME` of a CA that rolled over serves its first key's CRL.
+    public func crl(issuer segment: String) throws -> Data {
+        // Unknown CA, unknown key and no CRL yet answer alike: which CAs exist is the operator's business.
+        let none = CAError.notFound("no CRL published yet")
+        let m = try material()
+        guard let (name, index) = CRLIssuerPath.parse(segment), let ca = m.ca(named: name) else { throw none }
+        let generations = m.generations.filter { ByteName.same($0.caName, ca.name) }
+        let history = CAKeyHistory(current: ca.certificate, generations: generations)
+        guard let keyID = history.keyID(index) else { throw none }
+        if index != history.currentIndex, let crl = try store.latestKeyCRL(issuer: ca.name, keyID: keyID) {
+            return crl.der
         }
-        return crl.der
+        // The CA's own CRLs: the current key's, or, until the first `crl` run after a rollover,
+        // the CRLs its earlier key signed before it. Served only when signed by the key the
+        // URL names: a relying party finds no other key on its path (RFC 5280 §6.3.3).
+        let spki = history.keys[index]
+        let signer = spki == ca.certificate.publicKey.spkiDER
+            ? ca.certificate : generations.last(where: { $0.certificate.publicKey.spkiDER == spki })?.certificate
+        guard let signer, let published = try store.latestCRL(issuer: ca.name),
+              let crl = try? CertificateRevocationList(der: published.der), crl.isSigned(by: signer) else { throw none }
+        return published.der
     }
 
     public func audit(_ event: AuditEvent) throws {

@@ -94,6 +94,12 @@ final class AuthorityStore: CAStore {
     }
     func latestCRL(issuer: String) throws -> PublishedCRL? { try mapped { try inner.latestCRL(issuer: issuer) } }
     func recordCRL(_ crl: PublishedCRL, audit: AuditEvent, now: Date) throws { try mapped { try inner.recordCRL(crl, audit: audit, now: now) } }
+    func latestKeyCRL(issuer: String, keyID: String) throws -> PublishedCRL? {
+        try mapped { try inner.latestKeyCRL(issuer: issuer, keyID: keyID) }
+    }
+    func recordKeyCRL(_ crl: PublishedCRL, keyID: String, audit: AuditEvent, now: Date) throws {
+        try mapped { try inner.recordKeyCRL(crl, keyID: keyID, audit: audit, now: now) }
+    }
     func ocspSigners() throws -> [OCSPSignerRecord] { try mapped { try inner.ocspSigners() } }
     func saveOCSPSigner(_ signer: OCSPSignerRecord, audit: AuditEvent, now: Date) throws {
         try mapped { try inner.saveOCSPSigner(signer, audit: audit, now: now) }

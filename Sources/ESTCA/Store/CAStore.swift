@@ -104,6 +104,11 @@ public protocol CAStore: AnyObject {
     /// Records a CRL with its audit event; throws `CRLNumberTaken` when that CA already
     /// has a CRL of that number. Keeps the CA's latest few CRLs, not every one.
     func recordCRL(_ crl: PublishedCRL, audit: AuditEvent, now: Date) throws
+    /// The latest CRL an earlier key of CA `issuer` signed (`CAKeyHistory.keyID`), nil before its first.
+    func latestKeyCRL(issuer: String, keyID: String) throws -> PublishedCRL?
+    /// Records the CRL an earlier key signed (RFC 4210 §4.4), numbered as the current key's
+    /// CRL of the same run; keeps that key's latest few.
+    func recordKeyCRL(_ crl: PublishedCRL, keyID: String, audit: AuditEvent, now: Date) throws
 
     // MARK: OCSP (RFC 6960)
     /// Every CA's OCSP signer (material: a change moves `materialVersion`).
