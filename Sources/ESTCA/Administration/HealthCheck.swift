@@ -149,6 +149,7 @@ public struct HealthCheck {
             out.append(HealthFinding(.fail, subject, "\(option) is not a valid regular expression: every request is refused (500)",
                                      fix: "profile update \(selector(p)) \(option) REGEX (or '' for any)"))
         }
+        out += authorizationHookFindings(p, subject: subject)
         return out
     }
 

@@ -47,6 +47,8 @@ public struct Profile: Sendable, Equatable {
     /// The OCSP responder URL put in issued certificates' authorityInfoAccess (RFC 5280
     /// §4.2.2.1 id-ad-ocsp), nil for none.
     public var ocspURL: String? = nil
+    /// The external authorization hook consulted before signing; nil for none.
+    public var authorize: AuthorizationHook? = nil
 
     /// This profile's own CRL path, `/.well-known/est/[LABEL/]crl`.
     public var labelCRLPath: String { "/.well-known/est/" + (label.map { $0 + "/" } ?? "") + "crl" }
@@ -85,6 +87,7 @@ public struct Profile: Sendable, Equatable {
         if let ocspURL {
             do { try OCSPURL.validate(ocspURL) } catch { throw CAError.badRequest("--ocsp-url: \(error)") }
         }
+        try authorize?.validate()
     }
 
     public static func auth(parsing text: String) throws(CAError) -> ClientAuthentication { try choice(text, "--auth") }

@@ -46,9 +46,11 @@ extension CertificateAuthority: EnrollmentAuthority {
                                      renewal: false)
         let approved = try awaitApproval(csr, operation: .simpleenroll, keyType: csr.publicKey.algorithm.keyType?.rawValue ?? "\(csr.publicKey.algorithm)",
                                          profile: profile, device: device?.name, requester: requester)
+        let event = try consultAuthorizationHook(.simpleenroll, csr: csr, checked: checked, profile: profile, device: device,
+                                                 client: credentials.certificate, httpUser: credentials.httpUser, audit: audit)
         return try sign(subject: csr.subject, subjectAltNameDER: checked.san, publicKey: csr.publicKey, profile: profile,
                         requester: requester, conditions: IssuanceConditions(device: device, approvedRequest: approved),
-                        audit: audit, in: m).0
+                        audit: event, in: m).0
     }
 
     public func reenroll(_ request: ReenrollmentRequest, profile label: String?, audit: AuditEvent) throws -> Certificate {
@@ -87,9 +89,11 @@ extension CertificateAuthority: EnrollmentAuthority {
                                        identity: IssuedIdentity(subject: client.subject, subjectAltNameDER: client.subjectAltNameDER))
         let device = try deviceClaim(subject: checked.subject, checked: checked, profile: profile, requester: requester,
                                      renewal: true)
+        let event = try consultAuthorizationHook(.simplereenroll, csr: request.csr, checked: checked, profile: profile, device: device,
+                                                 client: client, httpUser: request.httpUser, audit: audit)
         return try sign(subject: checked.subject, subjectAltNameDER: checked.san, publicKey: request.csr.publicKey,
                         profile: profile, requester: requester,
-                        conditions: IssuanceConditions(replacing: current, device: device), audit: audit, in: m).0
+                        conditions: IssuanceConditions(replacing: current, device: device), audit: event, in: m).0
     }
 
     public func serverKeyGen(_ request: ServerKeyGenRequest, profile label: String?, credentials: ClientCredentials,
@@ -121,6 +125,8 @@ extension CertificateAuthority: EnrollmentAuthority {
                                      renewal: false)
         let approved = try awaitApproval(csr, operation: .serverkeygen, keyType: "server-generated \(keyType.rawValue)",
                                          profile: profile, device: device?.name, requester: requester)
+        let hooked = try consultAuthorizationHook(.serverkeygen, csr: csr, checked: checked, profile: profile, device: device,
+                                                  client: client, httpUser: credentials.httpUser, audit: audit)
         let key = try keyGenerations.run(for: requester.key) { try PrivateKey.generate(keyType) }
         // The key part is ready before anything is issued, so a key that cannot be
         // delivered (e.g. no way to encrypt to the recipient) never leaves a record behind.
@@ -139,7 +145,7 @@ extension CertificateAuthority: EnrollmentAuthority {
         } else {
             part = .pkcs8(privateKeyInfo)
         }
-        var event = audit
+        var event = hooked
         event.reason += ServerGeneratedKey.auditDetail(keyType: keyType, encryptedTo: part.recipient)
         let (cert, _) = try sign(subject: csr.subject, subjectAltNameDER: checked.san, publicKey: try key.publicKey,
                                  profile: profile, requester: requester,
