@@ -24,7 +24,7 @@ source "$HERE/rollover.sh"
 source "$HERE/pkcs11.sh"
 source "$HERE/hook.sh"
 
-cleanup() { hook_stop 2>/dev/null; tenants_stop 2>/dev/null; nginx_stop 2>/dev/null; apache_stop 2>/dev/null; cgi_apache_stop 2>/dev/null; cgi_nginx_stop 2>/dev/null; postgres_stop 2>/dev/null; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"; }
+cleanup() { tenants_stop 2>/dev/null; nginx_stop 2>/dev/null; apache_stop 2>/dev/null; cgi_apache_stop 2>/dev/null; cgi_nginx_stop 2>/dev/null; postgres_stop 2>/dev/null; hook_stop 2>/dev/null; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"; }
 trap cleanup EXIT
 
 [ -x "$ESTFCGI" ] || { echo "build first: $ESTFCGI missing"; exit 2; }
