@@ -7,7 +7,7 @@ import Foundation
 struct CA: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ca", abstract: "Create, import, list and export CAs.",
-        subcommands: [Create.self, Import.self, List.self, Export.self, Disable.self, Enable.self, OCSPSigner.self, Rollover.self, Renew.self])
+        subcommands: [Create.self, Import.self, List.self, Export.self, Disable.self, Enable.self, OCSPSigner.self, Rollover.self, Renew.self, RekeyProtection.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a self-signed root, or an intermediate signed by --issuer.")

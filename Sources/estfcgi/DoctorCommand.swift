@@ -10,7 +10,7 @@ import Foundation
 /// check, OK, WARN or FAIL, with the fix; exit 1 when anything FAILs.
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the store, its passphrase, CAs and profiles (and a web server config): OK/WARN/FAIL with the fix.",
+        abstract: "Check the store, its key file or passphrase, CAs and profiles (and a web server config): OK/WARN/FAIL with the fix.",
         discussion: "Reads only; exit 0 when nothing FAILs, 1 otherwise.")
     @OptionGroup var store: StoreOptions
     @Option(help: ArgumentHelp("Also check this nginx config (the file with the EST server block).", valueName: "FILE")) var nginxConf: String?
@@ -36,15 +36,20 @@ struct Doctor: ParsableCommand {
         if storeUsable {
             var keyring: CAKeyring? = nil
             var problem: String? = nil
-            do {
-                if let passphrase = try store.passphrase() { keyring = CAKeyring(passphrase: passphrase) }
-                else { problem = "no passphrase file given (--key-passphrase-file or ESTFCGI_KEY_PASSPHRASE_FILE)" }
-            } catch {
-                problem = (error as? CAError)?.reason ?? "\(error)"
+            var passphrase: String? = nil
+            var keyFile: KeyFile? = nil
+            var keyFileProblem: String? = nil
+            do { passphrase = try store.passphrase() } catch { problem = (error as? CAError)?.reason ?? "\(error)" }
+            do { keyFile = try store.readKeyFile() } catch { keyFileProblem = (error as? CAError)?.reason ?? "\(error)" }
+            // No passphrase is a problem only without a key file: keys under the passphrase
+            // then each say that they need it.
+            if passphrase == nil, problem == nil, store.keyFilePath == nil {
+                problem = "no passphrase file given (--key-passphrase-file or ESTFCGI_KEY_PASSPHRASE_FILE)"
             }
+            if passphrase != nil || keyFile != nil { keyring = CAKeyring(passphrase: passphrase, keyFile: keyFile) }
             do {
                 let db = try store.path
-                findings += try HealthCheck(store: try location.open(), keyring: keyring, passphraseProblem: problem,
+                findings += try HealthCheck(store: try location.open(), keyring: keyring, passphraseProblem: problem, keyFileProblem: keyFileProblem,
                                             tokenCheck: { ca, _ in Self.tokenFindingInChild(ca, db: db) }).findings()
             } catch {
                 findings.append(HealthFinding(.fail, "store", "cannot read its CAs and profiles: \((error as? CAError)?.reason ?? "\(error)")"))

@@ -57,7 +57,7 @@ struct Serve: ParsableCommand {
             do { _ = try keyring.signingKey(for: ca) } catch { warn((error as? CAError)?.reason ?? "\(error)") }
         }
         for name in try CAAdministration(CertificateAuthority(store: probe, keyring: keyring)).upgradeKeyProtection() {
-            warn("CA '\(name)': key re-encrypted (\(PrivateKey.keyProtection))")
+            warn("CA '\(name)': key re-encrypted (\(keyring.preferredProtection?.rawValue ?? "?"))")
         }
         // OCSP: every CA with a key gets a delegated responder now, and again hourly when due.
         let renewal = OCSPSignerRenewal { CAAdministration(CertificateAuthority(store: try location.openForServing(), keyring: keyring)) }

@@ -25,6 +25,7 @@ final class SQLiteStoreContractTests: XCTestCase {
     func testRolloverStateMachine() throws { try RolloverContract.stateMachine(try StoreFactory(.sqlite)) }
     func testConcurrentRollovers() throws { try RolloverContract.concurrentRollovers(try StoreFactory(.sqlite)) }
     func testTokenKeysAreAReference() throws { try TokenKeyContract.tokenKeysAreAReference(try StoreFactory(.sqlite)) }
+    func testRekeyMovesEveryKeyAtomically() throws { try KeyProtectionContract.rekeyMovesEveryKeyAtomically(try StoreFactory(.sqlite)) }
     func testTokenGenerationsAndKeyCRLs() throws { try GenerationKeyContract.tokenGenerationsAndKeyCRLs(try StoreFactory(.sqlite)) }
     func testAuthorizationHooksAreStored() throws { try AuthorizationHookContract.hooksAreStored(try StoreFactory(.sqlite)) }
     func testTokenKeyURIsFromTheOperator() throws { try TokenKeyContract.urisFromTheOperator() }
@@ -53,4 +54,5 @@ final class PostgresStoreContractTests: XCTestCase {
     func testTokenGenerationsAndKeyCRLs() throws { try GenerationKeyContract.tokenGenerationsAndKeyCRLs(try StoreFactory(.postgres)) }
     func testTokenKeysAreAReference() throws { try TokenKeyContract.tokenKeysAreAReference(try StoreFactory(.postgres)) }
     func testAuthorizationHooksAreStored() throws { try AuthorizationHookContract.hooksAreStored(try StoreFactory(.postgres)) }
+    func testRekeyMovesEveryKeyAtomically() throws { try KeyProtectionContract.rekeyMovesEveryKeyAtomically(try StoreFactory(.postgres)) }
 }

@@ -54,8 +54,10 @@ extension HealthCheck {
                     }
                     out.append(HealthFinding(.ok, keySubject, "earlier key decrypts (signs \(crlURL) until \(Timestamp.string(g.certificate.notAfter)))"))
                 } catch {
-                    out.append(HealthFinding(.fail, keySubject, "earlier key does not decrypt with this passphrase: \(crlURL) cannot be signed",
-                                             fix: "use the passphrase file the store was made with"))
+                    // The keyring's reason says which: the passphrase, or the key file (wrong one, none, altered).
+                    let why = (error as? CAError)?.reason ?? "\(error)"
+                    out.append(HealthFinding(.fail, keySubject, "earlier key does not decrypt (\(why)): \(crlURL) cannot be signed",
+                                             fix: "use the key file or passphrase file the key was stored under"))
                 }
             }
         }

@@ -17,7 +17,7 @@ public struct CAReplacement: Sendable {
     public var oldWithNew: Certificate?
     /// A root rollover: refused while an earlier rollover of this CA is in its overlap.
     public var isRollover: Bool { newWithOld != nil }
-    public var keyProtection: String? { encryptedKeyPEM == nil ? nil : PrivateKey.keyProtection }
+    public var keyProtection: String? { encryptedKeyPEM.map { KeyProtection.of(pem: $0).rawValue } }
 
     public init(name: String, replacing: Certificate, certificate: Certificate, chain: [Certificate], encryptedKeyPEM: String?,
                 tokenKey: TokenKeyReference? = nil, newWithOld: Certificate? = nil, oldWithNew: Certificate? = nil) {

@@ -31,6 +31,9 @@ final class AuthorityStore: CAStore {
     func replaceKey(ofCA name: String, encryptedKeyPEM: String, protection: String, audit: AuditEvent, now: Date) throws {
         try mapped { try inner.replaceKey(ofCA: name, encryptedKeyPEM: encryptedKeyPEM, protection: protection, audit: audit, now: now) }
     }
+    func replaceKeys(_ changes: [KeyReencryption], audit: AuditEvent, now: Date) throws {
+        try mapped { try inner.replaceKeys(changes, audit: audit, now: now) }
+    }
     func caGenerations(ofCA name: String?) throws -> [CAGeneration] { try mapped { try inner.caGenerations(ofCA: name) } }
     func replaceCertificate(_ replacement: CAReplacement, audit: AuditEvent, now: Date) throws -> CARecord {
         try mapped { try inner.replaceCertificate(replacement, audit: audit, now: now) }

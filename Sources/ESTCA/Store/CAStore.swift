@@ -19,6 +19,10 @@ public protocol CAStore: AnyObject {
     func setStatus(_ status: CAStatus, ofCA name: String, audit: AuditEvent, now: Date) throws -> CARecord
     /// Replaces a CA's encrypted key (the same key under stronger protection).
     func replaceKey(ofCA name: String, encryptedKeyPEM: String, protection: String, audit: AuditEvent, now: Date) throws
+    /// Re-encrypts stored keys (CAs', generations', OCSP signers'), all in one transaction
+    /// with `audit`: every row must still hold its `oldPEM`, else nothing changes and
+    /// StoreError.conflict says which one changed.
+    func replaceKeys(_ changes: [KeyReencryption], audit: AuditEvent, now: Date) throws
 
     // MARK: CA generations (rollover: RFC 7030 §4.1.3, RFC 4210 §4.4)
     /// The earlier generations of CA `name` (nil: of every CA), oldest first.
