@@ -28,12 +28,14 @@ hook_front_start() {
 }
 
 hook_stop() {
+  # Also run by run.sh's cleanup when this suite never started (set -u: nothing unset here).
+  [ -n "${HOOK_DIR:-}" ] || return 0
   local dir=$HOOK_DIR/nginx
   [ -f "$dir/nginx.pid" ] && nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" -s stop 2>/dev/null
   if [ -n "${HOOK_SERVE_PID:-}" ] && kill -0 "$HOOK_SERVE_PID" 2>/dev/null; then
     kill -TERM "$HOOK_SERVE_PID"; wait "$HOOK_SERVE_PID" 2>/dev/null || true
   fi
-  local p; for p in "${HOOK_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  local p; for p in "${HOOK_PIDS[@]+"${HOOK_PIDS[@]}"}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   HOOK_PIDS=()
 }
 
