@@ -3,10 +3,12 @@ import PackageDescription
 
 // Layers; each target imports only targets of lower layers (and the C modules only
 // as `internal import`, so no C type can appear in a public signature):
-//   1. C bindings:      COpenSSL, CSQLite, CPostgres (libpq), CFastCGI (Debian -dev packages)
+//   1. C bindings:      COpenSSL, CSQLite, CPostgres (libpq), CFastCGI, CCurl (Debian -dev packages),
+//                       CSpawn (glibc's posix_spawn extras)
 //   2. safe wrappers:   ESTOpenSSL (keys, certs, CSRs, PKCS#7/CMS, chains); ESTSQL (the
 //                       engine-neutral SQL layer: SQLValue, SQLRow, the SQLConnection protocol,
-//                       SQLDialect, Migrator), which ESTSQLite and ESTPostgres implement
+//                       SQLDialect, Migrator), which ESTSQLite and ESTPostgres implement;
+//                       ESTHTTP (an HTTP client over libcurl, for the operator's services)
 //   3. EST protocol:    ESTCore (pure request -> response; owns the EnrollmentAuthority
 //                       interface, as globalsign/est's `est` package owns `CA`)
 //   4. CA:              ESTCA (model, policy, the CAStore protocol, administration;
@@ -34,14 +36,20 @@ let package = Package(
         .systemLibrary(name: "CPostgres", pkgConfig: "libpq",
                        providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CFastCGI", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        // glibc's posix_spawn close-from and pipe2, for the authorization hook's command (header only).
+        .systemLibrary(name: "CSpawn"),
 
         .target(name: "ESTOpenSSL", dependencies: ["COpenSSL"]),
+        // An HTTP client (libcurl) for the operator's services: authorization hook, notifications.
+        .target(name: "ESTHTTP", dependencies: ["CCurl"]),
         // The engine-neutral SQL layer: values, rows, the connection protocol, dialect, migrator.
         .target(name: "ESTSQL"),
         .target(name: "ESTSQLite", dependencies: ["CSQLite", "ESTSQL"]),
         .target(name: "ESTPostgres", dependencies: ["CPostgres", "ESTSQL"]),
         .target(name: "ESTCore", dependencies: ["ESTOpenSSL"]),
-        .target(name: "ESTCA", dependencies: ["ESTCore", "ESTOpenSSL"]),
+        .target(name: "ESTCA", dependencies: ["ESTCore", "ESTOpenSSL", "ESTHTTP", "CSpawn"]),
         // The one CAStore implementation over ESTSQL (every operation, the row mapping, store copy).
         .target(name: "ESTStore", dependencies: ["ESTCA", "ESTCore", "ESTOpenSSL", "ESTSQL"]),
         // Engine glue: connection, pool, transaction runner, schema history, doctor's checks.
@@ -52,7 +60,7 @@ let package = Package(
         .target(name: "ESTWebServerConfig", dependencies: ["ESTCA"]),
         .executableTarget(name: "estfcgi", dependencies: [
             "ESTFastCGI", "ESTCore", "ESTCA", "ESTStore", "ESTSQL", "ESTSQLiteStore", "ESTPostgresStore", "ESTOpenSSL",
-            "ESTWebServerConfig",
+            "ESTWebServerConfig", "ESTHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -62,6 +70,7 @@ let package = Package(
         .testTarget(name: "ESTCATests", dependencies: ["ESTCA", "ESTSQLiteStore"]),
         .testTarget(name: "ESTSQLiteStoreTests", dependencies: ["ESTSQLiteStore", "ESTCA"]),
         .testTarget(name: "ESTFastCGITests", dependencies: ["ESTFastCGI"]),
+        .testTarget(name: "ESTHTTPTests", dependencies: ["ESTHTTP"]),
         .testTarget(name: "ESTWebServerConfigTests", dependencies: ["ESTWebServerConfig", "ESTCA"]),
         // The CAStore contract against both backends (PostgreSQL when ESTFCGI_TEST_PG is set).
         .testTarget(name: "StoreContractTests", dependencies: ["ESTCA", "ESTCore", "ESTOpenSSL", "ESTSQLiteStore",

@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/objects.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
@@ -143,4 +144,40 @@ static inline EVP_PKEY *estfcgi_pkcs11_load(ENGINE *e, const char *uri, const ch
 }
 #pragma clang diagnostic pop
 static inline int estfcgi_ERR_GET_REASON(unsigned long code) { return ERR_GET_REASON(code); }
+/* HKDF-SHA256 (RFC 5869), extract then expand, through the EVP_PKEY interface: 1 on success. */
+static inline int estfcgi_hkdf_sha256(const unsigned char *ikm, int ikm_len, const unsigned char *salt, int salt_len,
+                                      const unsigned char *info, int info_len, unsigned char *out, size_t out_len) {
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
+    int ok = ctx != NULL && EVP_PKEY_derive_init(ctx) == 1 && EVP_PKEY_CTX_set_hkdf_md(ctx, EVP_sha256()) == 1
+        && EVP_PKEY_CTX_set1_hkdf_salt(ctx, salt, salt_len) == 1 && EVP_PKEY_CTX_set1_hkdf_key(ctx, ikm, ikm_len) == 1
+        && EVP_PKEY_CTX_add1_hkdf_info(ctx, info, info_len) == 1 && EVP_PKEY_derive(ctx, out, &out_len) == 1;
+    EVP_PKEY_CTX_free(ctx);
+    return ok;
+}
+
+/* AES-256-GCM with a 12-byte IV and a 16-byte tag (NIST SP 800-38D): `out` takes in_len bytes. */
+static inline int estfcgi_aes256gcm_seal(const unsigned char *key, const unsigned char *iv, const unsigned char *aad, int aad_len,
+                                         const unsigned char *in, int in_len, unsigned char *out, unsigned char *tag) {
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    int len = 0, fin = 0;
+    int ok = c != NULL && EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1
+        && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) == 1 && EVP_EncryptInit_ex(c, NULL, NULL, key, iv) == 1
+        && EVP_EncryptUpdate(c, NULL, &len, aad, aad_len) == 1 && EVP_EncryptUpdate(c, out, &len, in, in_len) == 1
+        && EVP_EncryptFinal_ex(c, out + len, &fin) == 1 && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1;
+    EVP_CIPHER_CTX_free(c);
+    return ok;
+}
+
+/* The reverse: 1 only when the tag authenticates the AAD and the ciphertext. */
+static inline int estfcgi_aes256gcm_open(const unsigned char *key, const unsigned char *iv, const unsigned char *aad, int aad_len,
+                                         const unsigned char *in, int in_len, const unsigned char *tag, unsigned char *out) {
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    int len = 0, fin = 0;
+    int ok = c != NULL && EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1
+        && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) == 1 && EVP_DecryptInit_ex(c, NULL, NULL, key, iv) == 1
+        && EVP_DecryptUpdate(c, NULL, &len, aad, aad_len) == 1 && EVP_DecryptUpdate(c, out, &len, in, in_len) == 1
+        && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, (void *)tag) == 1 && EVP_DecryptFinal_ex(c, out + len, &fin) == 1;
+    EVP_CIPHER_CTX_free(c);
+    return ok;
+}
 #endif

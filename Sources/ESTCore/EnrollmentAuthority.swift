@@ -38,7 +38,8 @@ public protocol EnrollmentAuthority: AnyObject {
     /// `ESTStatusError` of 404 before it has published one.
     func crl(profile: String?) throws -> Data
     /// The DER of the latest CRL of the CA named `issuer` (`/.well-known/est/crl/{CA}`); an
-    /// `ESTStatusError` of 404 for an unknown CA or before it has published one.
+    /// `ESTStatusError` of 404 for an unknown CA or before it has published one. `issuer` is
+    /// the path segment: `NAME(N)` asks for the CRL of the CA's N-th later key (`CRLIssuerPath`).
     func crl(issuer: String) throws -> Data
     /// OCSP (RFC 6960, RFC 5019) for every CA in the store: the answer to a request that
     /// parsed. Status comes from the store on every call; the answer writes nothing to it.

@@ -4,7 +4,8 @@
 public struct Route: Equatable, Sendable {
     public var label: String?
     public var operation: ESTOperation
-    /// `/.well-known/est/crl/{CA}` (`CRLIssuerPath`): the CA whose CRL is asked for.
+    /// `/.well-known/est/crl/{CA}` (`CRLIssuerPath`): the CA whose CRL is asked for, as
+    /// the URL has it (`NAME` or `NAME(N)`, see `CRLIssuerPath.parse`).
     public var crlIssuer: String?
     /// The OCSP GET form (RFC 6960 Appendix A.1): the request is the path below
     /// `/.well-known/est/ocsp/`, read raw by `ESTRequest.ocspGETSegment`, not from `path`.
@@ -34,7 +35,8 @@ public struct Route: Equatable, Sendable {
         // A CA's CRL by the CA's name: public, whatever profile a location pins ("crl" is
         // never a profile label).
         if segments.count == 2, segments[0] == ESTOperation.crl.rawValue {
-            guard CRLIssuerPath.isURLSafe(segments[1]) else { throw .notFound("not an EST path") }
+            // `NAME` or `NAME(N)` (a later key's CRL), passed on whole.
+            guard CRLIssuerPath.parse(segments[1]) != nil else { throw .notFound("not an EST path") }
             return Route(label: nil, operation: .crl, crlIssuer: segments[1])
         }
         let label: String?

@@ -29,6 +29,8 @@ public final class Metrics: @unchecked Sendable {
     private var ocspAnswers: [String: UInt64] = [:]
     static let ocspStatuses: Set<String> = ["successful", "malformedRequest", "internalError", "tryLater", "sigRequired", "unauthorized"]
     private let started = Date()
+    /// Families other layers keep (e.g. the authorization hook's counters), appended as rendered.
+    private var sources: [@Sendable () -> String] = []
 
     public init() {}
 
@@ -44,7 +46,8 @@ public final class Metrics: @unchecked Sendable {
             requests[RequestKey(operation: operation, profile: profile, status: status), default: 0] += 1
             if let kind = outcome.refusal { refusals[kind, default: 0] += 1 }
             if outcome.serial != nil, status == 200 { issued[profile, default: 0] += 1 }
-            if status >= 500, status != 501 { storeErrors += 1 }
+            // An authorization hook that gives no answer (503, its own kind) is not the store's.
+            if status >= 500, status != 501, outcome.refusal != "hook_unavailable" { storeErrors += 1 }
             if let ocsp = outcome.ocspStatus { ocspAnswers[Self.ocspStatuses.contains(ocsp) ? ocsp : "-", default: 0] += 1 }
             var h = latency[operation] ?? Histogram()
             for (i, bound) in Self.buckets.enumerated() where seconds <= bound { h.counts[i] += 1 }
@@ -52,6 +55,11 @@ public final class Metrics: @unchecked Sendable {
             h.count += 1
             latency[operation] = h
         }
+    }
+
+    /// Adds families rendered by `render` (Prometheus text, whole families) after these.
+    public func addSource(_ render: @escaping @Sendable () -> String) {
+        lock.withLock { sources.append(render) }
     }
 
     /// The exposition, metric families in a fixed order, series sorted.
@@ -85,6 +93,7 @@ public final class Metrics: @unchecked Sendable {
             }
             family("estfcgi_start_time_seconds", "gauge", "When this responder process started (Unix time).")
             out += "estfcgi_start_time_seconds \(Int(started.timeIntervalSince1970))\n"
+            for source in sources { out += source() }
             return out
         }
     }

@@ -14,6 +14,7 @@ public struct PostgresDialect: SQLDialect {
         case .noKeyUpdate: return " FOR NO KEY UPDATE"
         case .update: return " FOR UPDATE"
         case .share: return " FOR SHARE"
+        case .keyShare: return " FOR KEY SHARE"
         }
     }
 

@@ -71,6 +71,79 @@ enum PostgresSchema {
             "ALTER TABLE cas ADD COLUMN pkcs11_uri \(T) CHECK (pkcs11_uri IS NULL OR encrypted_key IS NULL)",
             "ALTER TABLE cas ADD COLUMN pkcs11_module \(T)",
         ],
+        // 12: CA lifecycle finishing: token keys of earlier generations and the CRLs of
+        // earlier keys (see the SQLite schema).
+        [
+            "ALTER TABLE ca_generations ADD COLUMN pkcs11_uri \(T) CHECK (pkcs11_uri IS NULL OR encrypted_key IS NULL)",
+            "ALTER TABLE ca_generations ADD COLUMN pkcs11_module \(T)",
+            """
+            CREATE TABLE key_crls (
+                id \(id),
+                ca_id BIGINT NOT NULL REFERENCES cas(id),
+                key_id \(T) NOT NULL,
+                number BIGINT NOT NULL,
+                this_update \(T) NOT NULL,
+                next_update \(T) NOT NULL,
+                entries INTEGER NOT NULL,
+                der BYTEA NOT NULL,
+                UNIQUE (ca_id, key_id, number)
+            )
+            """,
+        ],
+        // 13: the authorization hook (issue 25). A profile may ask the operator's service (a
+        // URL) or program (a command) before signing, one of the two; the timeout, and for
+        // https the CA file and the client certificate and key files (paths, never contents).
+        [
+            "ALTER TABLE profiles ADD COLUMN authorize_url \(T)",
+            "ALTER TABLE profiles ADD COLUMN authorize_command \(T) CHECK (authorize_url IS NULL OR authorize_command IS NULL)",
+            "ALTER TABLE profiles ADD COLUMN authorize_timeout_ms INTEGER NOT NULL DEFAULT 2000 CHECK (authorize_timeout_ms BETWEEN 1 AND 60000)",
+            "ALTER TABLE profiles ADD COLUMN authorize_ca \(T)",
+            "ALTER TABLE profiles ADD COLUMN authorize_client_cert \(T)",
+            "ALTER TABLE profiles ADD COLUMN authorize_client_key \(T)",
+        ],
+        // 14 ("notifications"): event receivers and the transactional outbox, as in SQLite's
+        // migration 14. Outbox ids come from a sequence at insert, not at commit: a
+        // deliverer takes each receiver's oldest undelivered row it can see, so an event
+        // that commits later is delivered later, and none is skipped.
+        [
+            """
+            CREATE TABLE notify_receivers (
+                id \(id),
+                url \(T) NOT NULL UNIQUE,
+                events \(T) NOT NULL,
+                ca_file \(T),
+                secret_file \(T),
+                created_at \(T) NOT NULL,
+                delivered BIGINT NOT NULL DEFAULT 0,
+                failures INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at \(T),
+                last_error \(T),
+                last_error_at \(T),
+                last_delivered_at \(T),
+                lease_token \(T),
+                lease_until \(T)
+            )
+            """,
+            """
+            CREATE TABLE notify_outbox (
+                id \(id),
+                event_id \(T) NOT NULL UNIQUE,
+                type \(T) NOT NULL,
+                body \(T) NOT NULL,
+                created_at \(T) NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE notify_deliveries (
+                receiver_id BIGINT NOT NULL REFERENCES notify_receivers(id),
+                outbox_id BIGINT NOT NULL REFERENCES notify_outbox(id),
+                delivered_at \(T),
+                PRIMARY KEY (receiver_id, outbox_id)
+            )
+            """,
+            "CREATE INDEX notify_deliveries_pending ON notify_deliveries (receiver_id, outbox_id) WHERE delivered_at IS NULL",
+            "CREATE INDEX notify_deliveries_outbox ON notify_deliveries (outbox_id)",
+        ],
     ], baseline: Migrator.Baseline(version: 7, statements: baseline))
 
     /// Version 7: what migrations 1..7 made, column for column.

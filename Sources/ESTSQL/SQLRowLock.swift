@@ -7,4 +7,7 @@ public enum SQLRowLock: Sendable {
     case update
     /// The row must not change until commit: `FOR SHARE`.
     case share
+    /// The row must not be deleted (nor its key change) until commit, while others may still
+    /// update it: `FOR KEY SHARE`, the lock a foreign key check takes on its parent.
+    case keyShare
 }

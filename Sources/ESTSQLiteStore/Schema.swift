@@ -303,6 +303,82 @@ enum Schema {
             "ALTER TABLE cas ADD COLUMN pkcs11_uri TEXT CHECK (pkcs11_uri IS NULL OR encrypted_key IS NULL)",
             "ALTER TABLE cas ADD COLUMN pkcs11_module TEXT",
         ],
+        // 12: CA lifecycle finishing (issue 22). An earlier generation's key may be in a token
+        // (a token CA rolled over or renewed): its URI and module, as `cas` keeps them. And
+        // the CRLs an earlier key signs of what it certified (RFC 4210 §4.4), each served at
+        // its key's own URL (`/crl/CA(N)`, see docs/design.md); `crls` keeps the current key's.
+        [
+            "ALTER TABLE ca_generations ADD COLUMN pkcs11_uri TEXT CHECK (pkcs11_uri IS NULL OR encrypted_key IS NULL)",
+            "ALTER TABLE ca_generations ADD COLUMN pkcs11_module TEXT",
+            """
+            CREATE TABLE key_crls (
+                id INTEGER PRIMARY KEY,
+                ca_id INTEGER NOT NULL REFERENCES cas(id),
+                key_id TEXT NOT NULL,
+                number INTEGER NOT NULL,
+                this_update TEXT NOT NULL,
+                next_update TEXT NOT NULL,
+                entries INTEGER NOT NULL,
+                der BLOB NOT NULL,
+                UNIQUE (ca_id, key_id, number)
+            )
+            """,
+        ],
+        // 13: the authorization hook (issue 25). A profile may ask the operator's service (a
+        // URL) or program (a command) before signing, one of the two; the timeout, and for
+        // https the CA file and the client certificate and key files (paths, never contents).
+        [
+            "ALTER TABLE profiles ADD COLUMN authorize_url TEXT",
+            "ALTER TABLE profiles ADD COLUMN authorize_command TEXT CHECK (authorize_url IS NULL OR authorize_command IS NULL)",
+            "ALTER TABLE profiles ADD COLUMN authorize_timeout_ms INTEGER NOT NULL DEFAULT 2000 CHECK (authorize_timeout_ms BETWEEN 1 AND 60000)",
+            "ALTER TABLE profiles ADD COLUMN authorize_ca TEXT",
+            "ALTER TABLE profiles ADD COLUMN authorize_client_cert TEXT",
+            "ALTER TABLE profiles ADD COLUMN authorize_client_key TEXT",
+        ],
+        // 14 ("notifications"): event receivers and the transactional outbox. An event row
+        // (a CloudEvents JSON body) and one delivery row per subscribed receiver commit in
+        // the transaction of what they report; a receiver gets its deliveries in outbox id
+        // order (commit order: SQLite has one writer). The lease columns are the
+        // per-receiver lock of concurrent deliverers (see NotificationStore).
+        [
+            """
+            CREATE TABLE notify_receivers (
+                id INTEGER PRIMARY KEY,
+                url TEXT NOT NULL UNIQUE,
+                events TEXT NOT NULL,
+                ca_file TEXT,
+                secret_file TEXT,
+                created_at TEXT NOT NULL,
+                delivered INTEGER NOT NULL DEFAULT 0,
+                failures INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at TEXT,
+                last_error TEXT,
+                last_error_at TEXT,
+                last_delivered_at TEXT,
+                lease_token TEXT,
+                lease_until TEXT
+            )
+            """,
+            """
+            CREATE TABLE notify_outbox (
+                id INTEGER PRIMARY KEY,
+                event_id TEXT NOT NULL UNIQUE,
+                type TEXT NOT NULL,
+                body TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE notify_deliveries (
+                receiver_id INTEGER NOT NULL REFERENCES notify_receivers(id),
+                outbox_id INTEGER NOT NULL REFERENCES notify_outbox(id),
+                delivered_at TEXT,
+                PRIMARY KEY (receiver_id, outbox_id)
+            )
+            """,
+            "CREATE INDEX notify_deliveries_pending ON notify_deliveries (receiver_id, outbox_id) WHERE delivered_at IS NULL",
+            "CREATE INDEX notify_deliveries_outbox ON notify_deliveries (outbox_id)",
+        ],
     ])
 
     /// AFTER INSERT, UPDATE and DELETE triggers bumping `material_version` on each table.

@@ -6,6 +6,8 @@ import Foundation
 extension SQLCAStore {
     /// Committed at once: in the caller's transaction, or on its own.
     public func recordAudit(_ e: AuditEvent, now: Date) throws {
+        // A refusal that has subscribers is two or more rows: one transaction.
+        if Self.reportsRefusal(e) { return try write { try Self.insertRefusal($0, e, now: now) } }
         try read { try Self.insertAudit($0, e, now: now) }
     }
 
@@ -13,7 +15,16 @@ extension SQLCAStore {
     /// its delay later, and at the latest when it closes): a refused request costs no fsync
     /// of its own. Elsewhere (PostgreSQL commits concurrent transactions together) at once.
     public func queueAudit(_ e: AuditEvent, now: Date) throws {
-        guard engine.enqueue({ db in try Self.insertAudit(db, e, now: now) }) else { return try recordAudit(e, now: now) }
+        guard engine.enqueue({ db in try Self.insertRefusal(db, e, now: now) }) else { return try recordAudit(e, now: now) }
+    }
+
+    /// An EST request refused after a policy decision (status set: not an admin change) is
+    /// a `refused` notification, in the audit record's transaction.
+    static func reportsRefusal(_ e: AuditEvent) -> Bool { e.outcome == .refused && e.status != nil }
+
+    static func insertRefusal(_ db: any SQLConnection, _ e: AuditEvent, now: Date) throws {
+        try insertAudit(db, e, now: now)
+        if reportsRefusal(e) { try notifyRefused(db, e, now: now) }
     }
 
     static func insertAudit(_ db: any SQLConnection, _ e: AuditEvent, now: Date) throws {

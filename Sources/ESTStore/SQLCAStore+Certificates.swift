@@ -106,11 +106,14 @@ extension SQLCAStore {
                 guard changed == 1 else { throw StoreError.revokedClient(.superseded) }
             }
             // A replaceable enrollment: the device's certificates give way to the new one.
+            var revoked: [Int64] = replacing.map { conditions.revokeReplaced ? [$0.id] : [] } ?? []
             for old in superseded {
-                try db.run("""
+                if try db.run("""
                     UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = 'superseded'
                     WHERE id = ? AND status = 'valid'
-                    """, [stamp, old])
+                    """, [stamp, old]) == 1 {
+                    revoked.append(old)
+                }
             }
             if let approved = conditions.approvedRequest {
                 let changed = try db.run("""
@@ -124,10 +127,15 @@ extension SQLCAStore {
             }
             // The row as inserted, from what was inserted: reading it back (with its DER, on
             // the writer's connection, in the group's transaction) cost every enrollment.
-            return IssuedCertificate(
+            let record = IssuedCertificate(
                 id: inserted, serial: c.serial, issuer: c.issuerName, profile: c.profile, subject: c.subject, sans: c.sans,
                 notBefore: c.notBefore, notAfter: c.notAfter, fingerprint: c.fingerprint, der: c.der, status: .valid,
                 revokedAt: nil, revocationReason: nil, replacesSerial: replacing?.serial, requester: c.requester, issuedAt: stamp)
+            // The outbox: these events commit with the certificate or not at all.
+            try Self.notifyIssued(db, record, renewal: replacing != nil || conditions.device?.renewal == true,
+                                  operation: audit?.operation, approvedRequest: conditions.approvedRequest, now: now)
+            for id in revoked { try Self.notifyRevoked(db, certificateID: id, by: audit?.operation, now: now) }
+            return record
         }
     }
 
@@ -164,6 +172,7 @@ extension SQLCAStore {
             var event = audit
             if changed.count > 1 { event.reason += " (with \(changed.count - (revokedIt ? 1 : 0)) successor(s))" }
             try Self.insertAudit(db, event, now: now)
+            for id in changed { try Self.notifyRevoked(db, certificateID: id, by: audit.client, now: now) }
             return try changed.map { id in
                 guard let record = try Self.certificates(db, where: "x.id = ?", [id]).first else {
                     throw StoreError.failed("revoked certificate vanished")

@@ -9,7 +9,7 @@ import Foundation
 extension SQLCAStore {
     static let generationColumns = """
         g.id, c.name, g.certificate, g.chain_pem, g.encrypted_key, g.key_protection, g.new_with_old, g.old_with_new,
-        g.in_overlap, g.retired_at
+        g.in_overlap, g.retired_at, g.pkcs11_uri, g.pkcs11_module
         """
 
     static func generation(_ r: SQLRow) throws -> CAGeneration {
@@ -21,7 +21,10 @@ extension SQLCAStore {
                 encryptedKeyPEM: try r.optionalString("encrypted_key"), keyProtection: try r.optionalString("key_protection"),
                 newWithOld: try r.data("new_with_old").map { try Certificate(der: $0) },
                 oldWithNew: try r.data("old_with_new").map { try Certificate(der: $0) },
-                inOverlap: try r.requiredBool("in_overlap"), retiredAt: try r.requiredString("retired_at"))
+                inOverlap: try r.requiredBool("in_overlap"), retiredAt: try r.requiredString("retired_at"),
+                tokenKey: try r.optionalString("pkcs11_uri").map {
+                    try TokenKeyReference(stored: $0, module: try r.optionalString("pkcs11_module"))
+                })
         } catch {
             throw StoreRecords.unreadable("a generation of CA '\(name)'", error)
         }
@@ -51,17 +54,18 @@ extension SQLCAStore {
             }
             try db.run("""
                 INSERT INTO ca_generations (ca_id, certificate, chain_pem, encrypted_key, key_protection, not_after, fingerprint,
-                    new_with_old, old_with_new, in_overlap, retired_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    new_with_old, old_with_new, in_overlap, retired_at, pkcs11_uri, pkcs11_module)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [id, current.certificate.der, current.chain.map(\.pem).joined(), current.encryptedKeyPEM, current.keyProtection,
                       Timestamp.string(current.certificate.notAfter), current.certificate.fingerprint.hexString,
-                      r.newWithOld?.der, r.oldWithNew?.der, r.isRollover ? 1 : 0, Timestamp.string(now)])
+                      r.newWithOld?.der, r.oldWithNew?.der, r.isRollover ? 1 : 0, Timestamp.string(now),
+                      current.tokenKey?.uriText, current.tokenKey?.module])
             try db.run("""
                 UPDATE cas SET subject = ?, certificate = ?, chain_pem = ?, encrypted_key = ?, key_protection = ?, not_after = ?,
-                    fingerprint = ?
+                    fingerprint = ?, pkcs11_uri = ?, pkcs11_module = ?
                 WHERE id = ?
                 """, [r.certificate.subject.string, r.certificate.der, r.chainPEM, r.encryptedKeyPEM, r.keyProtection,
-                      Timestamp.string(r.certificate.notAfter), fingerprint, id])
+                      Timestamp.string(r.certificate.notAfter), fingerprint, r.tokenKey?.uriText, r.tokenKey?.module, id])
             try Self.insertAudit(db, audit, now: now)
             guard let record = try Self.ca(db, named: r.name) else { throw StoreError.failed("replaced CA vanished") }
             return record

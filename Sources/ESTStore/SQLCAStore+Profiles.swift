@@ -89,6 +89,14 @@ extension SQLCAStore {
                     throw StoreError.conflict("profile \(p.displayName) already exists")
                 }
             }
+            // The authorization hook (migration 13), a statement of its own.
+            let hook = p.authorize
+            try db.run("""
+                UPDATE profiles SET authorize_url = ?, authorize_command = ?, authorize_timeout_ms = ?, authorize_ca = ?,
+                    authorize_client_cert = ?, authorize_client_key = ?
+                WHERE id = ?
+                """, [hook?.url, hook?.command, hook?.timeoutMilliseconds ?? AuthorizationHook.defaultTimeoutMilliseconds,
+                      hook?.caFile, hook?.clientCertificateFile, hook?.clientKeyFile, id])
             for (position, ca) in trust.enumerated() {
                 try db.run("INSERT INTO profile_trust (profile_id, ca_id, position) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                            [id, ca, position])

@@ -32,7 +32,7 @@ extension SQLCAStore {
                 }
             }
             // The partial unique index makes a second submission at the same instant a no-op.
-            try db.run("""
+            let inserted = try db.run("""
                 INSERT INTO enrollment_requests (csr_hash, profile, operation, device, subject, key_type,
                     requester, requester_key, csr, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -42,6 +42,8 @@ extension SQLCAStore {
             guard let recorded = try Self.requests(db, where: Self.openRequest, [r.csrHash, r.profile, r.operation, r.requesterKey]).first else {
                 throw StoreError.failed("request for approval not recorded")
             }
+            // Once per request: a repeat submission (the 202 polls) records nothing new.
+            if inserted == 1 { try Self.notifyPending(db, recorded, now: now) }
             return recorded
         }
     }

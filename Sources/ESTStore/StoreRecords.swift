@@ -40,7 +40,8 @@ public enum StoreRecords {
         p.revoke_on_reenroll, p.serverkeygen, p.serverkeygen_encrypt, p.csrattrs, p.enforce_csrattrs,
         p.san_kinds, p.max_sans, p.max_subject_bytes, p.bind_identity, p.cn_pattern, p.dns_pattern, p.bootstrap_uses,
         p.auth, p.registration, p.device_id, p.replaceable_enrollment, p.approval, p.approval_retry_after, p.crl_url, p.ocsp_url,
-        (SELECT name FROM cas WHERE id = p.crl_ca_id) AS crl_ca
+        (SELECT name FROM cas WHERE id = p.crl_ca_id) AS crl_ca,
+        p.authorize_url, p.authorize_command, p.authorize_timeout_ms, p.authorize_ca, p.authorize_client_cert, p.authorize_client_key
         """
     public static let profileFrom = "profiles p JOIN cas c ON c.id = p.issuer_ca_id"
 
@@ -79,10 +80,30 @@ public enum StoreRecords {
             p.crlURL = try r.optionalString("crl_url")
             p.crlCA = try r.optionalString("crl_ca")
             p.ocspURL = try r.optionalString("ocsp_url")
+            p.authorize = try authorizationHook(r)
         } catch {
             throw unreadable("profile \(p.displayName)", error)
         }
         return p
+    }
+
+    /// The profile's authorization hook columns (migration 13), nil when it has none.
+    static func authorizationHook(_ r: SQLRow) throws -> AuthorizationHook? {
+        let target: AuthorizationHook.Target
+        if let url = try r.optionalString("authorize_url") {
+            target = .url(url)
+        } else if let command = try r.optionalString("authorize_command") {
+            target = .command(command)
+        } else {
+            return nil
+        }
+        var hook = AuthorizationHook(target: target)
+        hook.timeoutMilliseconds = Int(try r.requiredInt("authorize_timeout_ms"))
+        hook.caFile = try r.optionalString("authorize_ca")
+        hook.clientCertificateFile = try r.optionalString("authorize_client_cert")
+        hook.clientKeyFile = try r.optionalString("authorize_client_key")
+        try hook.validate()
+        return hook
     }
 
     // MARK: Issued certificates

@@ -8,7 +8,8 @@ public enum StoreTables {
     public static let copied: [(name: String, order: String)] = [
         ("cas", "id"), ("ocsp_signers", "ca_id"), ("ca_generations", "id"), ("profiles", "id"), ("profile_trust", "profile_id, position, ca_id"),
         ("profile_cacerts", "profile_id, position, ca_id"), ("devices", "id"), ("certificates", "id"),
-        ("enrollment_requests", "id"), ("crls", "id"), ("bootstrap_denials", "id"), ("audit", "id"),
+        ("enrollment_requests", "id"), ("crls", "id"), ("key_crls", "id"), ("bootstrap_denials", "id"), ("audit", "id"),
+        ("notify_receivers", "id"), ("notify_outbox", "id"), ("notify_deliveries", "receiver_id, outbox_id"),
     ]
 
     /// Tables every store has of its own, made by its schema: the version it is at, and the

@@ -1,12 +1,13 @@
 import ArgumentParser
 import ESTCA
+import ESTCore
 import ESTOpenSSL
 import Foundation
 
 struct CA: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ca", abstract: "Create, import, list and export CAs.",
-        subcommands: [Create.self, Import.self, List.self, Export.self, Disable.self, Enable.self, OCSPSigner.self, Rollover.self, Renew.self])
+        subcommands: [Create.self, Import.self, List.self, Export.self, Disable.self, Enable.self, OCSPSigner.self, Rollover.self, Renew.self, RekeyProtection.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a self-signed root, or an intermediate signed by --issuer.")
@@ -69,15 +70,30 @@ struct CA: ParsableCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let cas = try store.openStore().allCAs()
-            if output.json { try printJSON(cas.map(caJSON)); return }
-            // Where each key lives, as a last column, once a key is in a token: a store without
-            // one lists as it always did.
-            let keyColumn = cas.contains { $0.tokenKey != nil }
+            let db = try store.openStore()
+            let cas = try db.allCAs()
+            let generations = Dictionary(grouping: try db.caGenerations(ofCA: nil), by: { ByteName($0.caName) })
+            if output.json {
+                try printJSON(cas.map { ca in
+                    var json = caJSON(ca)
+                    let gs = generations[ByteName(ca.name)] ?? []
+                    json["generations"] = CAGenerationListing(ca: ca, generations: gs).json
+                    json["rollover_in_progress"] = gs.contains(where: \.inOverlap)
+                    return json
+                })
+                return
+            }
+            // Where each key lives, as a last column, once a key is in a token or a CA has
+            // earlier generations: a store without either lists as it always did.
+            let keyColumn = cas.contains { $0.tokenKey != nil } || !generations.isEmpty
             for ca in cas {
                 let c = ca.certificate
                 print(([ca.name, ca.hasKey ? "issuer" : "trust-only", ca.status.rawValue, Timestamp.string(c.notAfter),
                         c.subject.string] + (keyColumn ? ["key: \(ca.keyLocation)"] : [])).joined(separator: "\t"))
+                // Its generations, indented below it (a line per certificate, newest first).
+                if let gs = generations[ByteName(ca.name)], !gs.isEmpty {
+                    for line in CAGenerationListing(ca: ca, generations: gs).lines { print("  " + line) }
+                }
             }
         }
     }

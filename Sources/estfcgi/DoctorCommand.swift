@@ -10,7 +10,7 @@ import Foundation
 /// check, OK, WARN or FAIL, with the fix; exit 1 when anything FAILs.
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the store, its passphrase, CAs and profiles (and a web server config): OK/WARN/FAIL with the fix.",
+        abstract: "Check the store, its key file or passphrase, CAs and profiles (and a web server config): OK/WARN/FAIL with the fix.",
         discussion: "Reads only; exit 0 when nothing FAILs, 1 otherwise.")
     @OptionGroup var store: StoreOptions
     @Option(help: ArgumentHelp("Also check this nginx config (the file with the EST server block).", valueName: "FILE")) var nginxConf: String?
@@ -18,6 +18,9 @@ struct Doctor: ParsableCommand {
     @OptionGroup var output: JSONOption
     /// Internal: the check of one CA's token key, run by doctor in a process of its own.
     @Option(name: .customLong("token-key-of-ca"), help: .hidden) var tokenKeyOfCA: String?
+    /// Internal, with --token-key-of-ca: the certificate (SHA-256 fingerprint) whose token key
+    /// to check, the CA's current one or an earlier generation's.
+    @Option(name: .customLong("token-key-fingerprint"), help: .hidden) var tokenKeyFingerprint: String?
 
     func run() throws {
         if let tokenKeyOfCA { return try checkTokenKeyHere(tokenKeyOfCA) }
@@ -33,15 +36,20 @@ struct Doctor: ParsableCommand {
         if storeUsable {
             var keyring: CAKeyring? = nil
             var problem: String? = nil
-            do {
-                if let passphrase = try store.passphrase() { keyring = CAKeyring(passphrase: passphrase) }
-                else { problem = "no passphrase file given (--key-passphrase-file or ESTFCGI_KEY_PASSPHRASE_FILE)" }
-            } catch {
-                problem = (error as? CAError)?.reason ?? "\(error)"
+            var passphrase: String? = nil
+            var keyFile: KeyFile? = nil
+            var keyFileProblem: String? = nil
+            do { passphrase = try store.passphrase() } catch { problem = (error as? CAError)?.reason ?? "\(error)" }
+            do { keyFile = try store.readKeyFile() } catch { keyFileProblem = (error as? CAError)?.reason ?? "\(error)" }
+            // No passphrase is a problem only without a key file: keys under the passphrase
+            // then each say that they need it.
+            if passphrase == nil, problem == nil, store.keyFilePath == nil {
+                problem = "no passphrase file given (--key-passphrase-file or ESTFCGI_KEY_PASSPHRASE_FILE)"
             }
+            if passphrase != nil || keyFile != nil { keyring = CAKeyring(passphrase: passphrase, keyFile: keyFile) }
             do {
                 let db = try store.path
-                findings += try HealthCheck(store: try location.open(), keyring: keyring, passphraseProblem: problem,
+                findings += try HealthCheck(store: try location.open(), keyring: keyring, passphraseProblem: problem, keyFileProblem: keyFileProblem,
                                             tokenCheck: { ca, _ in Self.tokenFindingInChild(ca, db: db) }).findings()
             } catch {
                 findings.append(HealthFinding(.fail, "store", "cannot read its CAs and profiles: \((error as? CAError)?.reason ?? "\(error)")"))
@@ -69,7 +77,14 @@ struct Doctor: ParsableCommand {
     /// The token-key finding of CA `name`, as one JSON object on stdout.
     private func checkTokenKeyHere(_ name: String) throws {
         let db = try store.location.open()
-        guard let ca = try db.ca(named: name), let reference = ca.tokenKey else { throw CAError.notFound("no CA '\(name)' with a token key") }
+        guard var ca = try db.ca(named: name) else { throw CAError.notFound("no CA '\(name)' with a token key") }
+        if let fingerprint = tokenKeyFingerprint, ca.certificate.fingerprint.hexString != fingerprint {
+            guard let g = try db.caGenerations(ofCA: name).first(where: { $0.certificate.fingerprint.hexString == fingerprint }) else {
+                throw CAError.notFound("no certificate \(fingerprint) of CA '\(name)'")
+            }
+            ca = try CARecord(generation: g, of: ca)
+        }
+        guard let reference = ca.tokenKey else { throw CAError.notFound("no CA '\(name)' with a token key") }
         let f = HealthCheck.tokenFinding(ca, reference, CAKeyring(passphrase: nil, pkcs11: StoreOptions.pkcs11Environment))
         try printJSON(["level": f.level.rawValue, "detail": f.detail, "fix": f.fix])
     }
@@ -82,7 +97,7 @@ struct Doctor: ParsableCommand {
         let out = Pipe()
         do {
             process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            process.arguments = ["doctor", "--db", db, "--token-key-of-ca", ca.name]
+            process.arguments = ["doctor", "--db", db, "--token-key-of-ca", ca.name, "--token-key-fingerprint", ca.certificate.fingerprint.hexString]
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = out
             process.standardError = FileHandle.nullDevice

@@ -39,8 +39,10 @@ struct ProfileCommand: ParsableCommand {
             let profiles = try store.openStore().allProfiles()
             if output.json { try printJSON(profiles.map(profileJSON)); return }
             for p in profiles {
-                print([p.displayName, "issuer=\(p.issuer)", "trust=\(p.trust.joined(separator: ","))",
-                       "validity=\(p.validityDays)d"].joined(separator: "\t"))
+                // The hook only when there is one, so the line of a profile without is as before.
+                let hook = p.authorize.map { ["authorize=" + TextOutput.safe($0.url ?? $0.command ?? "")] } ?? []
+                print(([p.displayName, "issuer=\(p.issuer)", "trust=\(p.trust.joined(separator: ","))",
+                       "validity=\(p.validityDays)d"] + hook).joined(separator: "\t"))
             }
         }
     }
@@ -91,7 +93,11 @@ struct ProfileEdit: ParsableArguments {
 }
 
 func profileJSON(_ p: Profile) -> [String: Any] {
-    [
+    let hook = p.authorize
+    return [
+        "authorize_url": nullable(hook?.url), "authorize_command": nullable(hook?.command),
+        "authorize_timeout_ms": nullable(hook?.timeoutMilliseconds), "authorize_ca": nullable(hook?.caFile),
+        "authorize_client_cert": nullable(hook?.clientCertificateFile), "authorize_client_key": nullable(hook?.clientKeyFile),
         "label": nullable(p.label), "default": p.label == nil, "issuer": p.issuer, "trust": p.trust,
         "cacerts": p.cacerts, "validity_days": p.validityDays, "key_types": p.keyTypes.map(\.description),
         "eku": p.eku.map(\.description), "reenroll_window_days": nullable(p.reenrollWindowDays),

@@ -35,6 +35,15 @@ struct ProfileSettings: ParsableArguments {
     @Option(help: ArgumentHelp("CRL distribution point URL put in issued certificates ({ca}: the issuing CA's name, e.g. https://HOST/.well-known/est/crl/{ca}); '' for none.", valueName: "URL")) var crlUrl: String?
     @Option(help: ArgumentHelp("OCSP responder URL put in issued certificates (authorityInfoAccess id-ad-ocsp; http or https, e.g. http://HOST/ocsp); '' for none.", valueName: "URL")) var ocspUrl: String?
 
+    // The authorization hook (issue 25, docs/integrations.md).
+    @Option(help: ArgumentHelp("Before signing, POST the request as JSON to this http(s) URL, which answers {\"allow\": true} or {\"allow\": false, \"reason\": \"...\"}; anything else, or no answer in time, is a 503.", valueName: "URL")) var authorizeUrl: String?
+    @Option(help: ArgumentHelp("Before signing, run this program (absolute path, no shell) with the request as JSON on stdin: exit 0 allows, exit 1 denies (the first line of its output is the reason), anything else is a 503.", valueName: "PATH")) var authorizeCommand: String?
+    @Option(help: ArgumentHelp("How long the authorization hook may take (default 2000, at most 60000).", valueName: "MS")) var authorizeTimeoutMs: Int?
+    @Option(help: ArgumentHelp("PEM file of the CAs that verify an https --authorize-url (default: the system's); '' for the default.", valueName: "FILE")) var authorizeCa: String?
+    @Option(help: ArgumentHelp("PEM client certificate for mutual TLS to --authorize-url; '' for none.", valueName: "FILE")) var authorizeClientCert: String?
+    @Option(help: ArgumentHelp("PEM file of the unencrypted key of --authorize-client-cert; '' for none.", valueName: "FILE")) var authorizeClientKey: String?
+    @Flag(help: "Remove the profile's authorization hook.") var noAuthorize = false
+
     func apply(to p: inout Profile) throws {
         if let auth { p.auth = try Profile.auth(parsing: auth) }
         if let registration { p.registration = try Profile.registration(parsing: registration) }
@@ -72,5 +81,40 @@ struct ProfileSettings: ParsableArguments {
         if let serverkeygenEncrypt { p.serverKeygenEncrypt = serverkeygenEncrypt }
         if let c = list(csrattrs) { p.csrAttrs = try Profile.csrAttrs(parsing: c) }
         if let enforceCsrattrs { p.enforceCsrAttrs = enforceCsrattrs }
+        try applyAuthorization(to: &p)
+    }
+
+    /// One of --authorize-url and --authorize-command sets the hook (replacing the other);
+    /// the other --authorize-* options change the hook the profile has; --no-authorize removes it.
+    func applyAuthorization(to p: inout Profile) throws {
+        let tuning = authorizeTimeoutMs != nil || authorizeCa != nil || authorizeClientCert != nil || authorizeClientKey != nil
+        if noAuthorize {
+            guard authorizeUrl == nil, authorizeCommand == nil, !tuning else {
+                throw CAError.badRequest("--no-authorize takes no other --authorize-* option")
+            }
+            p.authorize = nil
+            return
+        }
+        guard authorizeUrl == nil || authorizeCommand == nil else {
+            throw CAError.badRequest("give one of --authorize-url and --authorize-command")
+        }
+        var hook = p.authorize
+        if let authorizeUrl {
+            if hook?.url == nil { hook = AuthorizationHook(target: .url(authorizeUrl)) }
+            hook?.target = .url(authorizeUrl)
+        }
+        if let authorizeCommand {
+            hook = AuthorizationHook(target: .command(authorizeCommand))
+            hook?.timeoutMilliseconds = p.authorize?.timeoutMilliseconds ?? AuthorizationHook.defaultTimeoutMilliseconds
+        }
+        guard var hook else {
+            if tuning { throw CAError.badRequest("--authorize-timeout-ms, --authorize-ca and --authorize-client-* need --authorize-url or --authorize-command") }
+            return
+        }
+        if let authorizeTimeoutMs { hook.timeoutMilliseconds = authorizeTimeoutMs }
+        if let authorizeCa { hook.caFile = authorizeCa.isEmpty ? nil : authorizeCa }
+        if let authorizeClientCert { hook.clientCertificateFile = authorizeClientCert.isEmpty ? nil : authorizeClientCert }
+        if let authorizeClientKey { hook.clientKeyFile = authorizeClientKey.isEmpty ? nil : authorizeClientKey }
+        p.authorize = hook
     }
 }

@@ -9,7 +9,7 @@ struct EstfcgiCommand: ParsableCommand {
         abstract: "EST (RFC 7030) certificate enrollment responder for nginx and Apache, with its CA store.",
         version: Version.current,
         subcommands: [Init.self, CA.self, ProfileCommand.self, Cert.self, DeviceCommand.self, RequestCommand.self, CRLCommand.self, Bootstrap.self,
-                      Audit.self, Stats.self, Doctor.self, StoreCommand.self, Serve.self])
+                      Audit.self, Stats.self, Doctor.self, StoreCommand.self, NotifyCommand.self, Serve.self])
 
     /// Like `main()`, but every failure is exactly one line (no usage dump), so that
     /// operators' scripts can log it.

@@ -24,6 +24,7 @@ struct Serve: ParsableCommand {
     @Option(help: ArgumentHelp("Mode of the unix socket (octal); whoever can write to it can claim any client certificate.", valueName: "MODE")) var socketMode: String = "660"
     @Option(help: ArgumentHelp("Seconds a connection may stay silent, and a request body may take (then 408).", valueName: "SECONDS")) var readTimeout: Int = 10
     @Option(help: ArgumentHelp("Seconds SIGTERM waits for requests in flight before exiting anyway.", valueName: "SECONDS")) var drainSeconds: Int = 10
+    @Option(help: ArgumentHelp("Authorization hook calls this process makes at once (default: --workers minus 1, at least 1); a request finding none free within 0.2 s is answered 503.", valueName: "N")) var authorizeConcurrency: Int?
     @Flag(name: .customLong("log-to-webserver"), help: "Also send each request's log line to the web server's error log (FastCGI stderr).") var logToWebServer = false
 
     func validate() throws {
@@ -31,6 +32,7 @@ struct Serve: ParsableCommand {
         guard (1...256).contains(workers) else { throw ValidationError("--workers must be 1-256") }
         guard (1...3600).contains(readTimeout) else { throw ValidationError("--read-timeout must be 1-3600") }
         guard (0...3600).contains(drainSeconds) else { throw ValidationError("--drain-seconds must be 0-3600") }
+        if let n = authorizeConcurrency, !(1...workers).contains(n) { throw ValidationError("--authorize-concurrency must be 1-\(workers) (--workers)") }
         guard let m = UInt32(socketMode, radix: 8), m <= 0o777 else { throw ValidationError("--socket-mode must be octal, e.g. 660") }
     }
 
@@ -57,7 +59,7 @@ struct Serve: ParsableCommand {
             do { _ = try keyring.signingKey(for: ca) } catch { warn((error as? CAError)?.reason ?? "\(error)") }
         }
         for name in try CAAdministration(CertificateAuthority(store: probe, keyring: keyring)).upgradeKeyProtection() {
-            warn("CA '\(name)': key re-encrypted (\(PrivateKey.keyProtection))")
+            warn("CA '\(name)': key re-encrypted (\(keyring.preferredProtection?.rawValue ?? "?"))")
         }
         // OCSP: every CA with a key gets a delegated responder now, and again hourly when due.
         let renewal = OCSPSignerRenewal { CAAdministration(CertificateAuthority(store: try location.openForServing(), keyring: keyring)) }
@@ -89,12 +91,21 @@ struct Serve: ParsableCommand {
             ESTService(authority: CertificateAuthority(store: try pool.makeStore(), keyring: keyring,
                                                        keyGenerations: keyGenerations, materials: materials))
         }
+        // Event notifications (the outbox): delivered by a thread of this process with a
+        // store connection of its own.
+        let notifications = NotificationLoop { try NotifyCommand.store(store) }
+        server.metrics.addSource { [metrics = notifications.metrics] in metrics.render() }
         defer {
             // After the drain: the audit rows still queued are committed before exit.
             let lost = pool.close()
             if lost > 0 { warn("\(lost) audit record(s) could not be written") }
         }
+        // A hook that hangs holds at most this many workers; the others keep serving.
+        AuthorizationHookGate.shared.setLimit(authorizeConcurrency ?? max(1, workers - 1))
+        server.metrics.addSource { AuthorizationHookGate.shared.metricsText() }
         renewal.startHourly()
+        notifications.start()
+        defer { notifications.finish(waiting: NotificationDeliverer.timeoutSeconds + 2) }
         try server.run()
     }
 }

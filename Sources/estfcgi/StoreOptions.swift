@@ -13,6 +13,10 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("File holding the CA key passphrase (or ESTFCGI_KEY_PASSPHRASE_FILE).", valueName: "FILE"))
     var keyPassphraseFile: String?
 
+    @Option(name: .long, help: ArgumentHelp("Key file: a random secret that seals CA keys, for unattended servers and CGI (or ESTFCGI_KEY_FILE).",
+                                            valueName: "FILE"))
+    var keyFile: String?
+
     static let environment = ProcessInfo.processInfo.environment
 
     var path: String {
@@ -36,17 +40,33 @@ struct StoreOptions: ParsableArguments {
         return try PassphraseFile.read(file, minimumLength: PassphraseFile.minimumStoreLength)
     }
 
-    /// The store of a CGI request (`estfcgi` run as a CGI program): ESTFCGI_DB and
-    /// ESTFCGI_KEY_PASSPHRASE_FILE are variables of the request there (Apache `SetEnv`,
+    /// The key file's path (--key-file, else ESTFCGI_KEY_FILE), nil when none is named.
+    var keyFilePath: String? {
+        guard let file = keyFile ?? Self.environment["ESTFCGI_KEY_FILE"], !file.isEmpty else { return nil }
+        return file
+    }
+
+    /// The key file, read and checked; nil when none is named.
+    func readKeyFile() throws -> KeyFile? {
+        try keyFilePath.map { try KeyFile.read($0) }
+    }
+
+    /// The store of a CGI request (`estfcgi` run as a CGI program): ESTFCGI_DB,
+    /// ESTFCGI_KEY_FILE and ESTFCGI_KEY_PASSPHRASE_FILE are variables of the request there (Apache `SetEnv`,
     /// nginx `fastcgi_param` through fcgiwrap), read with the request's other variables.
     static func cgi(_ params: [String: String]) throws -> StoreOptions {
         guard let db = params["ESTFCGI_DB"], !db.isEmpty else {
             throw CAError.internalFailure("ESTFCGI_DB is not set (Apache: SetEnv ESTFCGI_DB FILE; fcgiwrap: fastcgi_param ESTFCGI_DB FILE)")
         }
-        var options = try StoreOptions.parse([])
+        // Not `parse([])`: ArgumentParser reflects over the type to parse, and the Swift
+        // runtime's type and conformance lookups that costs were the largest item of a CGI
+        // request's own CPU (perf, issue 24). Every property is set here: one left at its
+        // definition would stop the process when read.
+        var options = StoreOptions()
         options.db = db
         // Empty rather than nil: no fallback to another reading of the environment.
         options.keyPassphraseFile = params["ESTFCGI_KEY_PASSPHRASE_FILE"] ?? ""
+        options.keyFile = params["ESTFCGI_KEY_FILE"] ?? ""
         return options
     }
 
@@ -55,7 +75,7 @@ struct StoreOptions: ParsableArguments {
     }
 
     func keyring(pkcs11: PKCS11Settings = StoreOptions.pkcs11Environment) throws -> CAKeyring {
-        CAKeyring(passphrase: try passphrase(), pkcs11: pkcs11)
+        CAKeyring(passphrase: try passphrase(), keyFile: try readKeyFile(), pkcs11: pkcs11)
     }
 
     /// ESTFCGI_PKCS11_MODULE (the module for CAs stored without one) and

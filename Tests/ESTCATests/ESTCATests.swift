@@ -361,3 +361,37 @@ final class ProfileSettingTests: XCTestCase {
         XCTAssertThrowsError(try Profile.serverKeygen(parsing: "rsa-1024"))
     }
 }
+
+/// Issue 22: each key of a CA has its own CRL URL, carried by what it signs (`/crl/CA` for
+/// the first key, `/crl/CA(N)` after rollovers), and the earlier key's CRL is served there.
+final class KeyCRLTests: XCTestCase {
+    func testEachKeyServesItsOwnCRLAtTheURLItsCertificatesCarry() throws {
+        let f = try Fixture()
+        var p = Profile(label: "direct", issuer: "root")
+        p.trust = ["factory"]
+        p.crlURL = "https://h/.well-known/est/crl/{ca}"
+        try f.admin.saveProfile(p, replace: false)
+        let old = try f.ca.issue(csr: try f.csr("old").0, profile: try f.ca.requireProfile("direct"), requester: "t", audit: nil).0
+        XCTAssertEqual(old.crlDistributionPointURIs, ["https://h/.well-known/est/crl/root"])
+        _ = try f.admin.rollover(name: "root", keyType: nil, days: 100)
+        let new = try f.ca.issue(csr: try f.csr("new").0, profile: try f.ca.requireProfile("direct"), requester: "t", audit: nil).0
+        XCTAssertEqual(new.crlDistributionPointURIs, ["https://h/.well-known/est/crl/root(1)"])
+        for c in [old, new] { _ = try f.admin.revoke(serial: c.serialHex, reason: .keyCompromise) }
+        let (record, _) = try f.admin.publishCRL(ca: "root", nextUpdateHours: 24)
+        XCTAssertEqual(try f.admin.previousKeyCRLs(ca: "root", number: record.number, nextUpdateHours: 24).count, 1)
+        let first = try CertificateRevocationList(der: try f.ca.crl(issuer: "root"))
+        let second = try CertificateRevocationList(der: try f.ca.crl(issuer: "root(1)"))
+        // The old key's lists what it signed (the old certificate only); each is signed by its key.
+        XCTAssertEqual(first.entries.count, 1)
+        XCTAssertEqual(second.entries.count, 2)
+        let gens = try f.store.caGenerations(ofCA: "root")
+        XCTAssertTrue(first.isSigned(by: gens[0].certificate))
+        XCTAssertFalse(first.isSigned(by: try XCTUnwrap(try f.store.ca(named: "root")).certificate))
+        XCTAssertTrue(second.isSigned(by: try XCTUnwrap(try f.store.ca(named: "root")).certificate))
+        // A key the CA never had, and an unknown CA, answer alike.
+        XCTAssertThrowsError(try f.ca.crl(issuer: "root(2)"))
+        XCTAssertThrowsError(try f.ca.crl(issuer: "nope(1)"))
+        // doctor: /crl/root(1) serves root's CRL, which its certificates carry: no FAIL.
+        XCTAssertEqual(HealthCheck.caServed(at: "https://h/.well-known/est/crl/root(1)", profiles: []), "root")
+    }
+}

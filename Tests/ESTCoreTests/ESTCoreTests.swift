@@ -127,9 +127,19 @@ final class RequestTests: XCTestCase {
                        Route(label: nil, operation: .crl, crlIssuer: "issuing-2"))
         XCTAssertEqual(try Route.parse(path: "/.well-known/est/iot/crl", pinned: nil), Route(label: "iot", operation: .crl))
         for bad in ["/.well-known/est/crl/", "/.well-known/est/crl/..", "/.well-known/est/crl/a b", "/.well-known/est/crl/a/b",
-                    "/.well-known/est/crl/" + String(repeating: "x", count: 65), "/.well-known/est/crl/a\u{0}"] {
+                    "/.well-known/est/crl/" + String(repeating: "x", count: 65), "/.well-known/est/crl/a\u{0}",
+                    // A later key's CRL is NAME(N): N 1-9999, no leading zero, no sign, a URL-safe NAME.
+                    "/.well-known/est/crl/a(0)", "/.well-known/est/crl/a(01)", "/.well-known/est/crl/a()", "/.well-known/est/crl/a(-1)",
+                    "/.well-known/est/crl/a(10000)", "/.well-known/est/crl/(1)", "/.well-known/est/crl/a(1", "/.well-known/est/crl/a(1)(2)",
+                    "/.well-known/est/crl/a b(1)", "/.well-known/est/crl/..(1)", "/.well-known/est/crl/a(\u{661})"] {
             XCTAssertThrowsError(try Route.parse(path: bad, pinned: nil), bad) { XCTAssertEqual(($0 as? ESTError)?.httpStatus, 404, bad) }
         }
+        XCTAssertEqual(try Route.parse(path: "/.well-known/est/crl/issuing-2(12)", pinned: "iot"),
+                       Route(label: nil, operation: .crl, crlIssuer: "issuing-2(12)"))
+        XCTAssertTrue(CRLIssuerPath.parse("issuing-2(12)")! == ("issuing-2", 12))
+        XCTAssertTrue(CRLIssuerPath.parse("issuing-2")! == ("issuing-2", 0))
+        XCTAssertEqual(CRLIssuerPath.url("https://h/.well-known/est/crl/{ca}", issuer: "r", keyIndex: 0), "https://h/.well-known/est/crl/r")
+        XCTAssertEqual(CRLIssuerPath.url("http://h/{ca}.crl", issuer: "r", keyIndex: 2), "http://h/r(2).crl")
         // Found by FuzzRoute: the pinned label is held to the label syntax too (500: the
         // location is misconfigured), so it cannot carry a forged log line.
         for bad in ["\u{0}", "iot status=200 serial=01\nestfcgi: op=x", "simpleenroll"] {

@@ -25,6 +25,14 @@ final class SQLiteStoreContractTests: XCTestCase {
     func testRolloverStateMachine() throws { try RolloverContract.stateMachine(try StoreFactory(.sqlite)) }
     func testConcurrentRollovers() throws { try RolloverContract.concurrentRollovers(try StoreFactory(.sqlite)) }
     func testTokenKeysAreAReference() throws { try TokenKeyContract.tokenKeysAreAReference(try StoreFactory(.sqlite)) }
+    func testRekeyMovesEveryKeyAtomically() throws { try KeyProtectionContract.rekeyMovesEveryKeyAtomically(try StoreFactory(.sqlite)) }
+    func testNotificationEventsCommitWithWhatTheyReport() throws { try NotificationContract.eventsCommitWithWhatTheyReport(try StoreFactory(.sqlite)) }
+    func testNotificationPendingOnce() throws { try NotificationContract.pendingOnce(try StoreFactory(.sqlite)) }
+    func testNotificationLeasesAndPruning() throws { try NotificationContract.leasesAndPruning(try StoreFactory(.sqlite)) }
+    func testNotificationDeliverers() throws { try NotificationContract.deliverers(try StoreFactory(.sqlite)) }
+    func testNotificationBackoff() throws { try NotificationContract.backoff(try StoreFactory(.sqlite)) }
+    func testTokenGenerationsAndKeyCRLs() throws { try GenerationKeyContract.tokenGenerationsAndKeyCRLs(try StoreFactory(.sqlite)) }
+    func testAuthorizationHooksAreStored() throws { try AuthorizationHookContract.hooksAreStored(try StoreFactory(.sqlite)) }
     func testTokenKeyURIsFromTheOperator() throws { try TokenKeyContract.urisFromTheOperator() }
 }
 
@@ -48,5 +56,13 @@ final class PostgresStoreContractTests: XCTestCase {
     func testOCSPSignersAndAnswersAcrossHosts() throws { try OCSPContract.signersAndAnswersAcrossHosts(try StoreFactory(.postgres)) }
     func testRolloverStateMachine() throws { try RolloverContract.stateMachine(try StoreFactory(.postgres)) }
     func testConcurrentRollovers() throws { try RolloverContract.concurrentRollovers(try StoreFactory(.postgres)) }
+    func testTokenGenerationsAndKeyCRLs() throws { try GenerationKeyContract.tokenGenerationsAndKeyCRLs(try StoreFactory(.postgres)) }
     func testTokenKeysAreAReference() throws { try TokenKeyContract.tokenKeysAreAReference(try StoreFactory(.postgres)) }
+    func testRekeyMovesEveryKeyAtomically() throws { try KeyProtectionContract.rekeyMovesEveryKeyAtomically(try StoreFactory(.postgres)) }
+    func testNotificationEventsCommitWithWhatTheyReport() throws { try NotificationContract.eventsCommitWithWhatTheyReport(try StoreFactory(.postgres)) }
+    func testNotificationPendingOnce() throws { try NotificationContract.pendingOnce(try StoreFactory(.postgres)) }
+    func testNotificationLeasesAndPruning() throws { try NotificationContract.leasesAndPruning(try StoreFactory(.postgres)) }
+    func testNotificationDeliverers() throws { try NotificationContract.deliverers(try StoreFactory(.postgres)) }
+    func testNotificationBackoff() throws { try NotificationContract.backoff(try StoreFactory(.postgres)) }
+    func testAuthorizationHooksAreStored() throws { try AuthorizationHookContract.hooksAreStored(try StoreFactory(.postgres)) }
 }

@@ -8,16 +8,23 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # The binary the configs run, with symlinks resolved (.build/debug is one).
 cgi_binary() { readlink -f "$ESTFCGI"; }
 
-# render_cgi_store FILE DB: a rendered config's store and passphrase paths.
+# render_cgi_store FILE DB: a rendered config's store, key file and passphrase paths; without
+# a key file (CGI_KEY_FILE unset: outside the cgi suite's key-file part) its line goes.
 render_cgi_store() {
+  # The shipped configs name the key file and leave the passphrase line commented out.
+  local keyfile=("-e" "/\/etc\/estfcgi\/key-file/d" "-e" "s/# *\(\(SetEnv\|fastcgi_param\) ESTFCGI_KEY_PASSPHRASE_FILE\)/\1/")
+  [ -n "${CGI_KEY_FILE:-}" ] && keyfile=("-e" "s#/etc/estfcgi/key-file#$CGI_KEY_FILE#")
   sed -i -e "s#/usr/lib/cgi-bin/estfcgi#$(cgi_binary)#" -e "s#/var/lib/estfcgi/ca.db#$2#" \
-         -e "s#/etc/estfcgi/key-passphrase#$ESTFCGI_KEY_PASSPHRASE_FILE#" "$1"
+         -e "s#/etc/estfcgi/key-passphrase#$ESTFCGI_KEY_PASSPHRASE_FILE#" "${keyfile[@]}" "$1"
 }
 
 # The CGI runs as the web server's user (Apache's User, fcgiwrap's): it owns the store (and
-# its directory, for -wal and -shm) and reads the passphrase, as with mod_fcgid.
+# its directory, for -wal and -shm) and reads the passphrase and key file, as with mod_fcgid.
 cgi_store_to_www_data() {
   chown www-data:www-data "$WORK" "$ESTFCGI_DB" "$ESTFCGI_KEY_PASSPHRASE_FILE"
+  # The key file as a deployment keeps it: root's, read by the web server's group (root runs
+  # the CLI here; a key file owned by another user is refused).
+  if [ -n "${CGI_KEY_FILE:-}" ]; then chown root:www-data "$CGI_KEY_FILE"; chmod 640 "$CGI_KEY_FILE"; fi
   chown www-data:www-data "$ESTFCGI_DB"-* 2>/dev/null || true
 }
 
@@ -202,6 +209,9 @@ cgi_specific() {
 
 suite_cgi() {
   cgi_by_hand_checks
+  # From here the demo store's CA keys are sealed under a key file, as the shipped configs
+  # expect (they name both files); moved back to the passphrase at the end.
+  cgi_key_file_checks
 
   SUITE=apache-cgid
   if ! cgi_apache_start; then
@@ -249,4 +259,61 @@ suite_cgi() {
     cgi_nginx_stop
   fi
   chown -R root:root "$WORK" 2>/dev/null || true
+  local out
+  out=$("$ESTFCGI" ca rekey-protection --to passphrase --key-file "$CGI_KEY_FILE" 2>&1)
+  expect_contains "cgi: the demo store's keys go back under the passphrase" "$out" "CA 'issuing': key now pbkdf2-sha256-600000"
+  unset ESTFCGI_KEY_FILE CGI_KEY_FILE  # later suites (and their rendered configs) name no key file
+}
+
+# A key file made by init, the demo store's keys moved under it (rekey-protection), and
+# enrollments by hand with the key file alone; its rules, through the CGI's 500.
+cgi_key_file_checks() {
+  CGI_KEY_FILE=$WORK/cgi-key-file
+  local out rc
+  out=$("$ESTFCGI" init --key-file "$CGI_KEY_FILE" --create-key-file 2>&1)
+  expect_contains "cgi key file: init --create-key-file" "$out" "key file $CGI_KEY_FILE created (mode 600"
+  out=$("$ESTFCGI" ca rekey-protection --to key-file --key-file "$CGI_KEY_FILE" 2>&1); rc=$?
+  expect_contains "cgi key file: rekey-protection --to key-file on the demo store" "$rc $out" "CA 'issuing': key now hkdf-sha256-keyfile"
+  export ESTFCGI_KEY_FILE=$CGI_KEY_FILE  # for the scenarios' own CLI calls
+
+  mkcsr cgi-kf ec-P-256 "/CN=cgi-kf/O=Example Devices"
+  cp "$WORK/cgi-kf.der" "$WORK/cgi-in"
+  local before; before=$(issued_count)
+  cgi_by_hand REQUEST_METHOD=POST PATH_INFO=/simpleenroll CONTENT_TYPE=application/pkcs10 \
+    CONTENT_LENGTH="$(stat -c %s "$WORK/cgi-in")" SSL_CLIENT_CERT="$(cat "$WORK/boot.pem")" \
+    ESTFCGI_DB="$ESTFCGI_DB" ESTFCGI_KEY_FILE="$CGI_KEY_FILE"
+  cgi_split
+  expect_eq "cgi key file: simpleenroll with the key file alone -> 200" "$(head -1 "$WORK/cgi-head")" "Status: 200 OK"
+  p7certs "$WORK/cgi-body" "$WORK/cgi-kf.pem"
+  expect_contains "cgi key file: ... the certificate asked for" "$(openssl x509 -in "$WORK/cgi-kf.pem" -noout -subject 2>&1)" "CN = cgi-kf"
+  expect_eq "cgi key file: ... recorded" "$(issued_count)" $((before + 1))
+
+  cgi_by_hand REQUEST_METHOD=POST PATH_INFO=/simpleenroll CONTENT_TYPE=application/pkcs10 \
+    CONTENT_LENGTH="$(stat -c %s "$WORK/cgi-in")" SSL_CLIENT_CERT="$(cat "$WORK/boot.pem")" \
+    ESTFCGI_DB="$ESTFCGI_DB" ESTFCGI_KEY_PASSPHRASE_FILE="$ESTFCGI_KEY_PASSPHRASE_FILE"
+  expect_eq "cgi key file: the passphrase alone -> 500" "$(head -1 "$WORK/cgi-out" | tr -d '\r')" "Status: 500 Internal Server Error"
+  expect_contains "cgi key file: ... the reason on stderr" "$(cat "$WORK/cgi-err")" \
+    "the key of CA 'issuing' is sealed under a key file: use --key-file or ESTFCGI_KEY_FILE"
+
+  chmod 644 "$CGI_KEY_FILE"
+  cgi_by_hand REQUEST_METHOD=POST PATH_INFO=/simpleenroll CONTENT_TYPE=application/pkcs10 \
+    CONTENT_LENGTH="$(stat -c %s "$WORK/cgi-in")" SSL_CLIENT_CERT="$(cat "$WORK/boot.pem")" \
+    ESTFCGI_DB="$ESTFCGI_DB" ESTFCGI_KEY_FILE="$CGI_KEY_FILE"
+  chmod 600 "$CGI_KEY_FILE"
+  expect_eq "cgi key file: a key file of mode 644 -> 500" "$(head -1 "$WORK/cgi-out" | tr -d '\r')" "Status: 500 Internal Server Error"
+  expect_contains "cgi key file: ... the reason on stderr" "$(cat "$WORK/cgi-err")" "key file $CGI_KEY_FILE is open to others (mode 644): chmod 600 it"
+  expect_eq "cgi key file: ... nothing issued by the refused ones" "$(issued_count)" $((before + 1))
+
+  # The process closes its store before it exits: as the last connection, SQLite checkpoints
+  # and removes the WAL, which the next process would otherwise re-read whole (a copy of the
+  # store that nothing else holds open).
+  mkdir -p "$WORK/cgi-wal"
+  sqlite3 "$ESTFCGI_DB" ".backup '$WORK/cgi-wal/ca.db'"; chmod 600 "$WORK/cgi-wal/ca.db"
+  cp "$WORK/cgi-kf.der" "$WORK/cgi-in"
+  cgi_by_hand REQUEST_METHOD=POST PATH_INFO=/simpleenroll CONTENT_TYPE=application/pkcs10 \
+    CONTENT_LENGTH="$(stat -c %s "$WORK/cgi-in")" SSL_CLIENT_CERT="$(cat "$WORK/boot.pem")" \
+    ESTFCGI_DB="$WORK/cgi-wal/ca.db" ESTFCGI_KEY_FILE="$CGI_KEY_FILE"
+  expect_eq "cgi: an enrollment on a store nothing else holds -> 200" "$(head -1 "$WORK/cgi-out" | tr -d '\r')" "Status: 200 OK"
+  expect_eq "cgi: ... its WAL checkpointed and removed at exit, the certificate in the file" \
+    "$(ls "$WORK/cgi-wal" | tr '\n' ' ')$(sqlite3 "$WORK/cgi-wal/ca.db" "SELECT count(*) FROM certificates WHERE subject LIKE '%cgi-kf%'")" "ca.db 2"
 }

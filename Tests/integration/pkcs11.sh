@@ -126,10 +126,12 @@ tkissuing|pkcs11:token=est;id=%02|-|1"
   expect_contains "pkcs11 cli: ca import with a key that does not match the certificate is refused" "$out" "does not match --cert"
   check "pkcs11 cli: ca import with the token's matching RSA key" \
     "$e" ca import --name tkrsa --cert "$WORK/rsa-ca.pem" --pkcs11-key 'pkcs11:token=est;object=rsa-key'
-  out=$("$e" ca rollover --name tkroot 2>&1)
-  expect_contains "pkcs11 cli: ca rollover of a token root is refused with the way round" "$out" "has its key in a PKCS#11 token: ca rollover is not done"
-  out=$("$e" ca renew --name tkissuing 2>&1)
-  expect_contains "pkcs11 cli: ca renew of a token CA is refused likewise" "$out" "has its key in a PKCS#11 token: ca renew is not done"
+  out=$("$e" ca rollover --name tkroot --pkcs11-key 'pkcs11:token=est;object=root-key' 2>&1)
+  expect_contains "pkcs11 cli: ca rollover to the root's own token key is refused" "$out" "names the root's current key"
+  out=$("$e" ca rollover --name tkroot --key ec-p256 --pkcs11-key 'pkcs11:token=est;object=root-key' 2>&1)
+  expect_contains "pkcs11 cli: ca rollover with --key and --pkcs11-key is refused" "$out" "not both"
+  out=$("$e" ca renew --name tkissuing --pkcs11-key 'pkcs11:token=est;object=no-such-key' 2>&1)
+  expect_contains "pkcs11 cli: ca renew to a key not in the token -> its fix" "$out" "correct object=/id= in the URI"
   out=$("$e" ca create --name nokey --subject 'CN=x' --pkcs11-key 'pkcs11:token=est;object=no-such-key' 2>&1)
   expect_contains "pkcs11 cli: a key not in the token -> its fix" "$out" "correct object=/id= in the URI"
 
@@ -314,5 +316,170 @@ tkissuing|pkcs11:token=est;id=%02|-|1"
   expect_eq "pkcs11 serve: wrong PIN -> 503" "$STATUS" 503
   nginx_stop
   expect_contains "pkcs11 serve: ... the reason in the log line" "$(grep 'status=503' "$WORK/nginx/estfcgi.log")" "refused the PIN"
+  p11_rollover
   unset ESTFCGI_PKCS11_MODULE ESTFCGI_PKCS11_PIN_FILE
+}
+
+# p11_cacerts NAME LABEL: GET /LABEL/cacerts into $WORK/NAME.pem and NAME-links.pem (the
+# certificates that are not self-signed: OpenSSL's untrusted intermediates).
+p11_cacerts() {
+  est GET "/.well-known/est/$2/cacerts"
+  p7certs "$WORK/resp.body" "$WORK/$1.pem"
+  python3 - "$WORK/$1.pem" "$WORK/$1-links.pem" <<'PY2'
+import sys
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+with open(sys.argv[2], "wb") as f:
+    for c in x509.load_pem_x509_certificates(open(sys.argv[1], "rb").read()):
+        try:
+            c.verify_directly_issued_by(c)
+        except Exception:
+            f.write(c.public_bytes(Encoding.PEM))
+PY2
+}
+# p11_verify NAME ROOT CERT LINKS: openssl verify CERT against ROOT alone.
+p11_verify() { check "$1" openssl verify -x509_strict -CAfile "$WORK/$2" -untrusted "$WORK/$4" "$WORK/$3"; }
+# p11_enroll NAME LABEL TLS [re]: a certificate for CN=NAME through profile LABEL in $WORK/NAME.pem.
+p11_enroll() {
+  mkcsr "$1" ec-P-256 "/CN=${5:-$1}/O=Example Devices"
+  post "/.well-known/est/$2/simple${4:-}enroll" "$WORK/$1.csr" "$3" "$3"
+  expect_eq "pkcs11 rollover: ${4:-}enroll $1 via $2 -> 200" "$STATUS" 200
+  p7certs "$WORK/resp.body" "$WORK/$1.pem"
+}
+
+# Root rollover and intermediate renewal with token keys (issue 22), through nginx: the new
+# root key made in the token beforehand (pkcs11-tool); device A trusts the old root only,
+# device B the new root only, each running openssl verify at every stage. Every mix of
+# old and new key: token -> token (the root), token -> same token key and token ->
+# software (tkissuing), software -> token (soft, and a software root).
+p11_rollover() {
+  local s="pkcs11 rollover" e=$ESTFCGI out
+  p11_key root2-key 04 EC:prime256v1
+  p11_key soft2-key 05 EC:prime256v1
+  p11_key swroot2-key 06 EC:prime256v1
+  "$e" profile create --profile tkroll --issuer tkissuing --trust factory >/dev/null
+  "$e" profile create --profile tkrollsoft --issuer soft --trust factory >/dev/null
+  nginx_start
+  BASE="https://127.0.0.1:$NGINX_PORT"
+  cp "$WORK/root-only.pem" "$WORK/tk-old-root.pem"
+
+  # Before: one chain.
+  p11_cacerts tk-cacerts-0 tkroll
+  p11_enroll tkd1 tkroll boot
+  p11_verify "$s: before: device A (old root) verifies tkd1" tk-old-root.pem tkd1.pem tk-cacerts-0-links.pem
+
+  # The rollover: token key -> another token key.
+  check "$s: ca rollover --pkcs11-key (the new root key in the token)" \
+    bash -c "'$e' ca rollover --name tkroot --pkcs11-key 'pkcs11:token=est;object=root2-key' > '$WORK/tk-rollover.pem'"
+  expect_eq "$s: prints NewWithNew, NewWithOld, OldWithNew" "$(grep -c 'BEGIN CERT' "$WORK/tk-rollover.pem")" 3
+  "$e" ca export --name tkroot > "$WORK/tk-new-root.pem"
+  expect_eq "$s: the new root's key is the token's root2-key" \
+    "$(openssl x509 -in "$WORK/tk-new-root.pem" -noout -pubkey)" \
+    "$(pkcs11-tool --module "$P11_MODULE" --token-label est --read-object --type pubkey --label root2-key 2>/dev/null | openssl pkey -pubin -inform DER 2>/dev/null)"
+  expect_eq "$s: the store keeps each generation's URI and module, no key material" \
+    "$(sqlite3 "$ESTFCGI_DB" "SELECT c.pkcs11_uri, c.encrypted_key IS NULL, g.pkcs11_uri, ifnull(g.pkcs11_module, '-'), g.encrypted_key IS NULL
+       FROM cas c JOIN ca_generations g ON g.ca_id = c.id WHERE c.name = 'tkroot'")" \
+    "pkcs11:token=est;object=root2-key|1|pkcs11:token=est;object=root-key?pin-source=file:$WORK/pin|$P11_MODULE|1"
+  out=$("$e" ca rollover --name tkroot --pkcs11-key 'pkcs11:token=est;object=rsa-key' 2>&1)
+  expect_contains "$s: a second rollover during the overlap is refused" "$out" "rollover in progress"
+  # Generations visible: ca list (text, --json) and doctor, with the token key of each.
+  out=$("$e" ca list)
+  expect_contains "$s: ca list: tkroot's current key is the token's" "$out" "  current   key 1 (pkcs11)"
+  expect_contains "$s: ca list: ... its previous one too, with the links" "$out" "  previous  key 0 (pkcs11)"
+  expect_contains "$s: ca list: ... and the rollover in progress with the command that ends it" "$out" "estfcgi ca rollover --name tkroot --finish"
+  expect_eq "$s: ca list --json: generations, keys and the overlap" \
+    "$("$e" ca list --json | python3 -c 'import json,sys
+for c in json.load(sys.stdin):
+    if c["name"] == "tkroot":
+        print(c["rollover_in_progress"], [(g["generation"], g["key_index"], g["key"], g["pkcs11_uri"], g["crl_path"], g["old_with_new"] is not None) for g in c["generations"]])')" \
+    "True [('current', 1, 'pkcs11', 'pkcs11:token=est;object=root2-key', '/.well-known/est/crl/tkroot(1)', False), ('previous', 0, 'pkcs11', 'pkcs11:token=est;object=root-key?pin-source=file:$WORK/pin', '/.well-known/est/crl/tkroot', True)]"
+  doctor_run
+  expect_contains "$s: doctor: the rollover in its overlap, with --finish" "$DOCTOR_OUT" "WARN  ca tkroot  root key rollover in its overlap"
+  expect_contains "$s: doctor: ... the command" "$DOCTOR_OUT" "estfcgi ca rollover --name tkroot --finish"
+  expect_contains "$s: doctor: the earlier token key logs in, signs and verifies with its own certificate" "$DOCTOR_OUT" \
+    "OK    ca tkroot key 0  earlier key (signs /.well-known/est/crl/tkroot): key in PKCS#11 token token=est signs, and the certificate verifies it"
+  expect_contains "$s: doctor: the current token key likewise" "$DOCTOR_OUT" "OK    ca tkroot  key in PKCS#11 token token=est signs"
+  sqlite3 "$ESTFCGI_DB" ".backup '$WORK/gen-mismatch.db'"; chmod 600 "$WORK/gen-mismatch.db"
+  sqlite3 "$WORK/gen-mismatch.db" "UPDATE ca_generations SET pkcs11_uri = 'pkcs11:token=est;object=issuing-key' WHERE pkcs11_uri LIKE '%root-key%'"
+  doctor_run_env ESTFCGI_DB="$WORK/gen-mismatch.db"
+  expect_contains "$s: doctor: an earlier token key that is not its certificate's is a FAIL" "$DOCTOR_OUT" \
+    "FAIL  ca tkroot key 0  earlier key (signs /.well-known/est/crl/tkroot): the token key pkcs11:token=est;object=issuing-key does not match"
+  sqlite3 "$WORK/gen-mismatch.db" "UPDATE ca_generations SET pkcs11_uri = 'pkcs11:token=est;object=gone-key' WHERE pkcs11_uri LIKE '%issuing-key%'"
+  doctor_run_env ESTFCGI_DB="$WORK/gen-mismatch.db"
+  expect_contains "$s: doctor: an earlier token key gone from the token is a FAIL with its fix" "$DOCTOR_OUT" "FAIL  ca tkroot key 0  earlier key"
+  expect_contains "$s: doctor: ... naming the fix" "$DOCTOR_OUT" "correct object=/id= in the URI"
+  # The old token key signs the CRL of what it certified, served at the URL its certificates carry.
+  "$e" crl --ca tkroot --pem >/dev/null 2>"$WORK/tk-crl.err"
+  expect_contains "$s: crl: the earlier token key's CRL is recorded" "$(cat "$WORK/tk-crl.err")" "1 CRL(s) of earlier keys of CA 'tkroot' recorded"
+  est GET /.well-known/est/crl/tkroot
+  openssl crl -inform DER -in "$WORK/resp.body" -out "$WORK/tk-old-key.crl" 2>/dev/null
+  check "$s: /crl/tkroot: signed by the old token key (openssl crl -verify with the old root)" \
+    bash -c "openssl crl -in '$WORK/tk-old-key.crl' -noout -verify -CAfile '$WORK/tk-old-root.pem' 2>&1 | grep -q 'verify OK'"
+  est GET '/.well-known/est/crl/tkroot(1)'
+  openssl crl -inform DER -in "$WORK/resp.body" -out "$WORK/tk-new-key.crl" 2>/dev/null
+  check "$s: /crl/tkroot(1): signed by the new token key" \
+    bash -c "openssl crl -in '$WORK/tk-new-key.crl' -noout -verify -CAfile '$WORK/tk-new-root.pem' 2>&1 | grep -q 'verify OK'"
+
+  # The overlap: both devices verify the old chain, and the issuing CA (token key, the
+  # same key) renewed under the new token root issues the new chain.
+  p11_cacerts tk-cacerts-1 tkroll
+  p11_verify "$s: overlap: device A verifies tkd1 (old chain)" tk-old-root.pem tkd1.pem tk-cacerts-1-links.pem
+  p11_verify "$s: overlap: device B verifies tkd1 through OldWithNew" tk-new-root.pem tkd1.pem tk-cacerts-1-links.pem
+  check "$s: ca renew of the token issuing CA (same token key) under the new root" \
+    bash -c "'$e' ca renew --name tkissuing > '$WORK/tkissuing-1.pem'"
+  check "$s: ... signed by the new token root" openssl verify -CAfile "$WORK/tk-new-root.pem" "$WORK/tkissuing-1.pem"
+  p11_cacerts tk-cacerts-2 tkroll
+  p11_enroll tkd2 tkroll boot
+  p11_verify "$s: overlap: device B verifies tkd2, enrolled under the new token root chain" tk-new-root.pem tkd2.pem tk-cacerts-2-links.pem
+  p11_verify "$s: overlap: device A verifies tkd2 through NewWithOld" tk-old-root.pem tkd2.pem tk-cacerts-2-links.pem
+  check "$s: ... tkd2's issuer is the renewed issuing CA" openssl verify -partial_chain -CAfile "$WORK/tkissuing-1.pem" "$WORK/tkd2.pem"
+
+  # A software issuing CA renewed onto a new token key (software -> token).
+  check "$s: ca renew --new-key --pkcs11-key of a software CA (new key in the token)" \
+    bash -c "'$e' ca renew --name soft --new-key --pkcs11-key 'pkcs11:token=est;id=%05' > '$WORK/soft-1.pem'"
+  expect_eq "$s: ... the store: token URI current, the encrypted key kept as the earlier generation's" \
+    "$(sqlite3 "$ESTFCGI_DB" "SELECT c.pkcs11_uri, c.encrypted_key IS NULL, g.encrypted_key IS NOT NULL, g.pkcs11_uri IS NULL
+       FROM cas c JOIN ca_generations g ON g.ca_id = c.id WHERE c.name = 'soft'")" "pkcs11:token=est;id=%05|1|1|1"
+  p11_cacerts tk-soft-cacerts tkrollsoft
+  p11_enroll tkd3 tkrollsoft boot
+  p11_verify "$s: device B verifies tkd3, signed by soft's new token key" tk-new-root.pem tkd3.pem tk-soft-cacerts-links.pem
+  check "$s: ... whose certificate holds the token's key 05" openssl verify -partial_chain -CAfile "$WORK/soft-1.pem" "$WORK/tkd3.pem"
+
+  # The end of the overlap.
+  check "$s: ca rollover --finish" "$e" ca rollover --name tkroot --finish
+  p11_cacerts tk-cacerts-3 tkroll
+  check "$s: finished: the old root left /cacerts" bash -c "! grep -qxFf <(sed -n '2p' '$WORK/tk-old-root.pem') '$WORK/tk-cacerts-3.pem'"
+  p11_verify "$s: finished: device B verifies tkd2" tk-new-root.pem tkd2.pem tk-cacerts-3-links.pem
+  p11_enroll tkd1-1 tkroll tkd1 re tkd1
+  p11_verify "$s: finished: tkd1 (old chain) re-enrolls into the new chain (B)" tk-new-root.pem tkd1-1.pem tk-cacerts-3-links.pem
+  cat "$WORK/tk-cacerts-2-links.pem" "$WORK/tk-cacerts-3-links.pem" > "$WORK/tk-all-links.pem"
+  p11_verify "$s: finished: device A verifies it with the NewWithOld it kept" tk-old-root.pem tkd1-1.pem tk-all-links.pem
+
+  # Token -> software: the issuing CA onto a new software key, the root onto a software key.
+  check "$s: ca renew --new-key of the token issuing CA (token -> software)" \
+    bash -c "'$e' ca renew --name tkissuing --new-key > '$WORK/tkissuing-2.pem'"
+  expect_eq "$s: ... the store: an encrypted key current, the token URI kept as the earlier generation's" \
+    "$(sqlite3 "$ESTFCGI_DB" "SELECT c.pkcs11_uri IS NULL, c.encrypted_key IS NOT NULL, g.pkcs11_uri FROM cas c JOIN ca_generations g
+       ON g.ca_id = c.id WHERE c.name = 'tkissuing' ORDER BY g.id DESC LIMIT 1")" "1|1|pkcs11:token=est;id=%02"
+  out=$("$e" ca renew --name tkissuing --pkcs11-key 'pkcs11:token=est;id=%02' 2>&1)
+  expect_contains "$s: a key once replaced does not come back (its CRLs have their own URL)" "$out" "names an earlier key of CA 'tkissuing'"
+  p11_cacerts tk-cacerts-4 tkroll
+  p11_enroll tkd4 tkroll boot
+  p11_verify "$s: device B verifies tkd4 (software issuing key under the token root)" tk-new-root.pem tkd4.pem tk-cacerts-4-links.pem
+  check "$s: ca rollover of the token root onto a software key (token -> software)" \
+    bash -c "'$e' ca rollover --name tkroot --key ec-p256 > '$WORK/tk-rollover-2.pem'"
+  csplit -s -z -f "$WORK/tk-r2-" "$WORK/tk-rollover-2.pem" '/BEGIN CERT/' '{*}'
+  check "$s: ... NewWithOld is signed by the token root key" openssl verify -partial_chain -CAfile "$WORK/tk-new-root.pem" "$WORK/tk-r2-01"
+  check "$s: ... OldWithNew by the new software key" openssl verify -partial_chain -CAfile "$WORK/tk-r2-00" "$WORK/tk-r2-02"
+  "$e" ca create --name swroot --subject 'CN=Software Root,O=estfcgi test' >/dev/null
+  "$e" ca export --name swroot > "$WORK/swroot.pem"
+  check "$s: ca rollover of a software root onto a token key (software -> token)" \
+    bash -c "'$e' ca rollover --name swroot --pkcs11-key 'pkcs11:token=est;id=%06' > '$WORK/sw-rollover.pem'"
+  csplit -s -z -f "$WORK/sw-r-" "$WORK/sw-rollover.pem" '/BEGIN CERT/' '{*}'
+  check "$s: ... NewWithNew is self-signed by the token key" openssl verify -CAfile "$WORK/sw-r-00" "$WORK/sw-r-00"
+  check "$s: ... NewWithOld verifies with the old software root" openssl verify -partial_chain -CAfile "$WORK/swroot.pem" "$WORK/sw-r-01"
+  nginx_stop
+  check "$s: never a 500" bash -c "! grep -q 'status=500' '$WORK/nginx/estfcgi.log'"
+  out=$("$e" audit --limit 100)
+  expect_contains "$s: audit: the rollover names the token" "$out" "key in PKCS#11 token token=est"
 }

@@ -41,6 +41,17 @@ rollover_enroll() {
   p7certs "$WORK/resp.body" "$WORK/$1.pem"
 }
 
+# rollover_cdp_verify LABEL CERT ROOT LINKS EXPECT: the CRL at CERT's own distribution point,
+# fetched with curl, then openssl verify -crl_check of CERT against ROOT alone: EXPECT in its output.
+rollover_cdp_verify() {
+  local url out
+  url=$(openssl x509 -in "$WORK/$2" -noout -ext crlDistributionPoints | sed -n 's/^ *URI://p')
+  STATUS=$(curl -sS --max-time 20 --cacert "$WORK/tls-ca.pem" -o "$WORK/cdp.der" -w '%{http_code}' "$url" 2>&1)
+  openssl crl -inform DER -in "$WORK/cdp.der" -out "$WORK/cdp.crl" 2>/dev/null
+  out=$(openssl verify -crl_check -CAfile "$WORK/$3" -untrusted "$WORK/$4" -CRLfile "$WORK/cdp.crl" "$WORK/$2" 2>&1)
+  expect_contains "$1 (GET ${url#*/est/} -> $STATUS)" "$out" "$5"
+}
+
 suite_rollover() {
   local s=rollover e=$ESTFCGI out
   $e ca create --name rroot --subject 'CN=Rollover Root,O=estfcgi test' --key ec-p384 --days 3650 > "$WORK/rv-old-root.pem"
@@ -48,6 +59,16 @@ suite_rollover() {
   $e profile create --profile roll --issuer rsub --trust factory >/dev/null
   if ! nginx_start; then not_ok "$s: front and responder start"; nginx_stop; return; fi
   BASE=https://127.0.0.1:$NGINX_PORT
+  # Certificates carry their CRL's URL, fixed at issuance: /crl/CA for a CA's first key,
+  # /crl/CA(N) for its N-th later one. rootp issues from the root itself.
+  $e profile update --profile roll --crl-url "$BASE/.well-known/est/crl/{ca}" >/dev/null
+  $e profile create --profile rootp --issuer rroot --trust factory --crl-url "$BASE/.well-known/est/crl/{ca}" >/dev/null
+  mkcsr rv-r1 ec-P-256 "/CN=rv-r1/O=Example Devices"
+  post /.well-known/est/rootp/simpleenroll "$WORK/rv-r1.csr" boot boot
+  expect_eq "$s: before: enroll rv-r1 from the root itself -> 200" "$STATUS" 200
+  p7certs "$WORK/resp.body" "$WORK/rv-r1.pem"
+  expect_eq "$s: before: rv-r1's distribution point is the root's first key's URL" \
+    "$(openssl x509 -in "$WORK/rv-r1.pem" -noout -ext crlDistributionPoints | sed -n 's/^ *URI://p')" "$BASE/.well-known/est/crl/rroot"
 
   # --- before: one chain ---------------------------------------------------------------
   rollover_cacerts rv-cacerts-0
@@ -65,7 +86,14 @@ suite_rollover() {
   out=$($e ca rollover --name rroot --key bogus 2>&1); expect_contains "$s: rollover with an unknown key type is refused" "$out" "--key must be one of"
 
   # --- rollover: the overlap -------------------------------------------------------------
+  $e crl --ca rroot --out "$WORK/rv-root-pre.crl" >/dev/null 2>&1
   $e ca rollover --name rroot --days 3650 > "$WORK/rv-rollover.pem"
+  # Until the first crl run after it, the first key's URL keeps serving what that key signed.
+  est GET '/.well-known/est/crl/rroot'
+  expect_eq "$s: right after the rollover, /crl/CA still serves the old key's CRL -> 200" "$STATUS" 200
+  check "$s: ... signed by the old root key" openssl crl -inform DER -in "$WORK/resp.body" -noout -CAfile "$WORK/rv-old-root.pem"
+  est GET '/.well-known/est/crl/rroot(1)'
+  expect_eq "$s: ... and the new key's URL has no CRL until one is signed -> 404 (not the old key's)" "$STATUS" 404
   expect_eq "$s: rollover prints NewWithNew, NewWithOld, OldWithNew" "$(grep -c 'BEGIN CERT' "$WORK/rv-rollover.pem")" 3
   $e ca export --name rroot > "$WORK/rv-new-root.pem"
   out=$($e ca rollover --name rroot 2>&1); expect_contains "$s: a second rollover during the overlap is refused" "$out" "rollover in progress"
@@ -93,6 +121,53 @@ print(len(cs), sum(1 for c in cs if c.issuer == c.subject and c.extensions.get_e
     bash -c "! openssl verify -CAfile '$WORK/rv-new-root.pem' -untrusted '$WORK/rv-cacerts-0-links.pem' '$WORK/rv-dev1.pem'"
   rollover_enroll rv-dev2 rv-dev2 boot
   rollover_verify "$s: overlap: device B verifies a certificate enrolled now" rv-new-root.pem rv-dev2.pem rv-cacerts-1-links.pem
+
+  # Old-key CRLs (RFC 4210 §4.4): rv-r1 (old root key) and rv-r2 (new root key), both revoked
+  # after the rollover; each is found revoked on the CRL at its own distribution point, by
+  # device A (old root only) and device B (new root only).
+  mkcsr rv-r2 ec-P-256 "/CN=rv-r2/O=Example Devices"
+  post /.well-known/est/rootp/simpleenroll "$WORK/rv-r2.csr" boot boot
+  expect_eq "$s: overlap: enroll rv-r2 from the root (its new key) -> 200" "$STATUS" 200
+  p7certs "$WORK/resp.body" "$WORK/rv-r2.pem"
+  expect_eq "$s: overlap: rv-r2's distribution point is the new key's URL" \
+    "$(openssl x509 -in "$WORK/rv-r2.pem" -noout -ext crlDistributionPoints | sed -n 's/^ *URI://p')" "$BASE/.well-known/est/crl/rroot(1)"
+  $e crl --ca rroot --out "$WORK/rv-root-0.crl" >/dev/null 2>&1
+  rollover_cdp_verify "$s: overlap: device A: rv-r1 (old key) verifies with the CRL at its distribution point" \
+    rv-r1.pem rv-old-root.pem rv-cacerts-1-links.pem ": OK"
+  for c in rv-r1 rv-r2; do $e cert revoke "$(openssl x509 -in "$WORK/$c.pem" -noout -serial | cut -d= -f2)" >/dev/null; done
+  out=$($e crl --ca rroot --out "$WORK/rv-root-1.crl" 2>&1)
+  expect_contains "$s: overlap: crl records the old key's CRL too" "$out" "1 CRL(s) of earlier keys of CA 'rroot' recorded"
+  rollover_cdp_verify "$s: overlap: device A: rv-r1 (old key) revoked, CRL from its own distribution point" \
+    rv-r1.pem rv-old-root.pem rv-cacerts-1-links.pem "certificate revoked"
+  rollover_cdp_verify "$s: overlap: device B: rv-r1 (old key) revoked, through OldWithNew" \
+    rv-r1.pem rv-new-root.pem rv-cacerts-1-links.pem "certificate revoked"
+  rollover_cdp_verify "$s: overlap: device B: rv-r2 (new key) revoked, CRL from its own distribution point" \
+    rv-r2.pem rv-new-root.pem rv-cacerts-1-links.pem "certificate revoked"
+  rollover_cdp_verify "$s: overlap: device A: rv-r2 (new key) revoked, through NewWithOld" \
+    rv-r2.pem rv-old-root.pem rv-cacerts-1-links.pem "certificate revoked"
+  out=$($e ca list)
+  expect_contains "$s: ca list: rroot's generations (key 1 current, key 0 previous with its links)" "$out" "  previous  key 0 (encrypted)"
+  expect_contains "$s: ca list: ... the rollover in progress" "$out" "rollover in progress"
+  doctor_run
+  expect_contains "$s: doctor: the overlap with the command that ends it" "$DOCTOR_OUT" "estfcgi ca rollover --name rroot --finish"
+  expect_contains "$s: doctor: the earlier software key decrypts" "$DOCTOR_OUT" "OK    ca rroot key 0  earlier key decrypts"
+  sqlite3 "$ESTFCGI_DB" ".backup '$WORK/rv-gen-bad.db'"; chmod 600 "$WORK/rv-gen-bad.db"
+  sqlite3 "$WORK/rv-gen-bad.db" "UPDATE ca_generations SET encrypted_key = (SELECT encrypted_key FROM cas WHERE name = 'rsub')
+    WHERE ca_id = (SELECT id FROM cas WHERE name = 'rroot')"
+  DOCTOR_OUT=$(ESTFCGI_DB=$WORK/rv-gen-bad.db "$e" doctor 2>&1)
+  expect_contains "$s: doctor: an earlier key that is not its certificate's is a FAIL" "$DOCTOR_OUT" \
+    "FAIL  ca rroot key 0  earlier key decrypts but is not the key of its certificate"
+  # Static files (the shipped timer's --out-dir): each key's CRL under the name {ca}.crl takes.
+  mkdir -p "$WORK/rv-crl-dir"
+  $e crl --ca rroot --out-dir "$WORK/rv-crl-dir" >/dev/null 2>&1
+  check "$s: crl --out-dir: rroot.crl is the old key's (verifies with the old root)" \
+    bash -c "openssl crl -inform DER -in '$WORK/rv-crl-dir/rroot.crl' -noout -verify -CAfile '$WORK/rv-old-root.pem' 2>&1 | grep -q 'verify OK'"
+  check "$s: crl --out-dir: rroot(1).crl is the new key's (verifies with the new root)" \
+    bash -c "openssl crl -inform DER -in '$WORK/rv-crl-dir/rroot(1).crl' -noout -verify -CAfile '$WORK/rv-new-root.pem' 2>&1 | grep -q 'verify OK'"
+  est GET '/.well-known/est/crl/rroot(2)'
+  expect_eq "$s: /crl/CA(N) of a key the CA never had -> 404" "$STATUS" 404
+  est GET '/.well-known/est/crl/rroot(01)'
+  expect_eq "$s: /crl/CA(N) with a leading zero -> 404" "$STATUS" 404
 
   # --- ca renew: the issuing CA under the new root, same key -----------------------------
   $e ca renew --name rsub > "$WORK/rv-sub-1.pem"
@@ -129,6 +204,13 @@ print(crl.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.
   out=$($e ca rollover --name rroot --finish --days 3 2>&1); expect_contains "$s: --finish with --days is refused" "$out" "--finish takes no"
   $e ca rollover --name rroot --finish >/dev/null
   out=$($e ca rollover --name rroot --finish 2>&1); expect_contains "$s: a second --finish is refused" "$out" "no rollover in progress"
+  $e crl --ca rroot --out "$WORK/rv-root-2.crl" >/dev/null 2>&1
+  rollover_cdp_verify "$s: finished: device B: rv-r1 (old key) still revoked on its key's CRL" \
+    rv-r1.pem rv-new-root.pem rv-cacerts-1-links.pem "certificate revoked"
+  rollover_cdp_verify "$s: finished: device A: rv-r1 (old key) still revoked on its key's CRL" \
+    rv-r1.pem rv-old-root.pem rv-cacerts-1-links.pem "certificate revoked"
+  rollover_cdp_verify "$s: finished: device B: rv-r2 (new key) revoked" rv-r2.pem rv-new-root.pem rv-cacerts-1-links.pem "certificate revoked"
+  check "$s: finished: ca list no longer shows a rollover in progress" bash -c "! '$e' ca list | grep -q 'rollover in progress'"
   rollover_cacerts rv-cacerts-3
   expect_eq "$s: finished: /cacerts holds the new chain only" "$(grep -c 'BEGIN CERT' "$WORK/rv-cacerts-3.pem")" 2
   check "$s: finished: no certificate of /cacerts is the old root" bash -c "! grep -qxFf <(sed -n '2p' '$WORK/rv-old-root.pem') '$WORK/rv-cacerts-3.pem'"
@@ -157,6 +239,17 @@ print(crl.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.
   expect_contains "$s: renew --new-key: dev2 (old key) is revoked on the old key's CRL" "$out" "certificate revoked"
   check "$s: renew --new-key: dev1-2 (old key, valid) verifies with the old key's CRL" openssl verify -crl_check -CAfile "$WORK/rv-new-root.pem" \
     -untrusted "$WORK/rv-cacerts-2-links.pem" -CRLfile "$WORK/rv-sub-old.crl" "$WORK/rv-dev1-2.pem"
+  # The same through each certificate's own distribution point: /crl/rsub (first key), /crl/rsub(1).
+  expect_eq "$s: renew --new-key: dev1-3's distribution point is the new key's URL" \
+    "$(openssl x509 -in "$WORK/rv-dev1-3.pem" -noout -ext crlDistributionPoints | sed -n 's/^ *URI://p')" "$BASE/.well-known/est/crl/rsub(1)"
+  rollover_cdp_verify "$s: renew --new-key: dev2 (old issuing key) revoked, CRL from its own distribution point" \
+    rv-dev2.pem rv-new-root.pem rv-cacerts-2-links.pem "certificate revoked"
+  rollover_cdp_verify "$s: renew --new-key: dev1-2 (old issuing key) good on it" rv-dev1-2.pem rv-new-root.pem rv-cacerts-2-links.pem ": OK"
+  rollover_cdp_verify "$s: renew --new-key: dev1-3 (new issuing key) good on its key's CRL" rv-dev1-3.pem rv-new-root.pem rv-cacerts-4-links.pem ": OK"
+  $e cert revoke "$(openssl x509 -in "$WORK/rv-dev1-3.pem" -noout -serial | cut -d= -f2)" >/dev/null
+  $e crl --ca rsub --out "$WORK/rv-sub-3.crl" >/dev/null 2>&1
+  rollover_cdp_verify "$s: renew --new-key: dev1-3 (new issuing key) revoked, CRL from its own distribution point" \
+    rv-dev1-3.pem rv-new-root.pem rv-cacerts-4-links.pem "certificate revoked"
 
   out=$($e audit --limit 200)
   expect_contains "$s: audit: ca-rollover" "$out" "ca-rollover"

@@ -22,12 +22,22 @@ source "$HERE/tenants.sh"
 source "$HERE/ocsp.sh"
 source "$HERE/rollover.sh"
 source "$HERE/pkcs11.sh"
+source "$HERE/hook.sh"
+source "$HERE/notify.sh"
 
-cleanup() { tenants_stop 2>/dev/null; nginx_stop 2>/dev/null; apache_stop 2>/dev/null; cgi_apache_stop 2>/dev/null; cgi_nginx_stop 2>/dev/null; postgres_stop 2>/dev/null; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"; }
+# Each stop in a subshell: one whose suite did not run may fail on an unset variable (set -u),
+# which would end the cleanup there and leave the rest running.
+cleanup() {
+  local stop
+  for stop in tenants_stop nginx_stop apache_stop cgi_apache_stop cgi_nginx_stop postgres_stop hook_stop notify_stop; do
+    ( "$stop" ) 2>/dev/null || true
+  done
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 [ -x "$ESTFCGI" ] || { echo "build first: $ESTFCGI missing"; exit 2; }
-suites=${*:-cli legacy nginx policy operations attacks concurrency apache cgi tenants postgres ocsp rollover pkcs11}
+suites=${*:-cli legacy nginx policy operations attacks concurrency apache cgi tenants postgres ocsp rollover pkcs11 hook notify}
 pki_setup
 for s in $suites; do
   echo "# suite $s"

@@ -46,8 +46,9 @@ extension CAAdministration {
         let cert: Certificate
         do { cert = try CertificateSigner.sign(template, issuer: ca.certificate, issuerKey: caKey) }
         catch { throw CAError.internalFailure("signing the OCSP signer of CA '\(name)' failed: \(error)") }
-        let record = try OCSPSignerRecord(ca: ca.name, certificateDER: cert.der, encryptedKeyPEM: try keyring.encrypt(key),
-                                          keyProtection: PrivateKey.keyProtection, validityHours: hours, createdAt: Timestamp.string(at))
+        let sealed = try keyring.encrypt(key)
+        let record = try OCSPSignerRecord(ca: ca.name, certificateDER: cert.der, encryptedKeyPEM: sealed,
+                                          keyProtection: KeyProtection.of(pem: sealed).rawValue, validityHours: hours, createdAt: Timestamp.string(at))
         try store.saveOCSPSigner(record, audit: .admin("ocsp-signer", reason: "CA '\(name)' OCSP signer serial \(cert.serialHex) until "
                                                         + "\(Timestamp.string(cert.notAfter)), nextUpdate \(hours)h, \(reason)"), now: at)
         return record

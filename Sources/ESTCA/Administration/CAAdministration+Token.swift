@@ -80,15 +80,3 @@ extension CAAdministration {
         if try store.ca(named: name) != nil { throw CAError.badRequest("a CA named '\(name)' already exists") }
     }
 }
-
-extension CAAdministration {
-    /// A CA key in a token is not moved, replaced or copied by estfcgi: the generations a
-    /// rollover or renewal keeps are encrypted software keys. Refused with the way round.
-    func refuseTokenKey(_ ca: CARecord, _ command: String) throws {
-        guard ca.tokenKey != nil else { return }
-        throw CAError.badRequest("""
-            CA '\(ca.name)' has its key in a PKCS#11 token: \(command) is not done for token keys; make the new key in the \
-            token and create a CA on it (ca create --pkcs11-key, --issuer for an intermediate), then move profiles to it
-            """)
-    }
-}

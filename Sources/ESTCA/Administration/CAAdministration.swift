@@ -114,15 +114,18 @@ public struct CAAdministration {
         return try store.setStatus(status, ofCA: name, audit: .admin(operation, reason: "CA '\(name)'"), now: now())
     }
 
-    /// Re-encrypts every CA key stored under weaker protection than `PrivateKey.keyProtection`
-    /// (stores made before it, e.g. PBKDF2 at 2,048 iterations); returns the CA names.
+    /// Re-encrypts every CA key stored under a protection older than both `KeyProtection`s
+    /// (stores made before them, e.g. PBKDF2 at 2,048 iterations) as the keyring prefers;
+    /// returns the CA names. Keys under either current protection are left as they are
+    /// (`rekeyProtection` moves them between the two).
     @discardableResult
     public func upgradeKeyProtection() throws -> [String] {
         var upgraded: [String] = []
-        for ca in try store.allCAs() where ca.encryptedKeyPEM != nil && ca.keyProtection != PrivateKey.keyProtection {
+        for ca in try store.allCAs() where ca.encryptedKeyPEM != nil && KeyProtection(rawValue: ca.keyProtection ?? "") == nil {
             let pem = try keyring.encrypt(try keyring.signingKey(for: ca))
-            try store.replaceKey(ofCA: ca.name, encryptedKeyPEM: pem, protection: PrivateKey.keyProtection,
-                                 audit: .admin("ca-key-protect", reason: "CA '\(ca.name)' key now \(PrivateKey.keyProtection)"),
+            let protection = KeyProtection.of(pem: pem).rawValue
+            try store.replaceKey(ofCA: ca.name, encryptedKeyPEM: pem, protection: protection,
+                                 audit: .admin("ca-key-protect", reason: "CA '\(ca.name)' key now \(protection)"),
                                  now: now())
             upgraded.append(ca.name)
         }

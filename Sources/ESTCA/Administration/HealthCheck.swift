@@ -9,9 +9,12 @@ public struct HealthCheck {
     public static let warningDays = 30
 
     let store: any CAStore
-    /// Nil when no passphrase could be read (`passphraseProblem` says why).
+    /// Nil when neither a passphrase nor a key file could be read (`passphraseProblem` and
+    /// `keyFileProblem` say why).
     let keyring: CAKeyring?
     let passphraseProblem: String?
+    /// Why the key file named could not be read (nil: none named, or it was read).
+    let keyFileProblem: String?
     let now: Date
     /// For CA keys in a PKCS#11 token (no passphrase needed); nil: not checked.
     let tokenKeyring: CAKeyring?
@@ -19,11 +22,12 @@ public struct HealthCheck {
     /// process logged in to a token once takes any PIN after); nil: with `tokenKeyring`.
     let tokenCheck: ((CARecord, TokenKeyReference) -> HealthFinding)?
 
-    public init(store: any CAStore, keyring: CAKeyring?, passphraseProblem: String?, now: Date = Date(), tokenKeyring: CAKeyring? = nil,
-                tokenCheck: ((CARecord, TokenKeyReference) -> HealthFinding)? = nil) {
+    public init(store: any CAStore, keyring: CAKeyring?, passphraseProblem: String?, keyFileProblem: String? = nil, now: Date = Date(),
+                tokenKeyring: CAKeyring? = nil, tokenCheck: ((CARecord, TokenKeyReference) -> HealthFinding)? = nil) {
         self.store = store
         self.keyring = keyring
         self.passphraseProblem = passphraseProblem
+        self.keyFileProblem = keyFileProblem
         self.now = now
         self.tokenKeyring = tokenKeyring ?? keyring
         self.tokenCheck = tokenCheck
@@ -32,12 +36,15 @@ public struct HealthCheck {
     public func findings() throws -> [HealthFinding] {
         let cas = try store.allCAs()
         var out: [HealthFinding] = []
+        let protections = cas.compactMap { $0.encryptedKeyPEM.map { KeyProtection.of(pem: $0) } }
         if let passphraseProblem {
-            let level: HealthFinding.Level = cas.contains(where: { $0.encryptedKeyPEM != nil }) ? .fail : .warn
+            let level: HealthFinding.Level = protections.contains(.passphrase) ? .fail : .warn
             out.append(HealthFinding(level, "passphrase", passphraseProblem,
                                      fix: "set ESTFCGI_KEY_PASSPHRASE_FILE (or --key-passphrase-file) to a file of mode 600 holding the store passphrase"))
         }
-        for ca in cas { out += findings(for: ca) }
+        out += keyProtectionFindings(protections)
+        let generations = Dictionary(grouping: try store.caGenerations(ofCA: nil), by: { ByteName($0.caName) })
+        for ca in cas { out += findings(for: ca) + generationFindings(for: ca, generations: generations[ByteName(ca.name)] ?? []) }
         let profiles = try store.allProfiles()
         for profile in profiles { out += findings(for: profile, cas: cas) }
         out += crlURLFindings(profiles: profiles)
@@ -52,14 +59,19 @@ public struct HealthCheck {
         if let reference = ca.tokenKey {
             if let tokenCheck { out.append(tokenCheck(ca, reference)) }
             else if let tokenKeyring { out.append(Self.tokenFinding(ca, reference, tokenKeyring)) }
-        } else if ca.hasKey, let keyring {
+        } else if let pem = ca.encryptedKeyPEM, KeyProtection.of(pem: pem) == .keyFile {
+            out.append(sealedKeyFinding(ca, pem))
+        } else if ca.hasKey, let keyring, passphraseProblem == nil, !keyring.hasPassphrase {
+            out.append(HealthFinding(.fail, subject, "key is under the passphrase (\(ca.keyProtection ?? "an older scheme")), and none was given",
+                                     fix: "set ESTFCGI_KEY_PASSPHRASE_FILE (or --key-passphrase-file), or move the key: estfcgi ca rekey-protection --to key-file"))
+        } else if ca.hasKey, let keyring, keyring.hasPassphrase {
             do {
                 _ = try keyring.signingKey(for: ca)
-                if ca.keyProtection != PrivateKey.keyProtection {
+                if KeyProtection(rawValue: ca.keyProtection ?? "") == nil {
                     out.append(HealthFinding(.warn, subject, "key decrypts, but is protected by \(ca.keyProtection ?? "an older scheme")",
-                                             fix: "estfcgi init (re-encrypts it as \(PrivateKey.keyProtection))"))
+                                             fix: "estfcgi init (re-encrypts it as \(KeyProtection.passphrase.rawValue))"))
                 } else {
-                    out.append(HealthFinding(.ok, subject, "key decrypts with the passphrase"))
+                    out.append(HealthFinding(.ok, subject, "key decrypts with the passphrase (\(KeyProtection.passphrase.rawValue))"))
                 }
             } catch {
                 out.append(HealthFinding(.fail, subject, "key does not decrypt with this passphrase",
@@ -137,6 +149,7 @@ public struct HealthCheck {
             out.append(HealthFinding(.fail, subject, "\(option) is not a valid regular expression: every request is refused (500)",
                                      fix: "profile update \(selector(p)) \(option) REGEX (or '' for any)"))
         }
+        out += authorizationHookFindings(p, subject: subject)
         return out
     }
 
@@ -175,14 +188,15 @@ public struct HealthCheck {
 
     /// The CA whose CRL this server's `/.well-known/est/crl/{CA}` or `/.well-known/est/[LABEL/]crl`
     /// in `url` serves; nil for any other URL.
-    static func caServed(at url: String, profiles: [Profile]) -> String? {
+    public static func caServed(at url: String, profiles: [Profile]) -> String? {
         let marker = "/.well-known/est/"
         guard let range = url.range(of: marker) else { return nil }
         let path = url[range.upperBound...].prefix { $0 != "?" && $0 != "#" }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         switch parts.count {
         case 1 where parts[0] == "crl": return profiles.first { $0.label == nil }?.crlServedByLabel
-        case 2 where parts[0] == "crl": return parts[1]
+        // `/crl/NAME(N)`: the CRL of CA NAME's N-th later key (CRLIssuerPath).
+        case 2 where parts[0] == "crl": return CRLIssuerPath.parse(parts[1])?.name ?? parts[1]
         case 2 where parts[1] == "crl": return profiles.first { $0.label == parts[0] }?.crlServedByLabel
         default: return nil
         }
@@ -209,5 +223,48 @@ extension HealthCheck {
             return HealthFinding(.fail, subject, "key in PKCS#11 token could not sign a test digest: \(error)", fix: PKCS11Error.other("").fix)
         }
         return HealthFinding(.ok, subject, "key in PKCS#11 token \(reference.uri.tokenDescription) signs, and the certificate verifies it")
+    }
+}
+
+extension HealthCheck {
+    /// The key file (when one is named or needed), and which protection the CA keys use,
+    /// with the advice to move off PBKDF2 where every process pays it (CGI).
+    func keyProtectionFindings(_ protections: [KeyProtection]) -> [HealthFinding] {
+        var out: [HealthFinding] = []
+        let sealed = protections.filter { $0 == .keyFile }.count
+        let underPassphrase = protections.count - sealed
+        let fix = "set ESTFCGI_KEY_FILE (or --key-file) to the key file (mode 600, owned by the server's user or root, not a symlink)"
+        if let keyFileProblem {
+            out.append(HealthFinding(sealed > 0 ? .fail : .warn, "key file", keyFileProblem, fix: fix))
+        } else if let file = keyring?.keyFile {
+            out.append(HealthFinding(.ok, "key file", "\(file.path): mode \(String(file.mode, radix: 8)), id \(file.identifier)"))
+        } else if sealed > 0 {
+            out.append(HealthFinding(.fail, "key file", "\(sealed) CA key\(sealed == 1 ? " is" : "s are") sealed under a key file, and none was given", fix: fix))
+        }
+        if !protections.isEmpty {
+            let detail = "CA keys: \(sealed) under the key file (\(KeyProtection.keyFile.rawValue)), \(underPassphrase) under the passphrase (PBKDF2)"
+            out.append(HealthFinding(.ok, "key protection", detail, fix: underPassphrase == 0 ? "" : """
+                for CGI (a process per request) or any unattended server, a key file saves ~0.2 s of PBKDF2 per process: \
+                estfcgi init --key-file FILE --create-key-file, then estfcgi ca rekey-protection --to key-file
+                """))
+        }
+        return out
+    }
+
+    /// A CA key sealed under a key file: does the key file given open it?
+    func sealedKeyFinding(_ ca: CARecord, _ pem: String) -> HealthFinding {
+        let subject = "ca \(ca.name)"
+        let id = SealedPrivateKey.keyFileIdentifier(of: pem) ?? "?"
+        guard let keyring, let file = keyring.keyFile else {
+            return HealthFinding(.fail, subject, "key is sealed under key file \(id), and no key file was given",
+                                 fix: "set ESTFCGI_KEY_FILE (or --key-file) to that key file")
+        }
+        do {
+            _ = try keyring.signingKey(for: ca)
+            return HealthFinding(.ok, subject, "key decrypts with the key file (\(KeyProtection.keyFile.rawValue))")
+        } catch {
+            return HealthFinding(.fail, subject, (error as? CAError)?.reason ?? "key does not decrypt with key file \(file.path)",
+                                 fix: "use the key file the key was sealed with (id \(id))")
+        }
     }
 }

@@ -1,11 +1,16 @@
 import ESTOpenSSL
 import Foundation
 
-/// CA private keys: encrypted under the store passphrase when stored (PKCS#8, PBES2 with
-/// AES-256), decrypted once per process when first used. The passphrase is given by the
-/// command, which reads it from a file; it is never logged.
+/// CA private keys: stored encrypted, decrypted once per process when first used. Two
+/// protections (`KeyProtection`): under the store passphrase (PKCS#8, PBES2 with
+/// PBKDF2 and AES-256), or sealed under the key file's random secret (HKDF-SHA256 and
+/// AES-256-GCM, `SealedPrivateKey`), which unlocks in microseconds, for CGI and other
+/// unattended servers. Each stored key says which by its form, so one store may hold
+/// both. The command reads both from files; neither is ever logged.
 public final class CAKeyring: @unchecked Sendable {
     private let passphrase: String?
+    /// The key file, when one was given; new keys are then sealed under it.
+    public let keyFile: KeyFile?
     private let lock = NSLock()
     /// Decrypted keys by their encrypted PEM, so that a re-keyed CA is decrypted afresh.
     private var cache: [String: PrivateKey] = [:]
@@ -16,23 +21,50 @@ public final class CAKeyring: @unchecked Sendable {
     let tokenLock = NSLock()
     var tokenCache: [String: PrivateKey] = [:]
 
-    public init(passphrase: String?, pkcs11: PKCS11Settings = PKCS11Settings()) {
+    public init(passphrase: String?, keyFile: KeyFile? = nil, pkcs11: PKCS11Settings = PKCS11Settings()) {
         self.passphrase = passphrase
+        self.keyFile = keyFile
         self.pkcs11 = pkcs11
     }
 
     static let passphraseNeeded = "CA key passphrase needed: use --key-passphrase-file or ESTFCGI_KEY_PASSPHRASE_FILE"
+    static let keyFileNeeded = "CA key file needed: use --key-file or ESTFCGI_KEY_FILE"
+    static let protectionNeeded = "CA key passphrase needed: use --key-passphrase-file or ESTFCGI_KEY_PASSPHRASE_FILE (or a key file: --key-file or ESTFCGI_KEY_FILE)"
 
     private func requirePassphrase() throws -> String {
         guard let passphrase else { throw CAError.internalFailure(Self.passphraseNeeded) }
         return passphrase
     }
 
-    /// Fails early (e.g. `ca create`) when no passphrase was given.
-    public func checkPassphrase() throws { _ = try requirePassphrase() }
+    private func requireKeyFile() throws -> KeyFile {
+        guard let keyFile else { throw CAError.internalFailure(Self.keyFileNeeded) }
+        return keyFile
+    }
 
+    /// Whether a passphrase was given.
+    public var hasPassphrase: Bool { passphrase != nil }
+
+    /// The protection new keys get: the key file's when one was given, else the passphrase's.
+    public var preferredProtection: KeyProtection? {
+        keyFile != nil ? .keyFile : (passphrase != nil ? .passphrase : nil)
+    }
+
+    /// Fails early (e.g. `ca create`) when neither a key file nor a passphrase was given.
+    public func checkPassphrase() throws {
+        guard preferredProtection != nil else { throw CAError.internalFailure(Self.protectionNeeded) }
+    }
+
+    /// `key` encrypted as `preferredProtection`.
     public func encrypt(_ key: PrivateKey) throws -> String {
-        try key.encryptedPKCS8PEM(passphrase: try requirePassphrase())
+        guard let protection = preferredProtection else { throw CAError.internalFailure(Self.protectionNeeded) }
+        return try encrypt(key, as: protection)
+    }
+
+    public func encrypt(_ key: PrivateKey, as protection: KeyProtection) throws -> String {
+        switch protection {
+        case .passphrase: return try key.encryptedPKCS8PEM(passphrase: try requirePassphrase())
+        case .keyFile: return try SealedPrivateKey.seal(key, secret: try requireKeyFile().secret)
+        }
     }
 
     /// The decrypted signing key of `ca`.
@@ -55,18 +87,30 @@ public final class CAKeyring: @unchecked Sendable {
     /// The decrypted key of an earlier generation of a CA (it signs OCSP answers and CRLs
     /// for what it certified).
     func generationKey(for generation: CAGeneration) throws -> PrivateKey {
+        if let reference = generation.tokenKey {
+            do { return try loadTokenKey(reference) }
+            catch let p as TokenProblem {
+                throw CAError.unavailable("an earlier key of CA '\(generation.caName)' in PKCS#11 token \(reference.uri.tokenDescription): \(p.description); fix: \(p.fix)")
+            }
+        }
         guard let pem = generation.encryptedKeyPEM else {
             throw CAError.internalFailure("the earlier certificate of CA '\(generation.caName)' has no key")
         }
         return try decrypted(pem, owner: "an earlier key of CA '\(generation.caName)'")
     }
 
-    private func decrypted(_ pem: String, owner: String) throws -> PrivateKey {
+    func decrypted(_ pem: String, owner: String) throws -> PrivateKey {
         if let key = lock.withLock({ cache[pem] }) { return key }
-        let passphrase = try requirePassphrase()
         let key: PrivateKey
-        do { key = try PrivateKey(pem: pem, passphrase: passphrase) }
-        catch { throw CAError.internalFailure("cannot decrypt the key of \(owner): wrong passphrase?") }
+        if SealedPrivateKey.isSealed(pem) {
+            guard let keyFile else { throw CAError.internalFailure("the key of \(owner) is sealed under a key file: use --key-file or ESTFCGI_KEY_FILE") }
+            do { key = try SealedPrivateKey.open(pem, secret: keyFile.secret) }
+            catch let e as SealedKeyError { throw CAError.internalFailure("cannot decrypt the key of \(owner) with key file \(keyFile.path): \(e)") }
+        } else {
+            let passphrase = try requirePassphrase()
+            do { key = try PrivateKey(pem: pem, passphrase: passphrase) }
+            catch { throw CAError.internalFailure("cannot decrypt the key of \(owner): wrong passphrase?") }
+        }
         lock.withLock { cache[pem] = key }
         return key
     }

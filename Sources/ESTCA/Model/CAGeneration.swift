@@ -24,9 +24,12 @@ public struct CAGeneration: Sendable {
     /// (RFC 7030 §4.1.3). `ca rollover --finish` clears it.
     public let inOverlap: Bool
     public let retiredAt: String
+    /// Its key in a PKCS#11 token instead of `encryptedKeyPEM` (a token CA rolled over or renewed).
+    public let tokenKey: TokenKeyReference?
 
     public init(id: Int64, caName: String, certificate: Certificate, chain: [Certificate], encryptedKeyPEM: String?,
-                keyProtection: String?, newWithOld: Certificate?, oldWithNew: Certificate?, inOverlap: Bool, retiredAt: String) {
+                keyProtection: String?, newWithOld: Certificate?, oldWithNew: Certificate?, inOverlap: Bool, retiredAt: String,
+                tokenKey: TokenKeyReference? = nil) {
         self.id = id
         self.caName = caName
         self.certificate = certificate
@@ -37,7 +40,11 @@ public struct CAGeneration: Sendable {
         self.oldWithNew = oldWithNew
         self.inOverlap = inOverlap
         self.retiredAt = retiredAt
+        self.tokenKey = encryptedKeyPEM == nil ? tokenKey : nil
     }
 
-    public var hasKey: Bool { encryptedKeyPEM != nil }
+    public var hasKey: Bool { encryptedKeyPEM != nil || tokenKey != nil }
+
+    /// Where its key lives, as `ca list` says it: `pkcs11`, `encrypted` or `none`.
+    public var keyLocation: String { tokenKey != nil ? "pkcs11" : encryptedKeyPEM != nil ? "encrypted" : "none" }
 }

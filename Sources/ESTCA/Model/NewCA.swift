@@ -6,7 +6,7 @@ public struct NewCA: Sendable {
     public var certificate: Certificate
     public var chain: [Certificate]
     public var encryptedKeyPEM: String?
-    public var keyProtection: String? { encryptedKeyPEM == nil ? nil : PrivateKey.keyProtection }
+    public var keyProtection: String? { encryptedKeyPEM.map { KeyProtection.of(pem: $0).rawValue } }
     /// A key in a PKCS#11 token (then `encryptedKeyPEM` is nil).
     public var tokenKey: TokenKeyReference?
 

@@ -47,6 +47,8 @@ public struct Profile: Sendable, Equatable {
     /// The OCSP responder URL put in issued certificates' authorityInfoAccess (RFC 5280
     /// §4.2.2.1 id-ad-ocsp), nil for none.
     public var ocspURL: String? = nil
+    /// The external authorization hook consulted before signing; nil for none.
+    public var authorize: AuthorizationHook? = nil
 
     /// This profile's own CRL path, `/.well-known/est/[LABEL/]crl`.
     public var labelCRLPath: String { "/.well-known/est/" + (label.map { $0 + "/" } ?? "") + "crl" }
@@ -55,8 +57,9 @@ public struct Profile: Sendable, Equatable {
     public var crlServedByLabel: String { crlCA ?? issuer }
 
     /// The distribution point for a certificate `issuer` signs under this profile.
-    public func crlDistributionPoint(issuer: String) -> String? {
-        crlURL.map { CRLIssuerPath.url($0, issuer: issuer) }
+    /// `keyIndex`: which key of the CA signs it (`CAKeyHistory`), 0 for its first.
+    public func crlDistributionPoint(issuer: String, keyIndex: Int = 0) -> String? {
+        crlURL.map { CRLIssuerPath.url($0, issuer: issuer, keyIndex: keyIndex) }
     }
 
     /// Whether the CRL URL names the issuing CA, so that certificates of any issuer find theirs.
@@ -84,6 +87,7 @@ public struct Profile: Sendable, Equatable {
         if let ocspURL {
             do { try OCSPURL.validate(ocspURL) } catch { throw CAError.badRequest("--ocsp-url: \(error)") }
         }
+        try authorize?.validate()
     }
 
     public static func auth(parsing text: String) throws(CAError) -> ClientAuthentication { try choice(text, "--auth") }

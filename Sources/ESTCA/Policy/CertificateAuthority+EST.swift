@@ -46,9 +46,11 @@ extension CertificateAuthority: EnrollmentAuthority {
                                      renewal: false)
         let approved = try awaitApproval(csr, operation: .simpleenroll, keyType: csr.publicKey.algorithm.keyType?.rawValue ?? "\(csr.publicKey.algorithm)",
                                          profile: profile, device: device?.name, requester: requester)
+        let event = try consultAuthorizationHook(.simpleenroll, csr: csr, checked: checked, profile: profile, device: device,
+                                                 client: credentials.certificate, httpUser: credentials.httpUser, audit: audit)
         return try sign(subject: csr.subject, subjectAltNameDER: checked.san, publicKey: csr.publicKey, profile: profile,
                         requester: requester, conditions: IssuanceConditions(device: device, approvedRequest: approved),
-                        audit: audit, in: m).0
+                        audit: event, in: m).0
     }
 
     public func reenroll(_ request: ReenrollmentRequest, profile label: String?, audit: AuditEvent) throws -> Certificate {
@@ -87,9 +89,11 @@ extension CertificateAuthority: EnrollmentAuthority {
                                        identity: IssuedIdentity(subject: client.subject, subjectAltNameDER: client.subjectAltNameDER))
         let device = try deviceClaim(subject: checked.subject, checked: checked, profile: profile, requester: requester,
                                      renewal: true)
+        let event = try consultAuthorizationHook(.simplereenroll, csr: request.csr, checked: checked, profile: profile, device: device,
+                                                 client: client, httpUser: request.httpUser, audit: audit)
         return try sign(subject: checked.subject, subjectAltNameDER: checked.san, publicKey: request.csr.publicKey,
                         profile: profile, requester: requester,
-                        conditions: IssuanceConditions(replacing: current, device: device), audit: audit, in: m).0
+                        conditions: IssuanceConditions(replacing: current, device: device), audit: event, in: m).0
     }
 
     public func serverKeyGen(_ request: ServerKeyGenRequest, profile label: String?, credentials: ClientCredentials,
@@ -121,6 +125,8 @@ extension CertificateAuthority: EnrollmentAuthority {
                                      renewal: false)
         let approved = try awaitApproval(csr, operation: .serverkeygen, keyType: "server-generated \(keyType.rawValue)",
                                          profile: profile, device: device?.name, requester: requester)
+        let hooked = try consultAuthorizationHook(.serverkeygen, csr: csr, checked: checked, profile: profile, device: device,
+                                                  client: client, httpUser: credentials.httpUser, audit: audit)
         let key = try keyGenerations.run(for: requester.key) { try PrivateKey.generate(keyType) }
         // The key part is ready before anything is issued, so a key that cannot be
         // delivered (e.g. no way to encrypt to the recipient) never leaves a record behind.
@@ -139,7 +145,7 @@ extension CertificateAuthority: EnrollmentAuthority {
         } else {
             part = .pkcs8(privateKeyInfo)
         }
-        var event = audit
+        var event = hooked
         event.reason += ServerGeneratedKey.auditDetail(keyType: keyType, encryptedTo: part.recipient)
         let (cert, _) = try sign(subject: csr.subject, subjectAltNameDER: checked.san, publicKey: try key.publicKey,
                                  profile: profile, requester: requester,
@@ -162,12 +168,30 @@ extension CertificateAuthority: EnrollmentAuthority {
         return crl.der
     }
 
-    public func crl(issuer name: String) throws -> Data {
-        // Unknown CA and no CRL yet answer alike: which CAs exist is the operator's business.
-        guard try material().ca(named: name) != nil, let crl = try store.latestCRL(issuer: name) else {
-            throw CAError.notFound("no CRL published yet")
+    /// `/crl/NAME` and `/crl/NAME(N)`: the latest CRL signed by the key whose certificates
+    /// carry that URL (`CRLIssuerPath`). The current key's CRLs are `crl`'s records; an
+    /// earlier key's (RFC 4210 §4.4: it signs the CRLs of what it certified) are
+    /// `recordKeyCRL`'s. So `/crl/NAME` of a CA that rolled over serves its first key's CRL.
+    public func crl(issuer segment: String) throws -> Data {
+        // Unknown CA, unknown key and no CRL yet answer alike: which CAs exist is the operator's business.
+        let none = CAError.notFound("no CRL published yet")
+        let m = try material()
+        guard let (name, index) = CRLIssuerPath.parse(segment), let ca = m.ca(named: name) else { throw none }
+        let generations = m.generations.filter { ByteName.same($0.caName, ca.name) }
+        let history = CAKeyHistory(current: ca.certificate, generations: generations)
+        guard let keyID = history.keyID(index) else { throw none }
+        if index != history.currentIndex, let crl = try store.latestKeyCRL(issuer: ca.name, keyID: keyID) {
+            return crl.der
         }
-        return crl.der
+        // The CA's own CRLs: the current key's, or, until the first `crl` run after a rollover,
+        // the CRLs its earlier key signed before it. Served only when signed by the key the
+        // URL names: a relying party finds no other key on its path (RFC 5280 §6.3.3).
+        let spki = history.keys[index]
+        let signer = spki == ca.certificate.publicKey.spkiDER
+            ? ca.certificate : generations.last(where: { $0.certificate.publicKey.spkiDER == spki })?.certificate
+        guard let signer, let published = try store.latestCRL(issuer: ca.name),
+              let crl = try? CertificateRevocationList(der: published.der), crl.isSigned(by: signer) else { throw none }
+        return published.der
     }
 
     public func audit(_ event: AuditEvent) throws {

@@ -122,6 +122,9 @@ public final class CertificateAuthority {
         let issuer = try requireCA(profile.issuer, in: m)
         guard issuer.status == .active else { throw CAError.internalFailure("issuing CA '\(issuer.name)' is disabled") }
         let issuerKey = try keyring.signingKey(for: issuer)
+        // Which of the CA's keys signs: its CRLs have that key's URL (CRLIssuerPath).
+        let keyIndex = CAKeyHistory(current: issuer.certificate,
+                                    generations: m.generations.filter { ByteName.same($0.caName, issuer.name) }).currentIndex
         let at = now()
         let validity = try IssuancePolicy.validity(days: profile.validityDays, issuer: issuer.certificate, now: at)
         for _ in 0..<4 {
@@ -129,7 +132,7 @@ public final class CertificateAuthority {
                 subject: subject, publicKey: publicKey, serial: try CertificateTemplate.randomSerial(),
                 notBefore: validity.notBefore, notAfter: validity.notAfter, isCA: false,
                 keyUsage: IssuancePolicy.keyUsage(for: publicKey.algorithm), extendedKeyUsage: profile.eku,
-                subjectAltNameDER: subjectAltNameDER, crlDistributionPoints: profile.crlDistributionPoint(issuer: issuer.name).map { [$0] } ?? [])
+                subjectAltNameDER: subjectAltNameDER, crlDistributionPoints: profile.crlDistributionPoint(issuer: issuer.name, keyIndex: keyIndex).map { [$0] } ?? [])
             // RFC 5280 §4.2.2.1: where relying parties ask this CA's OCSP responder.
             template.ocspURLs = profile.ocspURL.map { [$0] } ?? []
             let cert: Certificate

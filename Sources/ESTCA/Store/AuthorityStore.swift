@@ -31,6 +31,9 @@ final class AuthorityStore: CAStore {
     func replaceKey(ofCA name: String, encryptedKeyPEM: String, protection: String, audit: AuditEvent, now: Date) throws {
         try mapped { try inner.replaceKey(ofCA: name, encryptedKeyPEM: encryptedKeyPEM, protection: protection, audit: audit, now: now) }
     }
+    func replaceKeys(_ changes: [KeyReencryption], audit: AuditEvent, now: Date) throws {
+        try mapped { try inner.replaceKeys(changes, audit: audit, now: now) }
+    }
     func caGenerations(ofCA name: String?) throws -> [CAGeneration] { try mapped { try inner.caGenerations(ofCA: name) } }
     func replaceCertificate(_ replacement: CAReplacement, audit: AuditEvent, now: Date) throws -> CARecord {
         try mapped { try inner.replaceCertificate(replacement, audit: audit, now: now) }
@@ -94,6 +97,12 @@ final class AuthorityStore: CAStore {
     }
     func latestCRL(issuer: String) throws -> PublishedCRL? { try mapped { try inner.latestCRL(issuer: issuer) } }
     func recordCRL(_ crl: PublishedCRL, audit: AuditEvent, now: Date) throws { try mapped { try inner.recordCRL(crl, audit: audit, now: now) } }
+    func latestKeyCRL(issuer: String, keyID: String) throws -> PublishedCRL? {
+        try mapped { try inner.latestKeyCRL(issuer: issuer, keyID: keyID) }
+    }
+    func recordKeyCRL(_ crl: PublishedCRL, keyID: String, audit: AuditEvent, now: Date) throws {
+        try mapped { try inner.recordKeyCRL(crl, keyID: keyID, audit: audit, now: now) }
+    }
     func ocspSigners() throws -> [OCSPSignerRecord] { try mapped { try inner.ocspSigners() } }
     func saveOCSPSigner(_ signer: OCSPSignerRecord, audit: AuditEvent, now: Date) throws {
         try mapped { try inner.saveOCSPSigner(signer, audit: audit, now: now) }

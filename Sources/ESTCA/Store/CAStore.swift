@@ -19,6 +19,10 @@ public protocol CAStore: AnyObject {
     func setStatus(_ status: CAStatus, ofCA name: String, audit: AuditEvent, now: Date) throws -> CARecord
     /// Replaces a CA's encrypted key (the same key under stronger protection).
     func replaceKey(ofCA name: String, encryptedKeyPEM: String, protection: String, audit: AuditEvent, now: Date) throws
+    /// Re-encrypts stored keys (CAs', generations', OCSP signers'), all in one transaction
+    /// with `audit`: every row must still hold its `oldPEM`, else nothing changes and
+    /// StoreError.conflict says which one changed.
+    func replaceKeys(_ changes: [KeyReencryption], audit: AuditEvent, now: Date) throws
 
     // MARK: CA generations (rollover: RFC 7030 §4.1.3, RFC 4210 §4.4)
     /// The earlier generations of CA `name` (nil: of every CA), oldest first.
@@ -104,6 +108,11 @@ public protocol CAStore: AnyObject {
     /// Records a CRL with its audit event; throws `CRLNumberTaken` when that CA already
     /// has a CRL of that number. Keeps the CA's latest few CRLs, not every one.
     func recordCRL(_ crl: PublishedCRL, audit: AuditEvent, now: Date) throws
+    /// The latest CRL an earlier key of CA `issuer` signed (`CAKeyHistory.keyID`), nil before its first.
+    func latestKeyCRL(issuer: String, keyID: String) throws -> PublishedCRL?
+    /// Records the CRL an earlier key signed (RFC 4210 §4.4), numbered as the current key's
+    /// CRL of the same run; keeps that key's latest few.
+    func recordKeyCRL(_ crl: PublishedCRL, keyID: String, audit: AuditEvent, now: Date) throws
 
     // MARK: OCSP (RFC 6960)
     /// Every CA's OCSP signer (material: a change moves `materialVersion`).
