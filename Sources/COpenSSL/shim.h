@@ -8,6 +8,8 @@
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/cms.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -64,6 +66,33 @@ static inline unsigned long estfcgi_XN_FLAG_RFC2253(void) { return XN_FLAG_RFC22
 static inline EVP_PKEY *estfcgi_ec_gen(const char *curve) { return EVP_EC_gen(curve); }
 static inline EVP_PKEY *estfcgi_rsa_gen(unsigned int bits) { return EVP_RSA_gen(bits); }
 static inline EVP_PKEY *estfcgi_ed25519_gen(void) { return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"); }
+
+/* An EC public key from its curve name and encoded point (checked on the curve), without
+ * OpenSSL 3.0's SubjectPublicKeyInfo decoder, whose set-up per key cost more than the
+ * signature check it serves (the CSR fast path, CertificateSigningRequest). NULL on failure. */
+static inline EVP_PKEY *estfcgi_ec_public_key(const char *group, const unsigned char *point, size_t len) {
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    EVP_PKEY *pkey = NULL;
+    OSSL_PARAM params[3];
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0);
+    params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)point, len);
+    params[2] = OSSL_PARAM_construct_end();
+    if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+        EVP_PKEY_free(pkey);
+        pkey = NULL;
+    }
+    EVP_PKEY_CTX_free(ctx);
+    return pkey;
+}
+/* 1 when `sig` is `pkey`'s signature over `tbs` with digest `md` ("SHA256"), else 0. */
+static inline int estfcgi_digest_verify(EVP_PKEY *pkey, const char *md, const unsigned char *tbs, size_t tbs_len,
+                                        const unsigned char *sig, size_t sig_len) {
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx != NULL && EVP_DigestVerifyInit_ex(ctx, NULL, md, NULL, NULL, pkey, NULL) == 1
+        && EVP_DigestVerify(ctx, sig, sig_len, tbs, tbs_len) == 1;
+    EVP_MD_CTX_free(ctx);
+    return ok;
+}
 
 /* PKCS#7: the certificate set of a SignedData (the union is not importable). */
 static inline STACK_OF(X509) *estfcgi_pkcs7_certs(PKCS7 *p7) {

@@ -6,7 +6,7 @@ import Synchronization
 /// Moves bytes between libfcgi and the EST core; decides nothing itself.
 public final class FastCGIServer: @unchecked Sendable {
     public struct Options: Sendable {
-        public var workers: Int = 2
+        public var workers: Int = 8  // as `serve --workers` (docs/benchmarks.md)
         /// Also send each log line as a FastCGI stderr record (into the web server's error log).
         public var logToWebServer: Bool = false
         /// The longest a connection may stay silent, and the longest a request body may take.

@@ -51,13 +51,51 @@ public final class CertificateSigningRequest: @unchecked Sendable {
         }
     }
 
+    /// The fast path's request (CertificateSigningRequest+Fast): `req` holds the request's
+    /// subject and attributes only (nothing reads a key or signature from `req`); `der` is the
+    /// request as received, `publicKey` its key, `signatureIsValid` the check of its signature
+    /// over its CertificationRequestInfo as received.
+    private init(owning req: OpaquePointer, der: Data, publicKey: PublicKey, signatureIsValid: Bool,
+                 signatureAlgorithm: OID) throws {
+        self.req = req
+        do {
+            self.der = der
+            guard let name = X509_REQ_get_subject_name(req) else { throw OpenSSLError("CSR subject") }
+            subject = try DistinguishedName(reading: name)
+            self.publicKey = publicKey
+            self.signatureIsValid = signatureIsValid
+            self.signatureAlgorithm = signatureAlgorithm
+            attributes = try Self.readAttributes(req)
+            requestedExtensions = try Self.readExtensions(req)
+        } catch {
+            X509_REQ_free(req)
+            throw error
+        }
+    }
+
     deinit { X509_REQ_free(req) }
 
     public convenience init(der: Data) throws {
+        if let fast = Self.fastParts(der),
+           let (key, valid) = Self.fastKeyAndSignature(curve: fast.curve, point: fast.point, spki: fast.spki, tbs: fast.tbs,
+                                                       digest: fast.digest, signature: fast.signature),
+           let r = Self.fastRequest(subject: fast.subject, attributes: fast.attributes) {
+            try self.init(owning: r, der: der, publicKey: key, signatureIsValid: valid, signatureAlgorithm: fast.signatureAlgorithm)
+            return
+        }
         guard let r = DERBridge.decode(der, free: { X509_REQ_free($0) }, { p, n in d2i_X509_REQ(nil, p, n) }) else {
             throw OpenSSLError("parse CSR", detail: "not a DER PKCS#10 request")
         }
         try self.init(owning: r)
+    }
+
+    /// `der` read by d2i_X509_REQ whole, never by the fast path: what the fast path must
+    /// agree with (tests).
+    static func parsedInFull(der: Data) throws -> CertificateSigningRequest {
+        guard let r = DERBridge.decode(der, free: { X509_REQ_free($0) }, { p, n in d2i_X509_REQ(nil, p, n) }) else {
+            throw OpenSSLError("parse CSR", detail: "not a DER PKCS#10 request")
+        }
+        return try CertificateSigningRequest(owning: r)
     }
 
     /// Accepts DER, PEM (`CERTIFICATE REQUEST` / `NEW CERTIFICATE REQUEST`) or base64 with

@@ -14,14 +14,27 @@ public final class PublicKey: @unchecked Sendable {
 
     /// Takes ownership of one reference to `pkey` (also when it throws). `spki` is the
     /// SubjectPublicKeyInfo as received, when there is one: OpenSSL may re-encode a key.
-    init(owning pkey: OpaquePointer, spki: OpaquePointer? = nil) throws {
+    convenience init(owning pkey: OpaquePointer, spki: OpaquePointer? = nil) throws {
+        let der: Data
+        do {
+            if let spki {
+                der = try DERBridge.encode("i2d_X509_PUBKEY") { i2d_X509_PUBKEY(spki, $0) }
+            } else {
+                der = try DERBridge.encode("i2d_PUBKEY") { i2d_PUBKEY(pkey, $0) }
+            }
+        } catch {
+            EVP_PKEY_free(pkey)
+            throw error
+        }
+        try self.init(owning: pkey, spkiDER: der)
+    }
+
+    /// Takes ownership of one reference to `pkey` (also when it throws); `spkiDER` is its
+    /// SubjectPublicKeyInfo as received.
+    init(owning pkey: OpaquePointer, spkiDER: Data) throws {
         self.pkey = pkey
         algorithm = KeyAlgorithm(of: pkey)
-        if let spki {
-            spkiDER = try DERBridge.encode("i2d_X509_PUBKEY") { i2d_X509_PUBKEY(spki, $0) }
-        } else {
-            spkiDER = try DERBridge.encode("i2d_PUBKEY") { i2d_PUBKEY(pkey, $0) }
-        }
+        self.spkiDER = spkiDER
         if algorithm.isRSA {
             var e: OpaquePointer? = nil
             guard EVP_PKEY_get_bn_param(pkey, "e", &e) == 1, let e else { throw OpenSSLError("RSA public exponent") }

@@ -14,7 +14,12 @@ public final class PostgresCAStore: SQLCAStore {
     /// Opens the store in the database `conninfo` names (a libpq URI or key=value string);
     /// with `create` its schema is made when missing, else a database without one is refused.
     /// Migrations run when the schema is older, under an advisory lock.
-    public init(conninfo: String, create: Bool = false, overrides: [String: String] = [:]) throws {
+    public convenience init(conninfo: String, create: Bool = false, overrides: [String: String] = [:]) throws {
+        try self.init(conninfo: conninfo, create: create, overrides: overrides, commits: nil)
+    }
+
+    /// A store whose request-path writes go to `commits` (one per process: PostgresStorePool).
+    init(conninfo: String, create: Bool, overrides: [String: String], commits: PostgresCommitQueue?) throws {
         do {
             db = try PGConnection(conninfo: conninfo, overrides: overrides)
             if !create, try PostgresSchema.migrator.currentVersion(of: db) == 0 {
@@ -26,7 +31,7 @@ public final class PostgresCAStore: SQLCAStore {
         } catch let e as MigrationError {
             throw StoreError.failed(e.message)
         }
-        super.init(engine: PostgresEngine(db: db))
+        super.init(engine: PostgresEngine(db: db, commits: commits))
     }
 
     public override var migrator: Migrator { PostgresSchema.migrator }

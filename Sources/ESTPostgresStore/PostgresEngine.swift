@@ -4,14 +4,19 @@ import ESTStore
 
 /// PostgreSQL under the one store: a connection per store, each write one READ COMMITTED
 /// transaction run again (at most `attempts` times in all) when PostgreSQL aborted it for
-/// a deadlock (40P01) or serialization failure (40001). No commit queue: PostgreSQL has
-/// concurrent writers, and its WAL flush already commits concurrent transactions together.
+/// a deadlock (40P01) or serialization failure (40001). The request path's writes of a
+/// `serve` process go to its group-commit writer (PostgresCommitQueue) when it has one.
 final class PostgresEngine: SQLStoreEngine {
     let db: PGConnection
+    /// The process's writer; nil (the CLI, a store of its own) writes on `db`.
+    let commits: PostgresCommitQueue?
     /// Times a write transaction is tried before its failure is reported (503).
     static let attempts = 5
 
-    init(db: PGConnection) { self.db = db }
+    init(db: PGConnection, commits: PostgresCommitQueue? = nil) {
+        self.db = db
+        self.commits = commits
+    }
 
     var connection: any SQLConnection { db }
 
@@ -19,13 +24,17 @@ final class PostgresEngine: SQLStoreEngine {
         try db.transaction(.readCommitted, attempts: Self.attempts) { try body(db) }
     }
 
-    func commit<T>(_ body: @escaping (any SQLConnection) throws -> T) throws -> T { try write(body) }
+    func commit<T>(_ body: @escaping (any SQLConnection) throws -> T) throws -> T {
+        if let commits { return try commits.perform { try body($0) } }
+        return try write(body)
+    }
 
     /// Audit rows commit at once: PostgreSQL commits concurrent transactions together.
     func enqueue(_ write: @escaping (any SQLConnection) throws -> Void) -> Bool { false }
 
     func failure(_ error: any Error) -> StoreError? {
-        (error as? PGError).map(Self.failure)
+        if error is PostgresCommitQueue.Closed { return .unavailable("the responder is stopping; try again") }
+        return (error as? PGError).map(Self.failure)
     }
 
     /// An unreachable server, a full disk and a conflict that kept failing are the

@@ -22,6 +22,9 @@ public final class CommitQueue: @unchecked Sendable {
         let write: Write
         var done = false
         var error: (any Error)?
+        /// Signalled once `done`: only this job's worker wakes (a broadcast woke every
+        /// waiting worker for every write handed over and every group committed).
+        let finished = DispatchSemaphore(value: 0)
         init(_ write: @escaping Write) { self.write = write }
     }
 
@@ -67,9 +70,11 @@ public final class CommitQueue: @unchecked Sendable {
             throw Closed()
         }
         jobs.append(job)
-        condition.broadcast()
-        while !job.done { condition.wait() }
+        // Workers wait on their job's semaphore; what waits on the condition is the writer
+        // (and `close`, which only waits once `closing` keeps new writes out).
+        condition.signal()
         condition.unlock()
+        job.finished.wait()
         if let error = job.error { throw error }
         return result!
     }
@@ -138,6 +143,9 @@ public final class CommitQueue: @unchecked Sendable {
             }
             for job in batch { job.done = true }
             condition.broadcast()
+            condition.unlock()
+            for job in batch { job.finished.signal() }
+            condition.lock()
             if !committed, !closing { condition.wait(until: Date().addingTimeInterval(0.05)) }
         }
         finished = true

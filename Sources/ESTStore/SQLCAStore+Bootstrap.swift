@@ -15,6 +15,39 @@ extension SQLCAStore {
         }
     }
 
+    /// One statement (one round trip on PostgreSQL) of narrow columns: a revoked row's
+    /// DER and the rest of it are not read on the request path.
+    public func clientStanding(serial: String, fingerprint: String) throws -> ClientStanding {
+        try read { db in
+            var standing = ClientStanding()
+            for r in try db.rows("""
+                SELECT 'revoked' AS kind, c.name AS issuer, x.revocation_reason AS reason, x.id AS ord
+                FROM certificates x JOIN cas c ON c.id = x.issuer_ca_id
+                WHERE x.serial = ? AND x.status = 'revoked'
+                UNION ALL
+                SELECT 'denied' AS kind, c.name AS issuer, NULL AS reason, d.id AS ord
+                FROM bootstrap_denials d JOIN cas c ON c.id = d.issuer_ca_id
+                WHERE d.serial = ? OR d.fingerprint = ?
+                ORDER BY kind, ord
+                """, [serial, serial, fingerprint]) {
+                let issuer = try r.requiredString("issuer")
+                if try r.requiredString("kind") == "denied" {
+                    standing.deniedBy.append(issuer)
+                    continue
+                }
+                var reason: RevocationReason? = nil
+                if let text = try r.optionalString("reason") {
+                    guard let parsed = RevocationReason(rawValue: text) else {
+                        throw StoreRecords.unreadable("certificate \(serial)", "revocation reason '\(text)'")
+                    }
+                    reason = parsed
+                }
+                standing.revoked.append((issuer, reason))
+            }
+            return standing
+        }
+    }
+
     public func addBootstrapDenial(_ d: BootstrapDenial, audit: AuditEvent, now: Date) throws {
         let (serial, fingerprint) = StoreRecords.columns(d.key)
         try write { db in

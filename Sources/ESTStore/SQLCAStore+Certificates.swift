@@ -125,9 +125,12 @@ extension SQLCAStore {
                 event.serial = c.serial
                 try Self.insertAudit(db, event, now: now)
             }
-            guard let record = try Self.certificates(db, where: "x.id = ?", [inserted]).first else {
-                throw StoreError.failed("recorded certificate vanished")
-            }
+            // The row as inserted, from what was inserted: reading it back (with its DER, on
+            // the writer's connection, in the group's transaction) cost every enrollment.
+            let record = IssuedCertificate(
+                id: inserted, serial: c.serial, issuer: c.issuerName, profile: c.profile, subject: c.subject, sans: c.sans,
+                notBefore: c.notBefore, notAfter: c.notAfter, fingerprint: c.fingerprint, der: c.der, status: .valid,
+                revokedAt: nil, revocationReason: nil, replacesSerial: replacing?.serial, requester: c.requester, issuedAt: stamp)
             // The outbox: these events commit with the certificate or not at all.
             try Self.notifyIssued(db, record, renewal: replacing != nil || conditions.device?.renewal == true,
                                   operation: audit?.operation, approvedRequest: conditions.approvedRequest, now: now)

@@ -18,7 +18,9 @@ struct Serve: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @Option(help: ArgumentHelp("Unix socket to listen on.", valueName: "PATH")) var socket: String?
     @Option(help: ArgumentHelp("TCP address to listen on, e.g. 127.0.0.1:9000.", valueName: "HOST:PORT")) var listen: String?
-    @Option(help: "Concurrent request loops, each with its own store connection.") var workers: Int = 2
+    // 8: measured (docs/benchmarks.md): a worker waits for its group commit's flush, so more
+    // of them share each flush, with less CPU per enrollment than 2 or 4 on two cores.
+    @Option(help: "Concurrent request loops, each with its own store connection.") var workers: Int = 8
     @Option(help: ArgumentHelp("Mode of the unix socket (octal); whoever can write to it can claim any client certificate.", valueName: "MODE")) var socketMode: String = "660"
     @Option(help: ArgumentHelp("Seconds a connection may stay silent, and a request body may take (then 408).", valueName: "SECONDS")) var readTimeout: Int = 10
     @Option(help: ArgumentHelp("Seconds SIGTERM waits for requests in flight before exiting anyway.", valueName: "SECONDS")) var drainSeconds: Int = 10

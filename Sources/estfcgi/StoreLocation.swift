@@ -80,13 +80,13 @@ enum StoreLocation: CustomStringConvertible {
         }
     }
 
-    /// What `serve`'s workers open their stores from: on SQLite one shared writer (group
-    /// commit) and a read connection per worker; on PostgreSQL a connection per worker.
+    /// What `serve`'s workers open their stores from: one shared writer (group commit) and
+    /// a read connection per worker, on SQLite and on PostgreSQL.
     func pool() throws -> any StorePool {
         try answered {
             switch self {
             case .sqlite(let path): return try SQLiteStorePool(path: path)
-            case .postgres(let conninfo): return PostgresStorePool(conninfo: conninfo)
+            case .postgres(let conninfo): return try PostgresStorePool(conninfo: conninfo)
             }
         }
     }

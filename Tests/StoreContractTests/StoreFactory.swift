@@ -18,6 +18,7 @@ final class StoreFactory {
     private var schema: String?
     private var uri: String?
     private var sqlitePools: [SQLiteStorePool] = []
+    private var postgresPools: [PostgresStorePool] = []
 
     /// Throws XCTSkip (after printing why) for PostgreSQL when ESTFCGI_TEST_PG is not set.
     init(_ backend: Backend) throws {
@@ -53,6 +54,9 @@ final class StoreFactory {
         }
     }
 
+    /// The PostgreSQL connection string and overrides of this test's schema (nil on SQLite).
+    var postgresConninfo: (uri: String, overrides: [String: String])? { uri.map { ($0, overrides) } }
+
     /// A connection of its own to the store, below the CAStore protocol (as `store copy`'s).
     func connection() throws -> any SQLConnection {
         switch backend {
@@ -61,8 +65,8 @@ final class StoreFactory {
         }
     }
 
-    /// What one `serve` process uses: on SQLite a pool (one writer for its stores); on
-    /// PostgreSQL a connection per store.
+    /// What one `serve` process uses: a pool (one group-commit writer for its stores, and
+    /// a connection per store for reads).
     func pool() throws -> () throws -> any CAStore {
         switch backend {
         case .sqlite:
@@ -70,14 +74,16 @@ final class StoreFactory {
             sqlitePools.append(pool)
             return { try pool.makeStore() }
         case .postgres:
-            return { [self] in try makeStore() }
+            let pool = try PostgresStorePool(conninfo: uri!, overrides: overrides)
+            postgresPools.append(pool)
+            return { try pool.makeStore() }
         }
     }
 
     /// Commits what pools still hold (SQLite's queued audit rows); returns rows lost.
     func closePools() -> Int {
-        defer { sqlitePools = [] }
-        return sqlitePools.reduce(0) { $0 + $1.close() }
+        defer { sqlitePools = []; postgresPools = [] }
+        return sqlitePools.reduce(0) { $0 + $1.close() } + postgresPools.reduce(0) { $0 + $1.close() }
     }
 
     deinit {

@@ -6,6 +6,8 @@ import Foundation
 public struct NewCertificate: Sendable {
     public let serial: String
     public let issuerID: Int64
+    /// The issuing CA's name, for the record returned once the row is in.
+    public let issuerName: String
     public let profile: String?
     public let subject: String
     public let sans: String
@@ -25,6 +27,7 @@ public struct NewCertificate: Sendable {
                 requesterKey: String? = nil) {
         serial = certificate.serialHex
         issuerID = issuer.id
+        issuerName = issuer.name
         self.profile = profile
         subject = certificate.subject.string
         sans = certificate.subjectAltNameText

@@ -176,12 +176,11 @@ public final class CertificateAuthority {
     /// copy of the certificate with its ECDSA signature re-encoded is the same certificate.
     func checkNotRevokedOrDenied(_ client: Certificate, cas: [CARecord]) throws {
         let issuers = Set(cas.filter { $0.certificate.subject == client.issuer }.map { ByteName($0.name) })
-        if let revoked = try store.issuedCertificates(serial: client.serialHex)
-            .first(where: { issuers.contains(ByteName($0.issuer)) && $0.status == .revoked }) {
-            throw CAError.revokedClient(revoked.revocationReason)
+        let standing = try store.clientStanding(serial: client.serialHex, fingerprint: client.fingerprint.hexString)
+        if let revoked = standing.revoked.first(where: { issuers.contains(ByteName($0.issuer)) }) {
+            throw CAError.revokedClient(revoked.reason)
         }
-        if try store.bootstrapDenials(serial: client.serialHex, fingerprint: client.fingerprint.hexString)
-            .contains(where: { issuers.contains(ByteName($0.issuer)) }) {
+        if standing.deniedBy.contains(where: { issuers.contains(ByteName($0)) }) {
             throw CAError.forbidden("client certificate is denied (estfcgi bootstrap deny)")
         }
     }

@@ -111,6 +111,9 @@ final class AuthorityStore: CAStore {
     func bootstrapDenials(serial: String, fingerprint: String) throws -> [BootstrapDenial] {
         try mapped { try inner.bootstrapDenials(serial: serial, fingerprint: fingerprint) }
     }
+    func clientStanding(serial: String, fingerprint: String) throws -> ClientStanding {
+        try mapped { try inner.clientStanding(serial: serial, fingerprint: fingerprint) }
+    }
     func addBootstrapDenial(_ denial: BootstrapDenial, audit: AuditEvent, now: Date) throws {
         try mapped { try inner.addBootstrapDenial(denial, audit: audit, now: now) }
     }

@@ -125,6 +125,9 @@ public protocol CAStore: AnyObject {
     func bootstrapDenials() throws -> [BootstrapDenial]
     /// The denials naming a certificate of this serial or fingerprint, by any issuer.
     func bootstrapDenials(serial: String, fingerprint: String) throws -> [BootstrapDenial]
+    /// Revoked certificates of this serial and denials of this serial or fingerprint, by
+    /// any issuer, in one read: what an enrollment checks on every request.
+    func clientStanding(serial: String, fingerprint: String) throws -> ClientStanding
     /// CAError.badRequest when it is already denied, .notFound for an unknown issuer.
     func addBootstrapDenial(_ denial: BootstrapDenial, audit: AuditEvent, now: Date) throws
     /// CAError.notFound when no such denial exists.

@@ -1,0 +1,101 @@
+internal import COpenSSL
+import Foundation
+
+/// The common case read without OpenSSL 3.0's key decoder: a CSR with an EC key on a named
+/// curve, signed with ECDSA. `d2i_X509_REQ` sets up a SubjectPublicKeyInfo decoder for
+/// every key it meets (OSSL_DECODER_CTX_new_for_pkey), which cost about 0.15 ms per CSR
+/// here, more than checking its signature (bench/run --profile). Here the key is built
+/// from its curve and point (EVP_PKEY_fromdata, which checks the point is on the curve),
+/// the signature is checked over the CertificationRequestInfo exactly as received (as
+/// X509_REQ_verify does), and OpenSSL parses the subject and each attribute (with the
+/// requested extensions) with the same d2i functions the full parse uses, into a request
+/// that has no key. Anything else, or anything this reading does not like, takes the full
+/// parse, which decides.
+extension CertificateSigningRequest {
+    /// RFC 5480 §2.1.1 named curves, by OID, as OpenSSL names them.
+    private static let curves: [String: String] = [
+        "1.2.840.10045.3.1.7": "prime256v1", "1.3.132.0.34": "secp384r1", "1.3.132.0.35": "secp521r1",
+    ]
+    /// RFC 5758 §3.2 ECDSA signature algorithms (parameters absent), by OID, with their digest.
+    private static let ecdsaDigests: [String: String] = [
+        "1.2.840.10045.4.3.1": "SHA224", "1.2.840.10045.4.3.2": "SHA256",
+        "1.2.840.10045.4.3.3": "SHA384", "1.2.840.10045.4.3.4": "SHA512",
+    ]
+    private static let idEcPublicKey = "1.2.840.10045.2.1"
+    /// The parts of `der` the fast path needs, or nil when it is not that common case in
+    /// canonical DER. RFC 2986 §4: CertificationRequest ::= SEQUENCE { certificationRequestInfo,
+    /// signatureAlgorithm, signature BIT STRING }; CertificationRequestInfo ::= SEQUENCE {
+    /// version INTEGER (v1 = 0), subject, subjectPKInfo, attributes [0] }.
+    static func fastParts(_ der: Data) -> (subject: Data, attributes: [Data], spki: Data, curve: String, point: Data,
+                                           tbs: Data, digest: String, signatureAlgorithm: OID, signature: Data)? {
+        guard let top = DER.elements(der), top.count == 1, top[0].tag == 0x30,
+              let parts = DER.elements(top[0].content), parts.count == 3,
+              parts[0].tag == 0x30, parts[1].tag == 0x30, parts[2].tag == 0x03,
+              DER.sequence(parts.map(\.encoded)) == der,  // minimal lengths, nothing after
+              let info = DER.elements(parts[0].content), info.count == 4,
+              info[0].encoded == Data([0x02, 0x01, 0x00]), info[1].tag == 0x30, info[2].tag == 0x30, info[3].tag == 0xa0,
+              DER.sequence(info.map(\.encoded)) == parts[0].encoded,
+              DER.tlv(0xa0, info[3].content) == info[3].encoded,
+              let attributes = DER.elements(info[3].content), attributes.allSatisfy({ $0.tag == 0x30 }),
+              let spki = DER.elements(info[2].content), spki.count == 2, spki[0].tag == 0x30, spki[1].tag == 0x03,
+              let algorithm = DER.elements(spki[0].content), algorithm.count == 2,
+              DER.oid(algorithm[0])?.dotted == idEcPublicKey,
+              let curveOID = DER.oid(algorithm[1])?.dotted, let curve = curves[curveOID],
+              spki[1].content.count > 1, spki[1].content.first == 0,
+              let signatureAlgorithm = DER.elements(parts[1].content), signatureAlgorithm.count == 1,
+              let sigOID = DER.oid(signatureAlgorithm[0]), let digest = ecdsaDigests[sigOID.dotted],
+              parts[2].content.count > 1, parts[2].content.first == 0 else { return nil }
+        return (info[1].encoded, attributes.map(\.encoded), info[2].encoded, curve, Data(spki[1].content.dropFirst()),
+                parts[0].encoded, digest, sigOID, Data(parts[2].content.dropFirst()))
+    }
+
+    /// A request holding `subject` and `attributes` as d2i_X509_NAME and d2i_X509_ATTRIBUTE
+    /// read them (what the full parse does inside d2i_X509_REQ), and no key; nil when one
+    /// does not parse. The caller owns it.
+    static func fastRequest(subject: Data, attributes: [Data]) -> OpaquePointer? {
+        guard let req = X509_REQ_new() else { return nil }
+        guard let name = DERBridge.decode(subject, free: { X509_NAME_free($0) }, { p, n in d2i_X509_NAME(nil, p, n) }) else {
+            X509_REQ_free(req)
+            return nil
+        }
+        defer { X509_NAME_free(name) }
+        guard X509_REQ_set_subject_name(req, name) == 1 else {
+            X509_REQ_free(req)
+            return nil
+        }
+        for der in attributes {
+            guard let attribute = DERBridge.decode(der, free: { X509_ATTRIBUTE_free($0) }, { p, n in d2i_X509_ATTRIBUTE(nil, p, n) }) else {
+                X509_REQ_free(req)
+                return nil
+            }
+            defer { X509_ATTRIBUTE_free(attribute) }
+            guard X509_REQ_add1_attr(req, attribute) == 1 else {
+                X509_REQ_free(req)
+                return nil
+            }
+        }
+        return req
+    }
+
+    /// The key and the signature's verdict of the fast path; nil when the key is refused
+    /// (e.g. a point not on the curve), which the full parse then reports.
+    static func fastKeyAndSignature(curve: String, point: Data, spki: Data, tbs: Data, digest: String,
+                                    signature: Data) -> (PublicKey, Bool)? {
+        let pkey = point.withUnsafeBytes { p -> OpaquePointer? in
+            guard let base = p.bindMemory(to: UInt8.self).baseAddress else { return nil }
+            return estfcgi_ec_public_key(curve, base, p.count)
+        }
+        guard let pkey, let key = try? PublicKey(owning: pkey, spkiDER: spki) else {
+            OpenSSLError.drainQueue()
+            return nil
+        }
+        let valid = tbs.withUnsafeBytes { t in
+            signature.withUnsafeBytes { s in
+                guard let tb = t.bindMemory(to: UInt8.self).baseAddress, let sb = s.bindMemory(to: UInt8.self).baseAddress else { return false }
+                return estfcgi_digest_verify(key.pkey, digest, tb, t.count, sb, s.count) == 1
+            }
+        }
+        OpenSSLError.drainQueue()
+        return (key, valid)
+    }
+}
