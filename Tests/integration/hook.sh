@@ -115,6 +115,8 @@ hook_cli_checks() {
   expect_contains "hook cli: a relative command -> refused" "$rc $out" "1 estfcgi: error: --authorize-command takes an absolute path"
   out=$($e profile create --profile hook-x --issuer issuing --authorize-url 'file:///etc/passwd' 2>&1); rc=$?
   expect_contains "hook cli: a file: URL -> refused" "$rc $out" "1 estfcgi: error: --authorize-url: invalid URL: not http:// or https://"
+  out=$($e profile create --profile hook-x --issuer issuing --authorize-url 'https://est:s3cret@hooks.example/x' 2>&1); rc=$?
+  expect_contains "hook cli: a URL with credentials -> refused" "$rc $out" "1 estfcgi: error: --authorize-url must not hold credentials"
   out=$($e profile create --profile hook-x --issuer issuing --authorize-url 'http://a/x' --authorize-ca /etc/ssl/certs/ca-certificates.crt 2>&1); rc=$?
   expect_contains "hook cli: --authorize-ca with http:// -> refused" "$rc $out" "need an https:// --authorize-url"
   out=$($e profile create --profile hook-x --issuer issuing --authorize-url 'https://a/x' --authorize-client-cert /a.pem 2>&1); rc=$?

@@ -1,4 +1,5 @@
 import ESTHTTP
+import Foundation
 
 /// A profile's external authorization hook (issue 25): after estfcgi's own checks pass
 /// and before anything is signed, the operator's service (a URL) or program (a command)
@@ -36,6 +37,10 @@ public struct AuthorizationHook: Sendable, Equatable {
         switch target {
         case .url(let url):
             do { try HTTPClient.checkURL(url) } catch { throw .badRequest("--authorize-url: \(error)") }
+            // `profile show` and `profile list` print the URL: a password there would be everyone's.
+            if let parsed = URLComponents(string: url), parsed.user != nil || parsed.password != nil {
+                throw .badRequest("--authorize-url must not hold credentials (use --authorize-client-cert and --authorize-client-key)")
+            }
             let https = url.lowercased().hasPrefix("https://")
             if caFile != nil || clientCertificateFile != nil, !https {
                 throw .badRequest("--authorize-ca and --authorize-client-cert need an https:// --authorize-url")
