@@ -222,7 +222,7 @@ suite_tenants() {
   expect_eq "tenants: A's device enrolls at A (first connection starts A's responder) -> 200" "$STATUS" 200
   expect_contains "tenants: ... certificate from A's issuing CA" "$(tenants_issuer_of dev-ta)" "CN = estfcgi Demo Issuing CA"
   expect_eq "tenants: A's responder runs as A's user" "$(stat -c %u "/proc/$TENANT_PID_a")" "$TENANT_UID_a"
-  expect_contains "tenants: ... socket-activated (started by the first connection)" "$(cat "$TENANTS_ROOT/tenant-a.log")" "estfcgi: serving with 4 worker(s)"
+  expect_contains "tenants: ... socket-activated (started by the first connection)" "$(cat "$TENANTS_ROOT/tenant-a.log")" "estfcgi: serving with 8 worker(s)"
 
   mkcsr dev-ta2 ec-P-256 "/CN=dev-ta2/O=Example Devices"
   tenants_post est-b.example.com "$port" /.well-known/est/simpleenroll dev-ta2 boot
