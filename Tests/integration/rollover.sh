@@ -63,6 +63,11 @@ suite_rollover() {
   # /crl/CA(N) for its N-th later one. rootp issues from the root itself.
   $e profile update --profile roll --crl-url "$BASE/.well-known/est/crl/{ca}" >/dev/null
   $e profile create --profile rootp --issuer rroot --trust factory --crl-url "$BASE/.well-known/est/crl/{ca}" >/dev/null
+  # A label URL serves the CA's current key's CRL only (doctor's finding after the rollover).
+  $e profile create --profile rlabel --issuer rroot --trust factory --crl-url "$BASE/.well-known/est/rlabel/crl" >/dev/null
+  mkcsr rv-l1 ec-P-256 "/CN=rv-l1/O=Example Devices"
+  post /.well-known/est/rlabel/simpleenroll "$WORK/rv-l1.csr" boot boot
+  expect_eq "$s: before: enroll rv-l1 under a label CRL URL -> 200" "$STATUS" 200
   mkcsr rv-r1 ec-P-256 "/CN=rv-r1/O=Example Devices"
   post /.well-known/est/rootp/simpleenroll "$WORK/rv-r1.csr" boot boot
   expect_eq "$s: before: enroll rv-r1 from the root itself -> 200" "$STATUS" 200
@@ -151,6 +156,9 @@ print(len(cs), sum(1 for c in cs if c.issuer == c.subject and c.extensions.get_e
   doctor_run
   expect_contains "$s: doctor: the overlap with the command that ends it" "$DOCTOR_OUT" "estfcgi ca rollover --name rroot --finish"
   expect_contains "$s: doctor: the earlier software key decrypts" "$DOCTOR_OUT" "OK    ca rroot key 0  earlier key decrypts"
+  expect_contains "$s: doctor: a label CRL URL carried by the old key's certificates is a FAIL" "$DOCTOR_OUT" \
+    "FAIL  crl url $BASE/.well-known/est/rlabel/crl  serves the CRL of CA 'rroot' key 1, but valid certificates of another key of that CA carry it (1 signed by its key 0)"
+  check "$s: doctor: ... and not for the {ca} URLs, each its key's" bash -c "! grep -q 'FAIL  crl url .*/crl/rroot' <<<\"\$1\"" _ "$DOCTOR_OUT"
   sqlite3 "$ESTFCGI_DB" ".backup '$WORK/rv-gen-bad.db'"; chmod 600 "$WORK/rv-gen-bad.db"
   sqlite3 "$WORK/rv-gen-bad.db" "UPDATE ca_generations SET encrypted_key = (SELECT encrypted_key FROM cas WHERE name = 'rsub')
     WHERE ca_id = (SELECT id FROM cas WHERE name = 'rroot')"

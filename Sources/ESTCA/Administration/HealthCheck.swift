@@ -48,6 +48,7 @@ public struct HealthCheck {
         let profiles = try store.allProfiles()
         for profile in profiles { out += findings(for: profile, cas: cas) }
         out += crlURLFindings(profiles: profiles)
+        out += crlKeyFindings(profiles: profiles, cas: cas, generations: generations)
         return out
     }
 
@@ -203,6 +204,63 @@ public struct HealthCheck {
     }
 
     func selector(_ p: Profile) -> String { p.label.map { "--profile \($0)" } ?? "--default" }
+
+    /// RFC 4210 §4.4, RFC 5280 §6.3.3: after `ca rollover` or `ca renew --new-key`, a URL of
+    /// this server serves one key's CRL (`/crl/NAME(N)`; `/LABEL/crl`, the current key's),
+    /// which cannot list what another key of that CA signed: a relying party finds no path
+    /// from that other key to the CRL (docs/design.md).
+    func crlKeyFindings(profiles: [Profile], cas: [CARecord], generations: [ByteName: [CAGeneration]]) -> [HealthFinding] {
+        // Each CA's key index by the subjectKeyIdentifier of its certificates.
+        var keyBySKI: [String: [Data: Int]] = [:]
+        var current: [String: Int] = [:]
+        for ca in cas {
+            let gens = generations[ByteName(ca.name)] ?? []
+            guard !gens.isEmpty else { continue }  // one key: nothing to mix up
+            let history = CAKeyHistory(current: ca.certificate, generations: gens)
+            current[ca.name] = history.currentIndex
+            for cert in gens.map(\.certificate) + [ca.certificate] {
+                if let ski = cert.subjectKeyIdentifier, let index = history.index(of: cert.publicKey) { keyBySKI[ca.name, default: [:]][ski] = index }
+            }
+        }
+        guard !keyBySKI.isEmpty,
+              let certs = try? store.issuedCertificates(matching: CertificateFilter(status: .valid), now: now) else { return [] }
+        // URL -> the key indexes of the valid certificates of the CA it serves that carry it.
+        var keysByURL: [String: [Int: Int]] = [:]
+        var servedByURL: [String: (ca: String, key: Int)] = [:]
+        for c in certs {
+            guard let keys = keyBySKI[c.issuer], let cert = try? Certificate(der: c.der),
+                  let aki = cert.authorityKeyIdentifier, let key = keys[aki] else { continue }
+            for url in cert.crlDistributionPointURIs {
+                guard let served = Self.keyServed(at: url, profiles: profiles, currentKey: current), served.ca == c.issuer else { continue }
+                servedByURL[url] = served
+                keysByURL[url, default: [:]][key, default: 0] += 1
+            }
+        }
+        var out: [HealthFinding] = []
+        for (url, keys) in keysByURL.sorted(by: { $0.key < $1.key }) {
+            guard let served = servedByURL[url] else { continue }
+            let other = keys.filter { $0.key != served.key }.sorted { $0.key < $1.key }
+            guard !other.isEmpty else { continue }
+            let counts = other.map { "\($0.value) signed by its key \($0.key)" }.joined(separator: ", ")
+            out.append(HealthFinding(.fail, "crl url \(url)", "serves the CRL of CA '\(served.ca)' key \(served.key), but valid "
+                                     + "certificates of another key of that CA carry it (\(counts)): they can never be listed as revoked",
+                                     fix: "profile update (--profile L | --default) --crl-url 'https://HOST/.well-known/est/crl/{ca}' "
+                                     + "(each key's CRL at its own URL); have the devices concerned re-enroll (simplereenroll) to carry it"))
+        }
+        return out
+    }
+
+    /// The CA and key whose CRL this server's URL serves: `/crl/NAME(N)` key N, `/crl/NAME`
+    /// the first key, `/[LABEL/]crl` the current key of the CA the label serves.
+    static func keyServed(at url: String, profiles: [Profile], currentKey: [String: Int]) -> (ca: String, key: Int)? {
+        guard let ca = caServed(at: url, profiles: profiles) else { return nil }
+        let marker = "/.well-known/est/crl/"
+        if let range = url.range(of: marker) {
+            let segment = String(url[range.upperBound...].prefix { $0 != "?" && $0 != "#" && $0 != "/" })
+            return CRLIssuerPath.parse(segment).map { ($0.name, $0.keyIndex) }
+        }
+        return currentKey[ca].map { (ca, $0) }
+    }
 }
 
 extension HealthCheck {
