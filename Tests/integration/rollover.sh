@@ -68,6 +68,7 @@ suite_rollover() {
   mkcsr rv-l1 ec-P-256 "/CN=rv-l1/O=Example Devices"
   post /.well-known/est/rlabel/simpleenroll "$WORK/rv-l1.csr" boot boot
   expect_eq "$s: before: enroll rv-l1 under a label CRL URL -> 200" "$STATUS" 200
+  p7certs "$WORK/resp.body" "$WORK/rv-l1.pem"
   mkcsr rv-r1 ec-P-256 "/CN=rv-r1/O=Example Devices"
   post /.well-known/est/rootp/simpleenroll "$WORK/rv-r1.csr" boot boot
   expect_eq "$s: before: enroll rv-r1 from the root itself -> 200" "$STATUS" 200
@@ -159,6 +160,11 @@ print(len(cs), sum(1 for c in cs if c.issuer == c.subject and c.extensions.get_e
   expect_contains "$s: doctor: a label CRL URL carried by the old key's certificates is a FAIL" "$DOCTOR_OUT" \
     "FAIL  crl url $BASE/.well-known/est/rlabel/crl  serves the CRL of CA 'rroot' key 1, but valid certificates of another key of that CA carry it (1 signed by its key 0)"
   check "$s: doctor: ... and not for the {ca} URLs, each its key's" bash -c "! grep -q 'FAIL  crl url .*/crl/rroot' <<<\"\$1\"" _ "$DOCTOR_OUT"
+  # Leave the store healthy for the suites after this one (policy's doctor counts CRL-URL FAILs).
+  $e cert revoke "$(openssl x509 -in "$WORK/rv-l1.pem" -noout -serial | cut -d= -f2)" >/dev/null
+  $e profile delete --profile rlabel >/dev/null
+  doctor_run
+  check "$s: doctor: ... no longer once that certificate is revoked" bash -c "! grep -q 'FAIL  crl url' <<<\"\$1\"" _ "$DOCTOR_OUT"
   sqlite3 "$ESTFCGI_DB" ".backup '$WORK/rv-gen-bad.db'"; chmod 600 "$WORK/rv-gen-bad.db"
   sqlite3 "$WORK/rv-gen-bad.db" "UPDATE ca_generations SET encrypted_key = (SELECT encrypted_key FROM cas WHERE name = 'rsub')
     WHERE ca_id = (SELECT id FROM cas WHERE name = 'rroot')"
