@@ -15,13 +15,7 @@ extension CAAdministration {
             let at = now()
             let number = (try store.latestCRL(issuer: name)?.number ?? 0) + 1
             let revoked = try store.revokedCertificates(issuer: name, now: at)
-            let entries = try revoked.map { c -> RevokedEntry in
-                guard let serial = Data(hexString: c.serial.count % 2 == 0 ? c.serial : "0" + c.serial),
-                      let revokedAt = c.revokedAt.flatMap(Timestamp.date) else {
-                    throw CAError.internalFailure("certificate \(c.serial) has an unreadable serial or revocation time")
-                }
-                return RevokedEntry(serial: serial, revokedAt: revokedAt, reasonCode: c.revocationReason?.crlReasonCode)
-            }
+            let entries = try revoked.map(Self.crlEntry)
             let crl: CertificateRevocationList
             do {
                 crl = try CRLSigner.sign(CRLTemplate(number: number, thisUpdate: at,
@@ -41,5 +35,15 @@ extension CAAdministration {
             }
         }
         throw CAError.unavailable("CRL numbers of CA '\(name)' keep being taken by other runs; try again")
+    }
+
+    /// RFC 5280 §5.1.2.6: a revoked certificate's serial, revocation date and, when known,
+    /// its reasonCode entry extension (§5.3.1).
+    static func crlEntry(_ c: IssuedCertificate) throws -> RevokedEntry {
+        guard let serial = Data(hexString: c.serial.count % 2 == 0 ? c.serial : "0" + c.serial),
+              let revokedAt = c.revokedAt.flatMap(Timestamp.date) else {
+            throw CAError.internalFailure("certificate \(c.serial) has an unreadable serial or revocation time")
+        }
+        return RevokedEntry(serial: serial, revokedAt: revokedAt, reasonCode: c.revocationReason?.crlReasonCode)
     }
 }

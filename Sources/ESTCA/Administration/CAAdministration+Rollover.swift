@@ -200,6 +200,10 @@ extension CAAdministration {
         var out: [(keyIndex: Int, crl: CertificateRevocationList)] = []
         let generations = try store.caGenerations(ofCA: name)
         let history = CAKeyHistory(current: ca.certificate, generations: generations)
+        // Read and parsed once for every key: each key's CRL lists what its AKI names.
+        let revokedByAKI = Dictionary(grouping: try store.revokedCertificates(issuer: name, now: at)) {
+            (try? Certificate(der: $0.der))?.authorityKeyIdentifier
+        }
         // Newest first: a key's latest certificate signs its CRL.
         for g in generations.reversed() where g.hasKey {
             let spki = g.certificate.publicKey.spkiDER
@@ -210,16 +214,7 @@ extension CAAdministration {
             let key: PrivateKey
             do { key = try keyring.generationKey(for: g) }
             catch let e as CAError { throw CAError.unavailable("CA '\(name)': the CRL of its earlier key \(ski.hexString) was not signed: \(e.reason)") }
-            let revoked = try store.revokedCertificates(issuer: name, now: at).filter {
-                (try? Certificate(der: $0.der))?.authorityKeyIdentifier == ski
-            }
-            let entries = try revoked.map { c -> RevokedEntry in
-                guard let serial = Data(hexString: c.serial.count % 2 == 0 ? c.serial : "0" + c.serial),
-                      let revokedAt = c.revokedAt.flatMap(Timestamp.date) else {
-                    throw CAError.internalFailure("certificate \(c.serial) has an unreadable serial or revocation time")
-                }
-                return RevokedEntry(serial: serial, revokedAt: revokedAt, reasonCode: c.revocationReason?.crlReasonCode)
-            }
+            let entries = try (revokedByAKI[ski] ?? []).map(Self.crlEntry)
             let crl: CertificateRevocationList
             do {
                 crl = try CRLSigner.sign(CRLTemplate(number: number, thisUpdate: at,

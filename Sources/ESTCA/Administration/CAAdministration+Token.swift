@@ -62,14 +62,7 @@ extension CAAdministration {
         guard matches else {
             throw CAError.badRequest("--pkcs11-key does not match --cert; fix: point the URI at the key the certificate was made for (pkcs11-tool --list-objects)")
         }
-        var chain: [Certificate] = []
-        if let chainPEM {
-            do { chain = try Certificate.all(fromPEM: chainPEM) } catch { throw CAError.badRequest("--chain: \(error)") }
-            chain.removeAll { $0 == cert }
-        } else if !cert.isSelfIssued,
-                  let parent = try store.allCAs().first(where: { $0.certificate.subject == cert.issuer && cert.isSigned(by: $0.certificate) }) {
-            chain = [parent.certificate] + parent.chain
-        }
+        let chain = try importedChain(of: cert, chainPEM: chainPEM)
         return try store.insertCA(NewCA(name: name, certificate: cert, chain: chain, tokenKey: reference),
                                   audit: .admin("ca-create", reason: "CA '\(name)' \(cert.subject) key in PKCS#11 token"), now: now())
     }

@@ -76,16 +76,20 @@ public struct CAAdministration {
             guard key.matches(cert.publicKey) else { throw CAError.badRequest("--key does not match --cert") }
             encrypted = try keyring.encrypt(key)
         }
-        var chain: [Certificate] = []
+        return try insert(NewCA(name: name, certificate: cert, chain: try importedChain(of: cert, chainPEM: chainPEM),
+                                encryptedKeyPEM: encrypted))
+    }
+
+    /// The certificates above an imported CA's: `--chain` (without the CA's own), else the
+    /// store CA that signed it with that CA's chain, else none (a root, or an unknown issuer).
+    func importedChain(of cert: Certificate, chainPEM: String?) throws -> [Certificate] {
         if let chainPEM {
-            do { chain = try Certificate.all(fromPEM: chainPEM) } catch { throw CAError.badRequest("--chain: \(error)") }
-            // Keep only the certificates above this one.
-            chain.removeAll { $0 == cert }
-        } else if !cert.isSelfIssued,
-                  let parent = try store.allCAs().first(where: { $0.certificate.subject == cert.issuer && cert.isSigned(by: $0.certificate) }) {
-            chain = [parent.certificate] + parent.chain
+            do { return try Certificate.all(fromPEM: chainPEM).filter { $0 != cert } } catch { throw CAError.badRequest("--chain: \(error)") }
         }
-        return try insert(NewCA(name: name, certificate: cert, chain: chain, encryptedKeyPEM: encrypted))
+        guard !cert.isSelfIssued,
+              let parent = try store.allCAs().first(where: { $0.certificate.subject == cert.issuer && cert.isSigned(by: $0.certificate) })
+        else { return [] }
+        return [parent.certificate] + parent.chain
     }
 
     private func checkName(_ name: String) throws {
