@@ -79,6 +79,7 @@ suite_notify() {
   notify_kill9
   notify_run_once
   notify_tls
+  notify_secret_bytes
   notify_two_deliverers
   notify_stop
   BASE=$saved_base
@@ -309,6 +310,30 @@ notify_tls() {
   expect_contains "notify: ... with a TLS error" "$("$ESTFCGI" notify list | grep wrong-ca)" "last_error=SSL"
   "$ESTFCGI" notify remove --url "https://localhost:$port/wrong-ca" >/dev/null
   notify_receiver_stop tls
+}
+
+# The HMAC key is the secret file's first line as bytes, as a receiver reading the file
+# takes it (docs/integrations.md): bytes that are not UTF-8 stay themselves, and a CRLF
+# line end is not part of it.
+notify_secret_bytes() {
+  local kind; local -A port
+  { printf '\377\376'; head -c 24 /dev/urandom | base64; } > "$ND/secret-bin"
+  { head -c 24 /dev/urandom | base64 | tr -d '\n'; printf '\r\nsecond line\r\n'; } > "$ND/secret-crlf"
+  chmod 600 "$ND/secret-bin" "$ND/secret-crlf"
+  for kind in bin crlf; do
+    port[$kind]=$(free_port)
+    notify_receiver "$kind" "${port[$kind]}" --secret-file "$ND/secret-$kind"
+    "$ESTFCGI" notify add --url "http://127.0.0.1:${port[$kind]}/$kind" --secret-file "$ND/secret-$kind" --events issued >/dev/null
+  done
+  mkcsr nt-sb ec-P-256 "/CN=nt-sb/O=Example Devices"
+  "$ESTFCGI" cert issue --profile factory --csr "$WORK/nt-sb.csr" > /dev/null
+  "$ESTFCGI" notify run --once >/dev/null 2>&1
+  for kind in bin crlf; do
+    expect_eq "notify: a $kind secret: the receiver verified the signature over its first line's bytes" \
+      "$(python3 -c 'import json,sys; print(" ".join(json.loads(l)["sig"] for l in open(sys.argv[1])))' "$ND/$kind.log" 2>&1)" ok
+    "$ESTFCGI" notify remove --url "http://127.0.0.1:${port[$kind]}/$kind" >/dev/null
+    notify_receiver_stop "$kind"
+  done
 }
 
 # Two deliverers at once (serve and a cron loop of run --once) against a slow receiver:

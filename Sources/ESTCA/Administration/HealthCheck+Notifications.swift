@@ -15,7 +15,7 @@ extension HealthCheck {
         let remove = "`estfcgi notify remove \(r.id)` drops it and what it is owed"
         // The deliverer reads the secret as here, for each pass: what fails here fails there.
         if let file = r.secretFile {
-            do { _ = try PassphraseFile.read(file, minimumLength: NotificationDeliverer.minimumSecretLength) } catch {
+            do { _ = try PassphraseFile.firstLine(file, minimumLength: NotificationDeliverer.minimumSecretLength) } catch {
                 return HealthFinding(.fail, subject, "\(r.url): secret file: \((error as? CAError)?.reason ?? "\(error)"); \(r.backlog) event(s) owed, none can be signed",
                                      fix: "restore \(file) (mode 600, at least \(NotificationDeliverer.minimumSecretLength) characters), or \(remove)")
             }
