@@ -20,6 +20,11 @@ hook_front_start() {
   mkdir -p "$dir/tmp"
   HOOK_NGINX_PORT=$(free_port); HOOK_FCGI_PORT=$(free_port)
   render_nginx_conf "$HOOK_NGINX_PORT" "$HOOK_FCGI_PORT" "$dir/estfcgi.conf"
+  # The shipped HTTP-authentication location, for profile hook-http (--auth http).
+  sed -e '/^#/d' -e "s#/etc/estfcgi/htpasswd#$HOOK_DIR/htpasswd#" -e "s#/.well-known/est/byod/#/.well-known/est/hook-http/#" \
+      -e "s#unix:/run/estfcgi/estfcgi.sock#127.0.0.1:$HOOK_FCGI_PORT#" \
+      -e "s#include fastcgi_params;#include /etc/nginx/fastcgi_params;#" "$ROOT/nginx/estfcgi-http-auth.conf" > "$dir/http-auth.conf"
+  sed -i "s#^}\$#    include $dir/http-auth.conf;\n}#" "$dir/estfcgi.conf"
   { nginx_http_head "$dir"; echo "    include $dir/estfcgi.conf;"; echo "}"; } > "$dir/nginx.conf"
   "$ESTFCGI" serve --listen "127.0.0.1:$HOOK_FCGI_PORT" --workers 4 --read-timeout 5 2> "$dir/estfcgi.log" &
   HOOK_SERVE_PID=$!
@@ -99,6 +104,12 @@ hook_setup() {
   done
   $e profile create --profile hook-cmd-sleep --issuer issuing --trust factory --authorize-command "$h/sleep.sh" --authorize-timeout-ms 500 >/dev/null
   $e profile create --profile hook-cmd-missing --issuer issuing --trust factory --authorize-command "$h/no-such-program" >/dev/null
+  # --auth http: a password, and whatever client certificate the device chooses to present.
+  $e profile create --profile hook-http --issuer issuing --auth http --authorize-url "$u/allow" >/dev/null
+  htpasswd -B -b -c "$h/htpasswd" hk-http 'pw-hook-0001' 2>/dev/null
+  chmod 644 "$h/htpasswd"; chmod 711 "$WORK" "$h"  # nginx's worker reads it
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj '/CN=forged-factory-device/O=Example Devices' \
+    -addext extendedKeyUsage=clientAuth -keyout "$h/forged.key" -out "$h/forged.pem" 2>/dev/null
 }
 
 hook_cli_checks() {
@@ -232,6 +243,19 @@ hook_http_checks() {
   expect_eq "$s: a profile without a hook -> 200, no call" "$STATUS $(cat "$HOOK_DIR"/plain.log "$HOOK_DIR"/tls.log | wc -l)" "200 $calls"
 }
 
+# --auth http: the hook gets the HTTP user, and no client certificate: the one presented
+# (nginx's optional_no_ca passes any) was not verified by estfcgi, so the hook must not see
+# it as if it had been (a self-signed one naming any device or issuer).
+hook_http_auth_checks() {
+  local s=hook-http-auth
+  mkcsr hk-http ec-P-256 "/CN=hk-http/O=Example Devices"
+  est POST /.well-known/est/hook-http/simpleenroll -u 'hk-http:pw-hook-0001' --cert "$HOOK_DIR/forged.pem" --key "$HOOK_DIR/forged.key" \
+    -H 'Content-Type: application/pkcs10' --data-binary "@$WORK/hk-http.csr"
+  expect_eq "$s: password and a self-signed client certificate, hook allows -> 200" "$STATUS" 200
+  expect_eq "$s: ... the hook saw the HTTP user" "$(hook_last plain "e['doc']['http_user']")" hk-http
+  expect_eq "$s: ... and no client certificate (the self-signed one was not verified)" "$(hook_last plain "e['doc']['client_certificate']")" None
+}
+
 hook_command_checks() {
   local s=hook-command h=$HOOK_DIR
   hook_enroll hook-cmd-allow hk-cmd-allow
@@ -346,6 +370,7 @@ suite_hook() {
   BASE=https://127.0.0.1:$HOOK_NGINX_PORT
   hook_cli_checks
   hook_http_checks
+  hook_http_auth_checks
   hook_command_checks
   hook_hang_checks
   hook_metrics_checks
