@@ -86,7 +86,7 @@ hook_setup() {
   chmod 755 "$h"/*.sh
 
   local u=http://127.0.0.1:$HOOK_PORT_plain t=https://127.0.0.1:$HOOK_PORT_tls p
-  for p in allow deny deny-ctl deny-long 500 garbage allow-number redirect big allow-dup allow-dup-escaped allow-nested; do
+  for p in allow deny deny-ctl deny-long 500 garbage allow-number redirect big allow-dup allow-dup-escaped allow-nested allow-utf16; do
     $e profile create --profile "hook-$p" --issuer issuing --trust factory --authorize-url "$u/$p" >/dev/null
   done
   $e profile create --profile hook-slow --issuer issuing --trust factory --authorize-url "$u/slow" --authorize-timeout-ms 1000 >/dev/null
@@ -206,7 +206,7 @@ hook_http_checks() {
 
   # No clear answer: 503 + Retry-After, nothing issued (fail closed).
   local p
-  for p in 500 garbage allow-number redirect big down allow-dup allow-dup-escaped; do
+  for p in 500 garbage allow-number redirect big down allow-dup allow-dup-escaped allow-utf16; do
     hook_enroll "hook-$p" "hk-$p"
     expect_eq "$s: hook $p -> 503, Retry-After 10" "$STATUS $(header Retry-After)" "503 10"
   done
@@ -220,6 +220,7 @@ hook_http_checks() {
   # RFC 8259 §4: a repeated name is no clear answer (Foundation would read the first "allow", Python the last).
   expect_contains "$s: ... {\"allow\": true, \"allow\": false} is not an allow" "$(hook_audit hook-allow-dup)" "answer repeats a name"
   expect_contains "$s: ... nor with the second name escaped (al\\u006cow)" "$(hook_audit hook-allow-dup-escaped)" "answer repeats a name"
+  expect_contains "$s: ... an allow in UTF-16 is not JSON as RFC 8259 §8.1 has it" "$(hook_audit hook-allow-utf16)" "answer is not JSON in UTF-8"
   hook_enroll hook-slow hk-slow
   expect_eq "$s: a hook slower than --authorize-timeout-ms 1000 -> 503" "$STATUS $(header Retry-After)" "503 10"
   expect_contains "$s: ... audit: no answer within 1000 ms" "$(hook_audit hook-slow)" "no answer within 1000 ms"

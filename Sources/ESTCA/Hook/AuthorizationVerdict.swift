@@ -34,9 +34,10 @@ public enum AuthorizationVerdict: Sendable, Equatable {
         // (Foundation takes the first, Python's json the last): {"allow": true, "allow":
         // false} is no clear answer, whatever the hook meant (it may have built its JSON from
         // client text).
-        guard let names = topLevelNames(body), Set(names).count == names.count else {
-            return .failed("answer repeats a name in its JSON object")
-        }
+        // RFC 8259 §8.1: UTF-8 only (JSONDecoder also reads UTF-16 and UTF-32, where the
+        // names could not be checked).
+        guard let names = topLevelNames(body) else { return .failed("answer is not JSON in UTF-8") }
+        guard Set(names).count == names.count else { return .failed("answer repeats a name in its JSON object") }
         return answer.allow ? .allow : .deny(answer.reason)
     }
 
