@@ -17,7 +17,7 @@ extension HealthCheck {
         if let file = r.secretFile {
             do { _ = try PassphraseFile.firstLine(file, minimumLength: NotificationDeliverer.minimumSecretLength) } catch {
                 return HealthFinding(.fail, subject, "\(r.url): secret file: \((error as? CAError)?.reason ?? "\(error)"); \(r.backlog) event(s) owed, none can be signed",
-                                     fix: "restore \(file) (mode 600, at least \(NotificationDeliverer.minimumSecretLength) characters), or \(remove)")
+                                     fix: "restore \(file) (mode 600, at least \(NotificationDeliverer.minimumSecretLength) bytes on its first line), or \(remove)")
             }
         }
         if let file = r.caFile, !FileManager.default.isReadableFile(atPath: file) {
