@@ -34,6 +34,18 @@ public final class Database {
         try query("PRAGMA journal_mode=WAL")
         try execute("PRAGMA synchronous=FULL")
         try execute("PRAGMA foreign_keys=ON")
+        // Sub-journals in memory. A savepoint, and a statement inside a transaction, keep a
+        // copy of each page they change for their own rollback; the group-commit writer runs
+        // each write in a savepoint, and an enrollment's (certificate row, audit row, eight
+        // indexes, their splits) is often past 16 pages, where SQLite's default (64 KiB)
+        // moves the journal to a temporary file that then serves the rest of the
+        // transaction: a third of the groups created and unlinked a file and wrote each
+        // journalled page to it (two pwrite64), 5 pwrite64 per enrollment. The memory is what
+        // one savepoint or statement changes (the journal restarts at each outermost
+        // release); temporary tables and sorts, also in memory now, are bounded by results
+        // that `query` holds in memory anyway. (A larger SQLITE_CONFIG_STMTJRNL_SPILL is not
+        // the way: SQLite 3.40 fails such a spill past 128 KiB with SQLITE_FULL.)
+        try execute("PRAGMA temp_store=MEMORY")
     }
 
     deinit {
