@@ -39,14 +39,16 @@ struct Doctor: ParsableCommand {
             var passphrase: String? = nil
             var keyFile: KeyFile? = nil
             var keyFileProblem: String? = nil
-            do { passphrase = try store.passphrase() } catch { problem = (error as? CAError)?.reason ?? "\(error)" }
+            var earlier: [String] = []
+            do { (passphrase, earlier) = try store.passphraseReadings().map { ($0.passphrase, $0.earlier) } ?? (nil, []) }
+            catch { problem = (error as? CAError)?.reason ?? "\(error)" }
             do { keyFile = try store.readKeyFile() } catch { keyFileProblem = (error as? CAError)?.reason ?? "\(error)" }
             // No passphrase is a problem only without a key file: keys under the passphrase
             // then each say that they need it.
             if passphrase == nil, problem == nil, store.keyFilePath == nil {
                 problem = "no passphrase file given (--key-passphrase-file or ESTFCGI_KEY_PASSPHRASE_FILE)"
             }
-            if passphrase != nil || keyFile != nil { keyring = CAKeyring(passphrase: passphrase, keyFile: keyFile) }
+            if passphrase != nil || keyFile != nil { keyring = CAKeyring(passphrase: passphrase, earlierPassphrases: earlier, keyFile: keyFile) }
             do {
                 let db = try store.path
                 findings += try HealthCheck(store: try location.open(), keyring: keyring, passphraseProblem: problem, keyFileProblem: keyFileProblem,

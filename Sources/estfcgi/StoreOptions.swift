@@ -34,10 +34,16 @@ struct StoreOptions: ParsableArguments {
 
     /// The store passphrase, nil when no file is named.
     func passphrase() throws -> String? {
+        try passphraseReadings()?.passphrase
+    }
+
+    /// The store passphrase and the texts earlier versions read from the same file
+    /// (PassphraseFile.readings), nil when no file is named.
+    func passphraseReadings() throws -> (passphrase: String, earlier: [String])? {
         guard let file = keyPassphraseFile ?? Self.environment["ESTFCGI_KEY_PASSPHRASE_FILE"], !file.isEmpty else {
             return nil
         }
-        return try PassphraseFile.read(file, minimumLength: PassphraseFile.minimumStoreLength)
+        return try PassphraseFile.readings(file, minimumLength: PassphraseFile.minimumStoreLength)
     }
 
     /// The key file's path (--key-file, else ESTFCGI_KEY_FILE), nil when none is named.
@@ -75,7 +81,8 @@ struct StoreOptions: ParsableArguments {
     }
 
     func keyring(pkcs11: PKCS11Settings = StoreOptions.pkcs11Environment) throws -> CAKeyring {
-        CAKeyring(passphrase: try passphrase(), keyFile: try readKeyFile(), pkcs11: pkcs11)
+        let readings = try passphraseReadings()
+        return CAKeyring(passphrase: readings?.passphrase, earlierPassphrases: readings?.earlier ?? [], keyFile: try readKeyFile(), pkcs11: pkcs11)
     }
 
     /// ESTFCGI_PKCS11_MODULE (the module for CAs stored without one) and

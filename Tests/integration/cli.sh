@@ -238,6 +238,24 @@ PY
   expect_eq "cli: ... no temporary file left behind" "$(find "$sticky" -mindepth 1 ! -type l ! -name sub.crl | wc -l)" 0
   rm -rf "$sticky"
   cli_key_file
+  cli_passphrase_line_end
+}
+
+# The store passphrase is the file's first line without its line end, LF or CR LF: a store
+# made with a CR LF file (a Windows editor) goes on with the same words in an LF file.
+cli_passphrase_line_end() {
+  local d=$WORK/cli-crlf e=$ESTFCGI out rc
+  mkdir -p "$d"
+  local ESTFCGI_DB=$d/ca.db
+  export ESTFCGI_DB
+  printf 'correct horse battery\r\n' > "$d/crlf"; printf 'correct horse battery\n' > "$d/lf"; chmod 600 "$d/crlf" "$d/lf"
+  ESTFCGI_KEY_PASSPHRASE_FILE=$d/crlf "$e" init >/dev/null
+  ESTFCGI_KEY_PASSPHRASE_FILE=$d/crlf "$e" ca create --name crlf --subject 'CN=CRLF CA' --days 400 >/dev/null
+  out=$(ESTFCGI_KEY_PASSPHRASE_FILE=$d/lf "$e" doctor 2>&1)
+  expect_contains "cli: a CA made with a CR LF passphrase file opens with the same words in an LF file" "$out" "OK    ca crlf  key decrypts with the passphrase"
+  out=$(ESTFCGI_KEY_PASSPHRASE_FILE=$d/crlf "$e" doctor 2>&1)
+  expect_contains "cli: ... and with the CR LF file" "$out" "OK    ca crlf  key decrypts with the passphrase"
+  rm -rf "$d"
 }
 
 # The key file (issue 24 item 3): made by init (O_EXCL, 0600, never printed), held to the

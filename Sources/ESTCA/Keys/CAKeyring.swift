@@ -9,6 +9,9 @@ import Foundation
 /// both. The command reads both from files; neither is ever logged.
 public final class CAKeyring: @unchecked Sendable {
     private let passphrase: String?
+    /// Texts earlier versions may have sealed keys under (PassphraseFile.readings): tried,
+    /// in order, only when `passphrase` does not open a key. New keys use `passphrase`.
+    private let earlierPassphrases: [String]
     /// The key file, when one was given; new keys are then sealed under it.
     public let keyFile: KeyFile?
     private let lock = NSLock()
@@ -21,8 +24,10 @@ public final class CAKeyring: @unchecked Sendable {
     let tokenLock = NSLock()
     var tokenCache: [String: PrivateKey] = [:]
 
-    public init(passphrase: String?, keyFile: KeyFile? = nil, pkcs11: PKCS11Settings = PKCS11Settings()) {
+    public init(passphrase: String?, earlierPassphrases: [String] = [], keyFile: KeyFile? = nil,
+                pkcs11: PKCS11Settings = PKCS11Settings()) {
         self.passphrase = passphrase
+        self.earlierPassphrases = passphrase == nil ? [] : earlierPassphrases
         self.keyFile = keyFile
         self.pkcs11 = pkcs11
     }
@@ -108,8 +113,10 @@ public final class CAKeyring: @unchecked Sendable {
             catch let e as SealedKeyError { throw CAError.internalFailure("cannot decrypt the key of \(owner) with key file \(keyFile.path): \(e)") }
         } else {
             let passphrase = try requirePassphrase()
-            do { key = try PrivateKey(pem: pem, passphrase: passphrase) }
-            catch { throw CAError.internalFailure("cannot decrypt the key of \(owner): wrong passphrase?") }
+            guard let opened = ([passphrase] + earlierPassphrases).lazy.compactMap({ try? PrivateKey(pem: pem, passphrase: $0) }).first else {
+                throw CAError.internalFailure("cannot decrypt the key of \(owner): wrong passphrase?")
+            }
+            key = opened
         }
         lock.withLock { cache[pem] = key }
         return key

@@ -6,18 +6,32 @@ public enum PassphraseFile {
     /// The store passphrase protects every CA key, so it has a minimum length.
     public static let minimumStoreLength = 8
 
+    /// The store passphrase: the first line as `firstLine` takes it (up to LF, without one
+    /// CR), as UTF-8 text, at least `minimumLength` characters.
     public static func read(_ path: String, minimumLength: Int = 1) throws -> String {
+        try readings(path, minimumLength: minimumLength).passphrase
+    }
+
+    /// The store passphrase, and the texts keys may have been sealed under by earlier
+    /// versions, which read a file ending in CR LF with its CR LF (a Character split, where
+    /// "\r\n" is one Character): keys sealed then still open (`CAKeyring`), whichever line
+    /// end the file has now.
+    public static func readings(_ path: String, minimumLength: Int = 1) throws -> (passphrase: String, earlier: [String]) {
         let data = try contents(path)
-        // The store passphrase keeps this reading, which existing keys are sealed under: a
-        // Character split, and "\r\n" is one Character, so a CRLF file's line keeps its CR LF
-        // here. Every other secret is read by `firstLine`.
-        let text = String(decoding: data, as: UTF8.self)
-        var line = Substring(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
-        if line.hasSuffix("\r") { line = line.dropLast() }
-        guard line.count >= minimumLength else {
+        var bytes = Array(data.prefix { $0 != 0x0A })
+        if bytes.last == 0x0D { bytes.removeLast() }
+        let passphrase = String(decoding: bytes, as: UTF8.self)
+        guard passphrase.count >= minimumLength else {
             throw CAError.internalFailure("passphrase in \(path) is shorter than \(minimumLength) characters")
         }
-        return String(line)
+        let text = String(decoding: data, as: UTF8.self)
+        var old = Substring(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+        if old.hasSuffix("\r") { old = old.dropLast() }
+        var earlier: [String] = []
+        for candidate in [String(old), passphrase + "\r\n"] where candidate != passphrase && !earlier.contains(candidate) {
+            earlier.append(candidate)
+        }
+        return (passphrase, earlier)
     }
 
     /// The first line's bytes as they are (a secret need not be UTF-8): up to the first LF,
