@@ -192,12 +192,14 @@ extension SQLCAStore: NotificationStore {
                                            now: Date) throws -> Bool {
         try write { db in
             let stamp = Timestamp.string(now)
-            // The receiver's row first: it checks (and, on PostgreSQL, locks) the lease.
+            // The receiver's row first: it checks (and, on PostgreSQL, locks) the lease. A lease
+            // past its time is lost even while no one has taken it yet: a deliverer stalled
+            // that long stops, rather than go on beside one that takes it at any moment.
             guard try db.run("""
                 UPDATE notify_receivers SET lease_until = ?, delivered = delivered + ?, failures = 0, next_attempt_at = NULL,
                     last_delivered_at = coalesce(?, last_delivered_at)
-                WHERE id = ? AND lease_token = ?
-                """, [Timestamp.string(leaseUntil), sequences.count, sequences.isEmpty ? nil : stamp, receiver, token]) == 1 else {
+                WHERE id = ? AND lease_token = ? AND lease_until >= ?
+                """, [Timestamp.string(leaseUntil), sequences.count, sequences.isEmpty ? nil : stamp, receiver, token, stamp]) == 1 else {
                 return false
             }
             for sequence in sequences {

@@ -167,6 +167,10 @@ enum NotificationContract {
                                                         replacingDead: "t2", now: now + 10))
         XCTAssertNotNil(try b.leaseNotificationReceiver(id: r.id, token: "t4", until: now + 120, ignoringBackoff: true,
                                                         replacingDead: nil, now: now + 61))
+        // t4 stalls past its lease: its deliveries no longer count, though no one took it.
+        XCTAssertFalse(try b.markNotificationsDelivered(receiver: r.id, sequences: [pending[2].sequence], token: "t4",
+                                                        leaseUntil: now + 240, now: now + 121), "a lease past its time")
+        XCTAssertEqual(try a.notificationReceivers().first?.backlog, 3, "nothing marked")
         XCTAssertTrue(try b.markNotificationsDelivered(receiver: r.id, sequences: [pending[2].sequence], token: "t4",
                                                        leaseUntil: now + 120, now: now + 61))
         // Pruning: the newest delivered are kept; what is still owed never goes.

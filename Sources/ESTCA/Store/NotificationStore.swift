@@ -31,7 +31,7 @@ public protocol NotificationStore: AnyObject {
     /// The receiver's oldest undelivered events, in commit order.
     func pendingNotifications(receiver: Int64, limit: Int) throws -> [OutboxNotification]
     /// Marks events delivered and extends the lease; false (nothing marked) when the
-    /// lease is no longer `token`'s.
+    /// lease is no longer `token`'s, or has run out at `now` (taken over or not).
     func markNotificationsDelivered(receiver: Int64, sequences: [Int64], token: String, leaseUntil: Date, now: Date) throws -> Bool
     /// Records a failed attempt (`error`, bounded), the next attempt's time, and frees the lease.
     func markNotificationFailed(receiver: Int64, token: String, error: String, retryAt: Date, now: Date) throws
