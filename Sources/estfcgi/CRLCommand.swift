@@ -22,8 +22,8 @@ struct CRLCommand: ParsableCommand {
         // Checked before a CRL number is spent: the file is replaced by rename(), which must
         // never take the place of a device, a symlink or a directory (`--out /dev/null` as root).
         let out = self.out == "-" ? nil : self.out
-        if let out { try Self.checkTarget(out) }
-        if let previousKeyOut { try Self.checkTarget(previousKeyOut) }
+        if let out { try Self.checkTarget(out, option: "--out") }
+        if let previousKeyOut { try Self.checkTarget(previousKeyOut, option: "--previous-key-out") }
         let admin = try store.administration()
         // --out-dir: the file of each key, named as `{ca}` in its certificates' URL.
         var dirFile: ((Int) -> String)? = nil
@@ -37,7 +37,7 @@ struct CRLCommand: ParsableCommand {
             dirFile = { URL(fileURLWithPath: outDir).appendingPathComponent(CRLIssuerPath.segment(issuer: name, keyIndex: $0) + ".crl").path }
         }
         let history = try admin.keyHistory(ca: ca)
-        if let dirFile { for i in history.keys.indices { try Self.checkTarget(dirFile(i)) } }
+        if let dirFile { for i in history.keys.indices { try Self.checkTarget(dirFile(i), option: "--out-dir") } }
         let (record, crl) = try admin.publishCRL(ca: ca, nextUpdateHours: nextUpdate)
         if let dirFile { try Self.write(crl, pem: pem, to: dirFile(history.currentIndex), record: record, ca: ca) }
         let bytes = pem ? Data(crl.pem.utf8) : crl.der
@@ -87,12 +87,12 @@ struct CRLCommand: ParsableCommand {
     }
 
     /// `path` is absent or a regular file (not a link), in a directory we can write.
-    static func checkTarget(_ path: String) throws {
+    static func checkTarget(_ path: String, option: String) throws {
         var st = stat()
         if lstat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG {
-            throw CAError.badRequest("--out \(path) exists and is not a regular file; give a file path (or - for stdout)")
+            throw CAError.badRequest("\(option) \(path) exists and is not a regular file" + (option == "--out" ? "; give a file path (or - for stdout)" : ""))
         }
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        guard access(dir, W_OK) == 0 else { throw CAError.badRequest("--out: cannot write in \(dir)") }
+        guard access(dir, W_OK) == 0 else { throw CAError.badRequest("\(option): cannot write in \(dir)") }
     }
 }

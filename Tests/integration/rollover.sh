@@ -53,7 +53,7 @@ rollover_cdp_verify() {
 }
 
 suite_rollover() {
-  local s=rollover e=$ESTFCGI out
+  local s=rollover e=$ESTFCGI out rc
   $e ca create --name rroot --subject 'CN=Rollover Root,O=estfcgi test' --key ec-p384 --days 3650 > "$WORK/rv-old-root.pem"
   $e ca create --name rsub --issuer rroot --subject 'CN=Rollover Issuing,O=estfcgi test' --path-len 0 --days 1825 >/dev/null
   $e profile create --profile roll --issuer rsub --trust factory >/dev/null
@@ -178,6 +178,13 @@ print(len(cs), sum(1 for c in cs if c.issuer == c.subject and c.extensions.get_e
     bash -c "openssl crl -inform DER -in '$WORK/rv-crl-dir/rroot.crl' -noout -verify -CAfile '$WORK/rv-old-root.pem' 2>&1 | grep -q 'verify OK'"
   check "$s: crl --out-dir: rroot(1).crl is the new key's (verifies with the new root)" \
     bash -c "openssl crl -inform DER -in '$WORK/rv-crl-dir/rroot(1).crl' -noout -verify -CAfile '$WORK/rv-new-root.pem' 2>&1 | grep -q 'verify OK'"
+  # A link planted at an earlier key's file name is refused before anything is written.
+  mkdir -p "$WORK/rv-crl-planted"; echo secret > "$WORK/rv-victim"; chmod 600 "$WORK/rv-victim"
+  ln -s "$WORK/rv-victim" "$WORK/rv-crl-planted/rroot.crl"
+  out=$($e crl --ca rroot --out-dir "$WORK/rv-crl-planted" 2>&1); rc=$?
+  expect_contains "$s: crl --out-dir with a link planted at rroot.crl -> refused, naming --out-dir" "$rc $out" \
+    "1 estfcgi: error: --out-dir $WORK/rv-crl-planted/rroot.crl exists and is not a regular file"
+  expect_eq "$s: ... the file it points at is unchanged" "$(cat "$WORK/rv-victim")" secret
   est GET '/.well-known/est/crl/rroot(2)'
   expect_eq "$s: /crl/CA(N) of a key the CA never had -> 404" "$STATUS" 404
   est GET '/.well-known/est/crl/rroot(01)'
