@@ -53,6 +53,16 @@ final class GroupCommitQueueTests: XCTestCase {
         GroupCommitQueue<Transaction>(name: "test-queue", maxGroup: maxGroup, maxDelay: maxDelay) { try store.commit($0) }
     }
 
+    /// close(), failing rather than hanging when a lost leader never lets it return.
+    func close(_ queue: GroupCommitQueue<Transaction>) {
+        let closed = expectation(description: "close() returned")
+        Thread {
+            queue.close()
+            closed.fulfill()
+        }.start()
+        wait(for: [closed], timeout: 30)
+    }
+
     /// Starts `count` threads running `body(index)`; the returned expectation is met when all returned.
     func threads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) -> XCTestExpectation {
         let all = expectation(description: "\(count) threads returned")
@@ -93,7 +103,7 @@ final class GroupCommitQueueTests: XCTestCase {
             }
         }
         wait(for: [done], timeout: 120)
-        queue.close()
+        close(queue)
         let rows = store.rows
         let expected = (0..<16).flatMap { t in (0..<200).filter { $0 % 7 != 3 }.map { "\(t)-\($0)" } }
         XCTAssertEqual(rows.count, Set(rows).count, "no write committed twice")
@@ -109,7 +119,7 @@ final class GroupCommitQueueTests: XCTestCase {
     func testALoneWriteRunsOnItsOwnThread() throws {
         let store = Store()
         let queue = queue(store)
-        defer { queue.close() }
+        defer { close(queue) }
         let caller = Thread.current
         let ranOn = try queue.perform { _ in Thread.current }
         XCTAssertTrue(ranOn === caller, "a lone write was handed to another thread")
@@ -121,7 +131,7 @@ final class GroupCommitQueueTests: XCTestCase {
     func testALeaderWhoseWriteThrowsStillCommitsItsGroup() throws {
         let store = Store()
         let queue = queue(store)
-        defer { queue.close() }
+        defer { close(queue) }
         let started = DispatchSemaphore(value: 0)
         let results = Locked<[String: String]>([:])
         let first = threads(1) { _ in
@@ -165,7 +175,7 @@ final class GroupCommitQueueTests: XCTestCase {
     func testAFailedCommitTellsEveryWriterInIt() throws {
         let store = Store()
         let queue = queue(store)
-        defer { queue.close() }
+        defer { close(queue) }
         let started = DispatchSemaphore(value: 0)
         let results = Locked<[String: String]>([:])
         func write(_ key: String) -> XCTestExpectation {
@@ -240,7 +250,7 @@ final class GroupCommitQueueTests: XCTestCase {
         try slow.perform { txn in txn.insert("sync") }
         XCTAssertEqual(store.rows, ["waits", "sync"], "joined the next transaction, first")
         slow.enqueue { txn in txn.insert("at-close") }
-        slow.close()
+        close(slow)
         XCTAssertEqual(store.rows.last, "at-close", "close() commits what is queued")
 
         let retried = Store()
@@ -252,7 +262,7 @@ final class GroupCommitQueueTests: XCTestCase {
         while !retried.rows.contains("alone"), Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         XCTAssertEqual(retried.rows, ["fail-commit", "alone"], "committed by the timer after a failed try, not lost")
         XCTAssertEqual(quick.lostRows, 0)
-        quick.close()
+        close(quick)
     }
 }
 
