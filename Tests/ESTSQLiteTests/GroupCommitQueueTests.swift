@@ -225,12 +225,15 @@ final class GroupCommitQueueTests: XCTestCase {
         }
         Thread.sleep(forTimeInterval: 0.3)
         let closed = expectation(description: "close() returned")
+        let rowsAtClose = Locked<[String]>([])
         Thread {
             queue.close()
+            rowsAtClose.update { $0 = store.rows }
             closed.fulfill()
         }.start()
         wait(for: [closed, done], timeout: 60)
-        let atClose = store.rows
+        let atClose = rowsAtClose.value
+        XCTAssertEqual(store.rows, atClose, "close() returned only after the last group committed")
         XCTAssertGreaterThan(atClose.count, 0)
         XCTAssertEqual(Set(atClose), Set(returned.value), "returned means committed; refused means not written")
         XCTAssertEqual(atClose.count, returned.value.count)
