@@ -5,9 +5,10 @@ internal import CCurl
 private let curlGlobalInit: CURLcode = estfcgi_curl_global_init()
 
 /// A small HTTP client over libcurl, for talking to an operator's own services (the
-/// authorization hook, event notifications). Each call uses its own easy handle, so calls
-/// from any number of threads are independent; a call blocks its thread until the answer,
-/// an error or the timeout.
+/// authorization hook, event notifications). Each call has an easy handle to itself (from
+/// EasyHandlePool, which keeps connections open for the next call), so calls from any
+/// number of threads are independent; a call blocks its thread until the answer, an error
+/// or the timeout.
 ///
 /// What it will not do: follow redirects (a 3xx is returned as it is), speak anything but
 /// http and https, use a proxy from the environment (`http_proxy` and friends are ignored:
@@ -60,8 +61,8 @@ public enum HTTPClient {
         let errors = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errors.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         defer { errors.deallocate() }
-        guard let handle = curl_easy_init() else { throw .transport("libcurl: no easy handle") }
-        defer { curl_easy_cleanup(handle) }
+        guard let handle = EasyHandlePool.shared.take() else { throw .transport("libcurl: no easy handle") }
+        defer { EasyHandlePool.shared.give(handle) }
         var list: UnsafeMutablePointer<curl_slist>? = nil
         defer { curl_slist_free_all(list) }
         for line in lines {

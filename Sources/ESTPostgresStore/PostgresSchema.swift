@@ -144,6 +144,16 @@ enum PostgresSchema {
             "CREATE INDEX notify_deliveries_pending ON notify_deliveries (receiver_id, outbox_id) WHERE delivered_at IS NULL",
             "CREATE INDEX notify_deliveries_outbox ON notify_deliveries (outbox_id)",
         ],
+        // 15 ("performance", issue 24): the indexes of SQLite's migration 15. No serial-only
+        // index (UNIQUE (issuer_ca_id, serial) serves a lookup that names the CAs' ids), and
+        // partial indexes on replaces_id and device_id (NULL for most certificates).
+        [
+            "DROP INDEX certificates_serial",
+            "DROP INDEX certificates_replaces",
+            "CREATE INDEX certificates_replaces ON certificates (replaces_id) WHERE replaces_id IS NOT NULL",
+            "DROP INDEX certificates_device",
+            "CREATE INDEX certificates_device ON certificates (device_id) WHERE device_id IS NOT NULL",
+        ],
     ], baseline: Migrator.Baseline(version: 7, statements: baseline))
 
     /// Version 7: what migrations 1..7 made, column for column.

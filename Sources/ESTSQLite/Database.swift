@@ -34,6 +34,26 @@ public final class Database {
         try query("PRAGMA journal_mode=WAL")
         try execute("PRAGMA synchronous=FULL")
         try execute("PRAGMA foreign_keys=ON")
+        // Sub-journals in memory. A savepoint, and a statement inside a transaction, keep a
+        // copy of each page they change for their own rollback; the group-commit writer runs
+        // each write in a savepoint, and an enrollment's (certificate row, audit row, eight
+        // indexes, their splits) is often past 16 pages, where SQLite's default (64 KiB)
+        // moves the journal to a temporary file that then serves the rest of the
+        // transaction: a third of the groups created and unlinked a file and wrote each
+        // journalled page to it (two pwrite64), 5 pwrite64 per enrollment. The memory is what
+        // one savepoint or statement changes (the journal restarts at each outermost
+        // release); temporary tables and sorts, also in memory now, are bounded by results
+        // that `query` holds in memory anyway. (A larger SQLITE_CONFIG_STMTJRNL_SPILL is not
+        // the way: SQLite 3.40 fails such a spill past 128 KiB with SQLITE_FULL.)
+        try execute("PRAGMA temp_store=MEMORY")
+        // No mmap_size (measured, issue 24): in WAL mode a connection whose read transaction
+        // sees another's commit drops its page cache and, with a mapping, unmaps the whole
+        // file (sqlite3OsUnfetch); a worker's next read maps it again. Per keep-alive
+        // enrollment that replaced 5.4 pread64 of the main file with 1.3 each of munmap (a
+        // TLB shootdown across the process's threads), mmap and fstat, plus a page fault per
+        // page, for no CPU gained within the spread; pages in the WAL are read with pread64
+        // either way. And a mapped file turns an I/O error, or a file truncated under the
+        // process, into SIGBUS (a crash of every worker) where pread64 gives SQLITE_IOERR.
     }
 
     deinit {

@@ -23,7 +23,7 @@ extension SQLCAStore {
             for r in try db.rows("""
                 SELECT 'revoked' AS kind, c.name AS issuer, x.revocation_reason AS reason, x.id AS ord
                 FROM certificates x JOIN cas c ON c.id = x.issuer_ca_id
-                WHERE x.serial = ? AND x.status = 'revoked'
+                WHERE \(Self.bySerial) AND x.status = 'revoked'
                 UNION ALL
                 SELECT 'denied' AS kind, c.name AS issuer, NULL AS reason, d.id AS ord
                 FROM bootstrap_denials d JOIN cas c ON c.id = d.issuer_ca_id

@@ -64,7 +64,7 @@ struct NotifyCommand: ParsableCommand {
             var secret: String? = nil
             if let secretFile {
                 let path = NotifyCommand.absolute(secretFile)
-                _ = try PassphraseFile.read(path, minimumLength: NotificationDeliverer.minimumSecretLength)
+                _ = try PassphraseFile.firstLine(path, minimumLength: NotificationDeliverer.minimumSecretLength)
                 secret = path
             }
             let receiver = try NewNotificationReceiver(url: url, events: types, caFile: caFile, secretFile: secret)

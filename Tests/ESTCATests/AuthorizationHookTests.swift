@@ -22,6 +22,22 @@ final class AuthorizationHookTests: XCTestCase {
         }
     }
 
+    /// RFC 8259 §4: a repeated name is no clear answer, however it is spelled; names of
+    /// nested objects, and braces or quotes inside strings, are not the top level's.
+    func testHTTPAnswerWithARepeatedNameDoesNotDecide() {
+        let repeated = "answer repeats a name in its JSON object"
+        XCTAssertEqual(http(200, #"{"allow": true, "allow": false}"#), .failed(repeated))
+        XCTAssertEqual(http(200, #"{"allow": false, "allow": true}"#), .failed(repeated))
+        XCTAssertEqual(http(200, #"{"reason": "x", "al\u006cow": true, "allow": false}"#), .failed(repeated))
+        XCTAssertEqual(http(200, #"{"allow": false, "reason": "a", "reason": "b"}"#), .failed(repeated))
+        XCTAssertEqual(http(200, #" {"x": {"allow": false, "y": ["}", "\"", {"allow": 1}]}, "allow": true, "z": "{\\"} "#), .allow)
+        XCTAssertEqual(http(200, "\u{FEFF}" + #"{"allow": true}"#), .allow)
+        XCTAssertEqual(AuthorizationVerdict.topLevelNames(Array(#"{"a": [1, {"b": 2}], "c": null, "d": "}"}"#.utf8)), ["a", "c", "d"])
+        XCTAssertEqual(AuthorizationVerdict.topLevelNames(Array("{}".utf8)), [])
+        let utf16 = Array("{\"allow\": true}".data(using: .utf16)!)
+        XCTAssertEqual(AuthorizationVerdict.fromHTTP(status: 200, body: utf16), .failed("answer is not JSON in UTF-8"))
+    }
+
     func testCommandEndIsRead() {
         func run(_ end: ProgramRun.End, _ out: String = "") -> AuthorizationVerdict {
             .fromCommand(ProgramRun(end: end, output: Array(out.utf8)))

@@ -66,4 +66,20 @@ final class HardeningPolicyTests: XCTestCase {
         chmod(path, 0o640)
         XCTAssertEqual(try PassphraseFile.read(path, minimumLength: 8), "a passphrase", "owner and group only is fine")
     }
+
+    /// A secret's first line as bytes: up to LF, one CR dropped, bytes that are not UTF-8 kept.
+    func testFirstLineIsTheBytesBeforeTheLineEnd() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("estfcgi-pass-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func line(_ bytes: [UInt8]) throws -> [UInt8] {
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            chmod(path, 0o600)
+            return try PassphraseFile.firstLine(path)
+        }
+        XCTAssertEqual(try line(Array("secret\r\nnext\r\n".utf8)), Array("secret".utf8))
+        XCTAssertEqual(try line(Array("secret\n".utf8)), Array("secret".utf8))
+        XCTAssertEqual(try line(Array("secret".utf8)), Array("secret".utf8))
+        XCTAssertEqual(try line([0xFF, 0xFE, 0x00, 0x41, 0x0A, 0x42]), [0xFF, 0xFE, 0x00, 0x41])
+        XCTAssertThrowsError(try PassphraseFile.firstLine(path, minimumLength: 5), "4 bytes are under 5")
+    }
 }

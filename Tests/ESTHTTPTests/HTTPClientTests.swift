@@ -8,6 +8,7 @@ final class HTTPClientTests: XCTestCase {
     import sys, time, threading
     from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
     class H(BaseHTTPRequestHandler):
+        protocol_version = 'HTTP/1.1'  # keeps connections open, as a hook service does
         def log_message(self, *a): pass
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get('Content-Length', '0')))
@@ -22,8 +23,10 @@ final class HTTPClientTests: XCTestCase {
             elif p == '/big': self.answer(200, b'x' * 100000)
             elif p == '/bigstream':
                 # No Content-Length: the body ends when the connection closes (HTTP/1.0).
-                self.send_response(200); self.end_headers()
+                self.send_response(200); self.send_header('Connection', 'close'); self.end_headers()
+                self.close_connection = True
                 for _ in range(100): self.wfile.write(b'y' * 1000)
+            elif p == '/port': self.answer(200, str(self.client_address[1]).encode())
             elif p == '/slow': time.sleep(3); self.answer(200, b'late')
             else: self.answer(404, b'')
         def answer(self, status, body):
@@ -139,6 +142,19 @@ final class HTTPClientTests: XCTestCase {
         XCTAssertThrowsError(try post("/echo", max: -1))
         // Against /slow (3 s): an echo on loopback may well finish within the 1 ms.
         XCTAssertEqual(try? post("/slow", "1", timeout: .nanoseconds(1)).status, nil, "1 ns rounds up to 1 ms, not to 'no timeout'")
+    }
+
+    func testConnectionIsReusedByTheNextCall() throws {
+        // The client's port names its connection: the second call comes on the first's.
+        let first = String(decoding: try post("/port").body, as: UTF8.self)
+        let second = String(decoding: try post("/port").body, as: UTF8.self)
+        XCTAssertFalse(first.isEmpty)
+        XCTAssertEqual(first, second, "a new connection for each call")
+        // An answer that ends by closing the connection leaves nothing to reuse, and the
+        // next call still goes through, on a connection of its own.
+        XCTAssertEqual(try post("/bigstream", max: 200_000).body.count, 100_000)
+        XCTAssertEqual(try post("/echo", "after").body, Array("after".utf8))
+        XCTAssertLessThanOrEqual(EasyHandlePool.shared.idleCount, EasyHandlePool.maxIdle)
     }
 
     func testConcurrentCallsAreIndependent() {

@@ -106,6 +106,41 @@ final class DatabaseTests: XCTestCase {
         try a.transaction { try a.execute("INSERT INTO t VALUES (1)") }
         XCTAssertEqual(try b.scalar("SELECT count(*) FROM t"), .integer(1))
     }
+
+    /// SQLite's temporary files (sub-journals) this process holds open: unlinked at once,
+    /// they show only as "/…/etilqs_… (deleted)" in /proc/self/fd.
+    private func openTemporaryFiles() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap {
+            try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")
+        }.filter { $0.contains("etilqs_") }
+    }
+
+    /// A group commit journals each write's pages in its savepoint: they stay in memory
+    /// (SQLite's default moved a journal past 64 KiB to a temporary file: open, unlink and
+    /// two pwrite64 per page, for the rest of the transaction).
+    func testSavepointJournalsStayInMemory() throws {
+        let db = try Database(path: dir.appendingPathComponent("s.db").path)
+        XCTAssertEqual(try db.scalar("PRAGMA temp_store"), .integer(2))
+        try db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)")
+        // 300 rows of 3,000 bytes: a page each.
+        try db.transaction {
+            for i in 0..<300 { try db.execute("INSERT INTO t VALUES (?, ?)", [Int64(i), Data(count: 3000)]) }
+        }
+        try db.transaction {
+            // A group of 8 writes, each changing 300 pages (1.2 MB journalled in its savepoint).
+            for round in 0..<8 {
+                try db.savepoint { try db.execute("UPDATE t SET v = ?", [Data(repeating: UInt8(round), count: 3000)]) }
+            }
+            XCTAssertEqual(try openTemporaryFiles(), [], "the sub-journal spilled to a file")
+            // And a savepoint rolled back from the in-memory journal restores its pages.
+            struct Refused: Error {}
+            XCTAssertThrowsError(try db.savepoint {
+                try db.execute("UPDATE t SET v = ?", [Data(repeating: 0xEE, count: 3000)])
+                throw Refused()
+            })
+        }
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM t WHERE v = ?", [Data(repeating: 7, count: 3000)]), .integer(300))
+    }
 }
 
 /// SQLRow's typed reads: a column that must hold a value names itself when it does not.

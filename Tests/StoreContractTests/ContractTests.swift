@@ -34,6 +34,7 @@ final class SQLiteStoreContractTests: XCTestCase {
     func testTokenGenerationsAndKeyCRLs() throws { try GenerationKeyContract.tokenGenerationsAndKeyCRLs(try StoreFactory(.sqlite)) }
     func testAuthorizationHooksAreStored() throws { try AuthorizationHookContract.hooksAreStored(try StoreFactory(.sqlite)) }
     func testTokenKeyURIsFromTheOperator() throws { try TokenKeyContract.urisFromTheOperator() }
+    func testCertificateIndexes() throws { try IndexContract.certificateIndexes(try StoreFactory(.sqlite)) }
 }
 
 final class PostgresStoreContractTests: XCTestCase {
@@ -65,4 +66,5 @@ final class PostgresStoreContractTests: XCTestCase {
     func testNotificationDeliverers() throws { try NotificationContract.deliverers(try StoreFactory(.postgres)) }
     func testNotificationBackoff() throws { try NotificationContract.backoff(try StoreFactory(.postgres)) }
     func testAuthorizationHooksAreStored() throws { try AuthorizationHookContract.hooksAreStored(try StoreFactory(.postgres)) }
+    func testCertificateIndexes() throws { try IndexContract.certificateIndexes(try StoreFactory(.postgres)) }
 }

@@ -20,6 +20,11 @@ hook_front_start() {
   mkdir -p "$dir/tmp"
   HOOK_NGINX_PORT=$(free_port); HOOK_FCGI_PORT=$(free_port)
   render_nginx_conf "$HOOK_NGINX_PORT" "$HOOK_FCGI_PORT" "$dir/estfcgi.conf"
+  # The shipped HTTP-authentication location, for profile hook-http (--auth http).
+  sed -e '/^#/d' -e "s#/etc/estfcgi/htpasswd#$HOOK_DIR/htpasswd#" -e "s#/.well-known/est/byod/#/.well-known/est/hook-http/#" \
+      -e "s#unix:/run/estfcgi/estfcgi.sock#127.0.0.1:$HOOK_FCGI_PORT#" \
+      -e "s#include fastcgi_params;#include /etc/nginx/fastcgi_params;#" "$ROOT/nginx/estfcgi-http-auth.conf" > "$dir/http-auth.conf"
+  sed -i "s#^}\$#    include $dir/http-auth.conf;\n}#" "$dir/estfcgi.conf"
   { nginx_http_head "$dir"; echo "    include $dir/estfcgi.conf;"; echo "}"; } > "$dir/nginx.conf"
   "$ESTFCGI" serve --listen "127.0.0.1:$HOOK_FCGI_PORT" --workers 4 --read-timeout 5 2> "$dir/estfcgi.log" &
   HOOK_SERVE_PID=$!
@@ -81,7 +86,7 @@ hook_setup() {
   chmod 755 "$h"/*.sh
 
   local u=http://127.0.0.1:$HOOK_PORT_plain t=https://127.0.0.1:$HOOK_PORT_tls p
-  for p in allow deny deny-ctl deny-long 500 garbage allow-number redirect big; do
+  for p in allow deny deny-ctl deny-long 500 garbage allow-number redirect big allow-dup allow-dup-escaped allow-nested allow-utf16; do
     $e profile create --profile "hook-$p" --issuer issuing --trust factory --authorize-url "$u/$p" >/dev/null
   done
   $e profile create --profile hook-slow --issuer issuing --trust factory --authorize-url "$u/slow" --authorize-timeout-ms 1000 >/dev/null
@@ -99,6 +104,12 @@ hook_setup() {
   done
   $e profile create --profile hook-cmd-sleep --issuer issuing --trust factory --authorize-command "$h/sleep.sh" --authorize-timeout-ms 500 >/dev/null
   $e profile create --profile hook-cmd-missing --issuer issuing --trust factory --authorize-command "$h/no-such-program" >/dev/null
+  # --auth http: a password, and whatever client certificate the device chooses to present.
+  $e profile create --profile hook-http --issuer issuing --auth http --authorize-url "$u/allow" >/dev/null
+  htpasswd -B -b -c "$h/htpasswd" hk-http 'pw-hook-0001' 2>/dev/null
+  chmod 644 "$h/htpasswd"; chmod 711 "$WORK" "$h"  # nginx's worker reads it
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj '/CN=forged-factory-device/O=Example Devices' \
+    -addext extendedKeyUsage=clientAuth -keyout "$h/forged.key" -out "$h/forged.pem" 2>/dev/null
 }
 
 hook_cli_checks() {
@@ -195,7 +206,7 @@ hook_http_checks() {
 
   # No clear answer: 503 + Retry-After, nothing issued (fail closed).
   local p
-  for p in 500 garbage allow-number redirect big down; do
+  for p in 500 garbage allow-number redirect big down allow-dup allow-dup-escaped allow-utf16; do
     hook_enroll "hook-$p" "hk-$p"
     expect_eq "$s: hook $p -> 503, Retry-After 10" "$STATUS $(header Retry-After)" "503 10"
   done
@@ -206,10 +217,16 @@ hook_http_checks() {
   expect_contains "$s: ... a redirect is not followed" "$(hook_audit hook-redirect)" "answered HTTP 302"
   expect_contains "$s: ... a 1 MB answer is not read" "$(hook_audit hook-big)" "response body over 16384 bytes"
   expect_contains "$s: ... a hook that is down" "$(hook_audit hook-down)" "Couldn't connect to server"
+  # RFC 8259 §4: a repeated name is no clear answer (Foundation would read the first "allow", Python the last).
+  expect_contains "$s: ... {\"allow\": true, \"allow\": false} is not an allow" "$(hook_audit hook-allow-dup)" "answer repeats a name"
+  expect_contains "$s: ... nor with the second name escaped (al\\u006cow)" "$(hook_audit hook-allow-dup-escaped)" "answer repeats a name"
+  expect_contains "$s: ... an allow in UTF-16 is not JSON as RFC 8259 §8.1 has it" "$(hook_audit hook-allow-utf16)" "answer is not JSON in UTF-8"
   hook_enroll hook-slow hk-slow
   expect_eq "$s: a hook slower than --authorize-timeout-ms 1000 -> 503" "$STATUS $(header Retry-After)" "503 10"
   expect_contains "$s: ... audit: no answer within 1000 ms" "$(hook_audit hook-slow)" "no answer within 1000 ms"
   expect_eq "$s: nothing issued by any of them" "$(issued_count)" $((before + 0))
+  hook_enroll hook-allow-nested hk-nested
+  expect_eq "$s: an allow beside nested members named allow (and braces in strings) -> 200" "$STATUS" 200
 
   # HTTPS with a client certificate (mutual TLS).
   hook_enroll hook-tls hk-tls
@@ -225,6 +242,19 @@ hook_http_checks() {
   local calls; calls=$(cat "$HOOK_DIR"/plain.log "$HOOK_DIR"/tls.log | wc -l)
   hook_enroll "" hk-nohook
   expect_eq "$s: a profile without a hook -> 200, no call" "$STATUS $(cat "$HOOK_DIR"/plain.log "$HOOK_DIR"/tls.log | wc -l)" "200 $calls"
+}
+
+# --auth http: the hook gets the HTTP user, and no client certificate: the one presented
+# (nginx's optional_no_ca passes any) was not verified by estfcgi, so the hook must not see
+# it as if it had been (a self-signed one naming any device or issuer).
+hook_http_auth_checks() {
+  local s=hook-http-auth
+  mkcsr hk-http ec-P-256 "/CN=hk-http/O=Example Devices"
+  est POST /.well-known/est/hook-http/simpleenroll -u 'hk-http:pw-hook-0001' --cert "$HOOK_DIR/forged.pem" --key "$HOOK_DIR/forged.key" \
+    -H 'Content-Type: application/pkcs10' --data-binary "@$WORK/hk-http.csr"
+  expect_eq "$s: password and a self-signed client certificate, hook allows -> 200" "$STATUS" 200
+  expect_eq "$s: ... the hook saw the HTTP user" "$(hook_last plain "e['doc']['http_user']")" hk-http
+  expect_eq "$s: ... and no client certificate (the self-signed one was not verified)" "$(hook_last plain "e['doc']['client_certificate']")" None
 }
 
 hook_command_checks() {
@@ -341,6 +371,7 @@ suite_hook() {
   BASE=https://127.0.0.1:$HOOK_NGINX_PORT
   hook_cli_checks
   hook_http_checks
+  hook_http_auth_checks
   hook_command_checks
   hook_hang_checks
   hook_metrics_checks

@@ -7,7 +7,9 @@ requires a client certificate chaining to CLIENT_CA. Every request's JSON body (
 client certificate's CN under TLS) is appended to LOGFILE, one JSON line each.
 Paths: /allow, /deny, /deny-ctl (a reason with control characters), /deny-long (10 KB),
 /slow (answers after 3 s), /hang (after 12 s), /500, /garbage, /allow-number ({"allow": 1}),
-/redirect (302 to /allow), /big (1 MB of JSON whitespace then allow).
+/redirect (302 to /allow), /big (1 MB of JSON whitespace then allow), /allow-dup and
+/allow-dup-escaped ("allow" twice, true first), /allow-nested (allow, with nested members
+named "allow" and braces inside strings), /allow-utf16 (allow, in UTF-16 with a BOM).
 """
 import json, ssl, sys, threading, time
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
@@ -41,6 +43,10 @@ class Hook(BaseHTTPRequestHandler):
         elif p == '/allow-number': self.answer(200, {'allow': 1})
         elif p == '/redirect':
             self.send_response(302); self.send_header('Location', '/allow'); self.send_header('Content-Length', '0'); self.end_headers()
+        elif p == '/allow-dup': self.raw(200, b'{"allow": true, "allow": false}')
+        elif p == '/allow-dup-escaped': self.raw(200, b'{"reason": "x", "al\\u006cow": true, "allow": false}')
+        elif p == '/allow-utf16': self.raw(200, '{"allow": true}'.encode('utf-16'))
+        elif p == '/allow-nested': self.raw(200, b'{"x": {"allow": false, "y": ["}", "\\"", {"allow": 1}]}, "allow": true, "reason": "ok"}')
         elif p == '/big': self.raw(200, b' ' * 1000000 + b'{"allow": true}')
         else: self.answer(404, {})
 

@@ -79,6 +79,7 @@ suite_notify() {
   notify_kill9
   notify_run_once
   notify_tls
+  notify_secret_bytes
   notify_two_deliverers
   notify_stop
   BASE=$saved_base
@@ -109,6 +110,16 @@ notify_cli() {
   expect_contains "notify: remove by URL" "$out" "removed receiver"
   expect_eq "notify: nothing left" "$("$ESTFCGI" notify list --json | tr -d ' \n')" "[]"
   expect_eq "notify: add and remove are audited" "$(sqlite3 "$ESTFCGI_DB" "SELECT count(*) FROM audit WHERE operation IN ('notify-add','notify-remove')")" 2
+  # doctor: a receiver whose secret file is gone can never be delivered to.
+  cp "$ND/secret" "$ND/secret-gone"
+  "$ESTFCGI" notify add --url http://127.0.0.1:1/no-secret --secret-file "$ND/secret-gone" >/dev/null
+  expect_contains "doctor: a receiver with its secret file is OK" "$("$ESTFCGI" doctor 2>&1)" "OK    notify 1  http://127.0.0.1:1/no-secret: 0 delivered, 0 owed"
+  rm "$ND/secret-gone"
+  out=$("$ESTFCGI" doctor 2>&1); rc=$?
+  expect_contains "doctor: a receiver whose secret file is gone FAILs (exit 1)" "$rc $out" "1 "
+  expect_contains "doctor: ... naming the receiver and the file" "$out" "FAIL  notify 1  http://127.0.0.1:1/no-secret: secret file: "
+  expect_contains "doctor: ... and how to mend it" "$out" "fix: restore $ND/secret-gone"
+  "$ESTFCGI" notify remove --url http://127.0.0.1:1/no-secret >/dev/null
 }
 
 # Through nginx: issued, renewed (+ revoked as superseded, profile iot), revoked by the
@@ -179,7 +190,7 @@ notify_delivery() {
 # in order once it is back; the store's write path never waited for it.
 notify_outage() {
   notify_receiver_stop plain
-  local before i; before=$(received plain)
+  local before i out; before=$(received plain)
   for i in 1 2 3 4 5; do
     mkcsr nt-o$i ec-P-256 "/CN=nt-o$i/O=Example Devices"
     "$ESTFCGI" cert issue --profile factory --csr "$WORK/nt-o$i.csr" > /dev/null
@@ -187,12 +198,16 @@ notify_outage() {
   sleep 2.5
   expect_eq "notify: receiver down -> backlog of 5" "$(backlog_of 1)" 5
   expect_contains "notify: ... and the last error" "$("$ESTFCGI" notify list)" "last_error=Couldn't connect"
+  out=$("$ESTFCGI" doctor 2>&1)
+  expect_contains "doctor: a receiver that keeps failing is a WARN with what it is owed" "$out" "WARN  notify 1  http://127.0.0.1:$NRECV_PORT/events: 5 event(s) owed"
+  expect_contains "doctor: ... with its last error" "$out" "Couldn't connect"
   notify_receiver plain "$NRECV_PORT" --secret-file "$ND/secret"
   # Back-off after ~3 failures is 4-8 s.
   wait_received plain $((before + 5)) 30 || true
   expect_eq "notify: all 5 delivered after it came back" "$(received plain)" $((before + 5))
   expect_eq "notify: none lost, none out of order, none twice" "$(ids_of plain)" "$(outbox_ids 1)"
   expect_eq "notify: backlog back to 0" "$(backlog_of 1)" 0
+  expect_contains "doctor: the receiver is OK again once it is delivered to" "$("$ESTFCGI" doctor 2>&1)" "OK    notify 1  http://127.0.0.1:$NRECV_PORT/events: "
   # serve's metrics (the shipped location allows 127.0.0.1): deliveries, failed attempts of
   # the outage, and the backlog gauge (read again each pass, every second).
   sleep 1.5
@@ -295,6 +310,30 @@ notify_tls() {
   expect_contains "notify: ... with a TLS error" "$("$ESTFCGI" notify list | grep wrong-ca)" "last_error=SSL"
   "$ESTFCGI" notify remove --url "https://localhost:$port/wrong-ca" >/dev/null
   notify_receiver_stop tls
+}
+
+# The HMAC key is the secret file's first line as bytes, as a receiver reading the file
+# takes it (docs/integrations.md): bytes that are not UTF-8 stay themselves, and a CRLF
+# line end is not part of it.
+notify_secret_bytes() {
+  local kind; local -A port
+  { printf '\377\376'; head -c 24 /dev/urandom | base64; } > "$ND/secret-bin"
+  { head -c 24 /dev/urandom | base64 | tr -d '\n'; printf '\r\nsecond line\r\n'; } > "$ND/secret-crlf"
+  chmod 600 "$ND/secret-bin" "$ND/secret-crlf"
+  for kind in bin crlf; do
+    port[$kind]=$(free_port)
+    notify_receiver "$kind" "${port[$kind]}" --secret-file "$ND/secret-$kind"
+    "$ESTFCGI" notify add --url "http://127.0.0.1:${port[$kind]}/$kind" --secret-file "$ND/secret-$kind" --events issued >/dev/null
+  done
+  mkcsr nt-sb ec-P-256 "/CN=nt-sb/O=Example Devices"
+  "$ESTFCGI" cert issue --profile factory --csr "$WORK/nt-sb.csr" > /dev/null
+  "$ESTFCGI" notify run --once >/dev/null 2>&1
+  for kind in bin crlf; do
+    expect_eq "notify: a $kind secret: the receiver verified the signature over its first line's bytes" \
+      "$(python3 -c 'import json,sys; print(" ".join(json.loads(l)["sig"] for l in open(sys.argv[1])))' "$ND/$kind.log" 2>&1)" ok
+    "$ESTFCGI" notify remove --url "http://127.0.0.1:${port[$kind]}/$kind" >/dev/null
+    notify_receiver_stop "$kind"
+  done
 }
 
 # Two deliverers at once (serve and a cron loop of run --once) against a slow receiver:

@@ -3,7 +3,7 @@ import ESTOpenSSL
 import Foundation
 
 /// `estfcgi doctor`'s look at what the store holds: the passphrase against every CA key,
-/// each CA's validity and chain, each profile's CAs. Reads only.
+/// each CA's validity and chain, each profile's CAs, each notification receiver. Reads only.
 public struct HealthCheck {
     /// A CA expiring sooner than this is a warning.
     public static let warningDays = 30
@@ -49,6 +49,7 @@ public struct HealthCheck {
         for profile in profiles { out += findings(for: profile, cas: cas) }
         out += crlURLFindings(profiles: profiles)
         out += crlKeyFindings(profiles: profiles, cas: cas, generations: generations)
+        out += try notificationFindings()
         return out
     }
 

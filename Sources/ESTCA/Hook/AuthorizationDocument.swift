@@ -19,7 +19,8 @@ public struct AuthorizationDocument: Sendable {
     public var subjectAltNames: [String]
     /// The CSR as the client sent it (for serverkeygen, the template), PEM.
     public var csrPEM: String
-    /// The TLS client certificate the web server verified, PEM; nil when none was presented.
+    /// The TLS client certificate estfcgi verified (against the profile's trust; for a
+    /// renewal, the certificate renewed), PEM; nil when it verified none (--auth http).
     public var clientCertificatePEM: String?
     /// REMOTE_USER, when HTTP authentication took part.
     public var httpUser: String?

@@ -24,7 +24,8 @@ public final class NotificationDeliverer: @unchecked Sendable {
     /// The outbox keeps at most this many delivered events (older ones are pruned); an
     /// event still owed to a receiver is never pruned.
     public static let keepDelivered = 10_000
-    /// The shortest secret a `--secret-file` may hold.
+    /// The shortest secret a `--secret-file` may hold, in bytes (its first line's, as they
+    /// are: the HMAC key is those bytes, UTF-8 or not).
     public static let minimumSecretLength = 16
     public static let signatureHeader = "X-EST-Signature"
     public static let contentType = "application/cloudevents+json; charset=utf-8"
@@ -109,7 +110,7 @@ public final class NotificationDeliverer: @unchecked Sendable {
         var released = false
         defer { if !released { try? store.releaseNotificationLease(receiver: receiver.id, token: token) } }
         let secret: Data?
-        do { secret = try receiver.secretFile.map { Data(try PassphraseFile.read($0, minimumLength: Self.minimumSecretLength).utf8) } }
+        do { secret = try receiver.secretFile.map { Data(try PassphraseFile.firstLine($0, minimumLength: Self.minimumSecretLength)) } }
         catch {
             try fail(receiver, token, "secret file: \((error as? CAError)?.reason ?? "\(error)")",
                      failuresBefore: receiver.failures, &result)

@@ -46,8 +46,11 @@ extension CertificateAuthority: EnrollmentAuthority {
                                      renewal: false)
         let approved = try awaitApproval(csr, operation: .simpleenroll, keyType: csr.publicKey.algorithm.keyType?.rawValue ?? "\(csr.publicKey.algorithm)",
                                          profile: profile, device: device?.name, requester: requester)
+        // The hook is sent only a client certificate verified here (--auth cert, cert+http):
+        // under --auth http one the web server passed is whatever the client chose to present
+        // (nginx's optional_no_ca), which a hook must not take for checked.
         let event = try consultAuthorizationHook(.simpleenroll, csr: csr, checked: checked, profile: profile, device: device,
-                                                 client: credentials.certificate, httpUser: credentials.httpUser, audit: audit)
+                                                 client: requester.bootstrap, httpUser: credentials.httpUser, audit: audit)
         return try sign(subject: csr.subject, subjectAltNameDER: checked.san, publicKey: csr.publicKey, profile: profile,
                         requester: requester, conditions: IssuanceConditions(device: device, approvedRequest: approved),
                         audit: event, in: m).0
@@ -126,7 +129,7 @@ extension CertificateAuthority: EnrollmentAuthority {
         let approved = try awaitApproval(csr, operation: .serverkeygen, keyType: "server-generated \(keyType.rawValue)",
                                          profile: profile, device: device?.name, requester: requester)
         let hooked = try consultAuthorizationHook(.serverkeygen, csr: csr, checked: checked, profile: profile, device: device,
-                                                  client: client, httpUser: credentials.httpUser, audit: audit)
+                                                  client: requester.bootstrap, httpUser: credentials.httpUser, audit: audit)
         let key = try keyGenerations.run(for: requester.key) { try PrivateKey.generate(keyType) }
         // The key part is ready before anything is issued, so a key that cannot be
         // delivered (e.g. no way to encrypt to the recipient) never leaves a record behind.
