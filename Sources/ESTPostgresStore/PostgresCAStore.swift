@@ -1,5 +1,6 @@
 import ESTCA
 import ESTPostgres
+import ESTSQL
 import ESTStore
 import Foundation
 
@@ -19,7 +20,7 @@ public final class PostgresCAStore: SQLCAStore {
     }
 
     /// A store whose request-path writes go to `commits` (one per process: PostgresStorePool).
-    init(conninfo: String, create: Bool, overrides: [String: String], commits: PostgresCommitQueue?) throws {
+    init(conninfo: String, create: Bool, overrides: [String: String], commits: GroupCommitQueue<PGConnection>?) throws {
         do {
             db = try PGConnection(conninfo: conninfo, overrides: overrides)
             if !create, try PostgresSchema.migrator.currentVersion(of: db) == 0 {

@@ -1,19 +1,20 @@
 import ESTCA
 import ESTPostgres
+import ESTSQL
 import ESTStore
 
 /// PostgreSQL under the one store: a connection per store, each write one READ COMMITTED
 /// transaction run again (at most `attempts` times in all) when PostgreSQL aborted it for
 /// a deadlock (40P01) or serialization failure (40001). The request path's writes of a
-/// `serve` process go to its group-commit writer (PostgresCommitQueue) when it has one.
+/// `serve` process go to its group-commit queue (GroupCommitQueue) when it has one.
 final class PostgresEngine: SQLStoreEngine {
     let db: PGConnection
     /// The process's writer; nil (the CLI, a store of its own) writes on `db`.
-    let commits: PostgresCommitQueue?
+    let commits: GroupCommitQueue<PGConnection>?
     /// Times a write transaction is tried before its failure is reported (503).
     static let attempts = 5
 
-    init(db: PGConnection, commits: PostgresCommitQueue? = nil) {
+    init(db: PGConnection, commits: GroupCommitQueue<PGConnection>? = nil) {
         self.db = db
         self.commits = commits
     }
@@ -33,7 +34,7 @@ final class PostgresEngine: SQLStoreEngine {
     func enqueue(_ write: @escaping (any SQLConnection) throws -> Void) -> Bool { false }
 
     func failure(_ error: any Error) -> StoreError? {
-        if error is PostgresCommitQueue.Closed { return .unavailable("the responder is stopping; try again") }
+        if error is GroupCommitClosed { return .unavailable("the responder is stopping; try again") }
         return (error as? PGError).map(Self.failure)
     }
 

@@ -1,7 +1,7 @@
 internal import CSQLite
 
 /// SQLite's side of the shared SQL: one writer at a time (BEGIN IMMEDIATE, the process's
-/// CommitQueue), so no row or advisory locks; violations told by extended result code.
+/// GroupCommitQueue), so no row or advisory locks; violations told by extended result code.
 public struct SQLiteDialect: SQLDialect {
     public init() {}
 

@@ -1,17 +1,18 @@
 import ESTCA
+import ESTSQL
 import ESTSQLite
 import ESTStore
 import Foundation
 
 /// The CA store in one SQLite file. One instance per thread (one connection each, for
 /// reads); several processes may open the same file. The instances of one process share
-/// a `CommitQueue` for the writes of the request path (issuance and audit). Every store
+/// a `GroupCommitQueue` for the writes of the request path (issuance and audit). Every store
 /// operation is SQLCAStore's; this is the file, its schema and its checks.
 public final class SQLiteCAStore: SQLCAStore {
     let db: Database
 
     /// Opens the store; with `create` the file and schema are made when missing.
-    public init(path: String, create: Bool = false, commits: CommitQueue? = nil) throws {
+    public init(path: String, create: Bool = false, commits: GroupCommitQueue<Database>? = nil) throws {
         if !create, !FileManager.default.fileExists(atPath: path) {
             throw StoreError.notFound("no store at \(path) (run `estfcgi init --db \(path)` first)")
         }

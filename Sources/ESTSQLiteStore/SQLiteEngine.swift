@@ -1,4 +1,5 @@
 import ESTCA
+import ESTSQL
 import ESTSQLite
 import ESTStore
 import Foundation
@@ -8,9 +9,9 @@ import Foundation
 final class SQLiteEngine: SQLStoreEngine {
     let db: Database
     /// The process's writer; nil (the CLI) writes on `db` directly.
-    let commits: CommitQueue?
+    let commits: GroupCommitQueue<Database>?
 
-    init(db: Database, commits: CommitQueue?) {
+    init(db: Database, commits: GroupCommitQueue<Database>?) {
         self.db = db
         self.commits = commits
     }
@@ -34,7 +35,7 @@ final class SQLiteEngine: SQLStoreEngine {
 
     func failure(_ error: any Error) -> StoreError? {
         if let e = error as? SQLiteError { return Self.failure(e) }
-        if error is CommitQueue.Closed { return .unavailable("the responder is stopping; try again") }
+        if error is GroupCommitClosed { return .unavailable("the responder is stopping; try again") }
         return nil
     }
 

@@ -1,9 +1,10 @@
 import ESTPostgres
 @testable import ESTPostgresStore
+import ESTSQL
 import Foundation
 import XCTest
 
-/// The PostgreSQL group-commit writer (PostgresCommitQueue): writes handed over while it
+/// PostgreSQL's group runner (GroupCommitQueue+Postgres): writes queued while a group
 /// commits go into one transaction; one that throws is rolled back alone, with what it had
 /// written, and the others of its group commit. Needs ESTFCGI_TEST_PG.
 final class PostgresCommitQueueTests: XCTestCase {
@@ -12,11 +13,11 @@ final class PostgresCommitQueueTests: XCTestCase {
         let (uri, overrides) = try XCTUnwrap(f.postgresConninfo)
         let db = try f.connection()
         _ = try db.run("CREATE TABLE g (v TEXT PRIMARY KEY)", [])
-        let queue = try PostgresCommitQueue(conninfo: uri, overrides: overrides)
+        let queue = try GroupCommitQueue<PGConnection>(conninfo: uri, overrides: overrides)
         defer { queue.close() }
         struct Refused: Error {}
 
-        // The first write holds the writer until the four others are handed over, so they
+        // The first write holds its group until the four others are handed over, so they
         // go in one group, the second.
         let holding = NSCondition()
         nonisolated(unsafe) var held = false
@@ -47,7 +48,7 @@ final class PostgresCommitQueueTests: XCTestCase {
             },
             { (try? queue.perform { db in _ = try db.execute("INSERT INTO g VALUES (?)", ["b"]) }).map { "ok" } ?? "failed" },
         ]
-        // The slow write first, then the others at once while it holds the writer.
+        // The slow write first, then the others at once while it holds its group.
         nonisolated(unsafe) let first = writes[0]
         nonisolated(unsafe) var firstResult = ""
         let firstDone = DispatchSemaphore(value: 0)
@@ -69,8 +70,8 @@ final class PostgresCommitQueueTests: XCTestCase {
     func testWritesAfterCloseAreRefused() throws {
         let f = try StoreFactory(.postgres)
         let (uri, overrides) = try XCTUnwrap(f.postgresConninfo)
-        let queue = try PostgresCommitQueue(conninfo: uri, overrides: overrides)
+        let queue = try GroupCommitQueue<PGConnection>(conninfo: uri, overrides: overrides)
         queue.close()
-        XCTAssertThrowsError(try queue.perform { _ in 1 }) { XCTAssertTrue($0 is PostgresCommitQueue.Closed) }
+        XCTAssertThrowsError(try queue.perform { _ in 1 }) { XCTAssertTrue($0 is GroupCommitClosed) }
     }
 }
