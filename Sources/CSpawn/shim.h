@@ -5,6 +5,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <signal.h>
 
 extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *, int);
 extern int pipe2(int pipefd[2], int flags);
@@ -19,4 +20,6 @@ static inline int estfcgi_exited(int status) { return WIFEXITED(status); }
 static inline int estfcgi_exit_code(int status) { return WEXITSTATUS(status); }
 static inline int estfcgi_signalled(int status) { return WIFSIGNALED(status); }
 static inline int estfcgi_term_signal(int status) { return WTERMSIG(status); }
+/* si_pid is a macro into a union, which Swift does not see. */
+static inline pid_t estfcgi_siginfo_pid(const siginfo_t *info) { return info->si_pid; }
 #endif

@@ -83,6 +83,8 @@ hook_setup() {
   printf '#!/bin/sh\nkill -SEGV $$\n' > "$h/segv.sh"
   # Hangs in a child of its own: the timeout kills the whole process group.
   printf '#!/bin/sh\nsleep 37.25 &\nwait\n' > "$h/sleep.sh"
+  # Allows, and leaves a child behind: killed with the group once the hook has exited.
+  printf '#!/bin/sh\ncat > /dev/null\nsleep 41.75 > /dev/null 2>&1 &\nexit 0\n' > "$h/leave.sh"
   chmod 755 "$h"/*.sh
 
   local u=http://127.0.0.1:$HOOK_PORT_plain t=https://127.0.0.1:$HOOK_PORT_tls p
@@ -99,7 +101,7 @@ hook_setup() {
   $e profile create --profile hook-tls-nocert --issuer issuing --trust factory --authorize-url "$t/allow" --authorize-ca "$WORK/tls-ca.pem" >/dev/null
   $e profile create --profile hook-tls-noca --issuer issuing --trust factory --authorize-url "$t/allow" \
     --authorize-client-cert "$h/hook-client.pem" --authorize-client-key "$h/hook-client.key" >/dev/null
-  for p in allow deny exit3 segv; do
+  for p in allow deny exit3 segv leave; do
     $e profile create --profile "hook-cmd-$p" --issuer issuing --trust factory --authorize-command "$h/$p.sh" >/dev/null
   done
   $e profile create --profile hook-cmd-sleep --issuer issuing --trust factory --authorize-command "$h/sleep.sh" --authorize-timeout-ms 500 >/dev/null
@@ -281,6 +283,10 @@ hook_command_checks() {
   expect_contains "$s: ... audited" "$(hook_audit hook-cmd-sleep)" "command did not finish within 500 ms (killed)"
   sleep 0.2
   expect_eq "$s: ... its process group, the child it forked too, is gone" "$(pgrep -c -f 'sleep 37.25')" 0
+  hook_enroll hook-cmd-leave hk-cmd-leave
+  expect_eq "$s: a command that exits 0 leaving a child behind -> 200" "$STATUS" 200
+  sleep 0.2
+  expect_eq "$s: ... the child it left is killed with its process group" "$(pgrep -c -f 'sleep 41.75')" 0
   hook_enroll hook-cmd-missing hk-cmd-missing
   expect_eq "$s: a command that does not exist -> 503" "$STATUS" 503
   expect_contains "$s: ... audited" "$(hook_audit hook-cmd-missing)" "command did not start: No such file or directory"

@@ -7,7 +7,8 @@ import Foundation
 /// environment (PATH only: a CGI process's environment is the request's), no other
 /// descriptor of this process (not the FastCGI socket, not the store), default signal
 /// handling and an empty signal mask (the responder blocks SIGTERM and ignores SIGPIPE),
-/// and its own process group, which is killed (SIGKILL) when the deadline passes.
+/// and its own process group, which is killed (SIGKILL) when the deadline passes, and once
+/// it has exited (whatever it left running).
 /// Blocks only the calling thread.
 public enum ProgramRunner {
     public static let environment = ["PATH=/usr/local/bin:/usr/bin:/bin"]
@@ -84,20 +85,27 @@ public enum ProgramRunner {
                     if written == input.count || (n < 0 && errno != EAGAIN && errno != EINTR) { close(writeFD); writeFD = -1 }
                 }
             }
-            if waitpid(pid, &status, WNOHANG) == pid { exited = true }
+            if hasExited(pid) { exited = true }
         }
         if writeFD >= 0 { close(writeFD) }
         close(readFD)
-        if !exited {
-            if waitpid(pid, &status, WNOHANG) != pid {
-                kill(-pid, SIGKILL)
-                kill(pid, SIGKILL)
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                return ProgramRun(end: .timedOut(milliseconds: timeoutMilliseconds), output: output)
-            }
-        }
+        // Whatever is left of its process group is killed, at the deadline and after an exit
+        // alike (a hook that left `sleep 600 &` behind would hold a process per enrollment).
+        // The program is reaped only after: until then its pid, the group's id, cannot be
+        // reused, so the kill reaches no one else.
+        let timedOut = !exited && !hasExited(pid)
+        kill(-pid, SIGKILL)
+        if timedOut { kill(pid, SIGKILL) }
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        if timedOut { return ProgramRun(end: .timedOut(milliseconds: timeoutMilliseconds), output: output) }
         if estfcgi_exited(status) != 0 { return ProgramRun(end: .exited(estfcgi_exit_code(status)), output: output) }
         return ProgramRun(end: .signalled(estfcgi_term_signal(status)), output: output)
+    }
+
+    /// Whether `pid` has ended, without reaping it (WNOWAIT).
+    private static func hasExited(_ pid: pid_t) -> Bool {
+        var info = siginfo_t()
+        return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && estfcgi_siginfo_pid(&info) == pid
     }
 
     /// Reads what is there; false at end of file (or an error). Bytes over `limit` are dropped.
