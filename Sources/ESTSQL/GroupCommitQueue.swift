@@ -73,7 +73,7 @@ public final class GroupCommitQueue<Connection>: @unchecked Sendable {
     /// is rethrown; when the transaction fails to commit, its error is thrown.
     public func perform<T>(_ body: @escaping (Connection) throws -> T) throws -> T {
         var result: T?
-        let job = Job(deferred: false) { c in result = try body(c) }
+        let job = Job { c in result = try body(c) }
         condition.lock()
         guard !closing else {
             condition.unlock()
@@ -104,7 +104,7 @@ public final class GroupCommitQueue<Connection>: @unchecked Sendable {
             lostRows += 1
             return
         }
-        later.append(Job(deferred: true, write))
+        later.append(Job(write))
         if !timerStarted {
             timerStarted = true
             let thread = Thread { [self] in timer() }

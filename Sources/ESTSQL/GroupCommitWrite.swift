@@ -3,8 +3,6 @@ import Foundation
 /// One write of a group, as an engine's group runner sees it (`GroupCommitQueue`).
 public final class GroupCommitWrite<Connection>: @unchecked Sendable {
     private let body: (Connection) throws -> Void
-    /// A row that may wait (`GroupCommitQueue.enqueue`): its failure loses only that row.
-    public let isDeferred: Bool
     /// Why this write failed on its own (set by the runner); nil when it ran, or has not.
     public var error: (any Error)?
     /// Set (under the queue's lock) once the transaction that held it committed or failed.
@@ -12,9 +10,8 @@ public final class GroupCommitWrite<Connection>: @unchecked Sendable {
     /// Signalled once: when `done`, or (not `done`) to make its worker lead the next group.
     let woken = DispatchSemaphore(value: 0)
 
-    init(deferred: Bool, _ body: @escaping (Connection) throws -> Void) {
+    init(_ body: @escaping (Connection) throws -> Void) {
         self.body = body
-        isDeferred = deferred
     }
 
     /// Runs the write on the group's connection; the runner catches what it throws.

@@ -58,7 +58,7 @@ struct CA: ParsableCommand {
             let certPEM = String(decoding: try readFile(cert, what: "--cert"), as: UTF8.self)
             let keyPEM = try key.map { String(decoding: try readFile($0, what: "--key"), as: UTF8.self) }
             let chainPEM = try chain.map { String(decoding: try readFile($0, what: "--chain"), as: UTF8.self) }
-            let inPass = try keyInPassphraseFile.map { String(decoding: try PassphraseFile.firstLine($0), as: UTF8.self) }
+            let inPass = try keyInPassphraseFile.map { try PassphraseFile.read($0) }
             let ca = try admin.importCA(name: name, certificatePEM: certPEM, keyPEM: keyPEM, keyPassphrase: inPass, chainPEM: chainPEM)
             if output.json { try printJSON(caJSON(ca)) } else { print("imported CA '\(ca.name)' \(ca.certificate.subject)") }
         }

@@ -43,7 +43,7 @@ extension CAKeyring {
             throw TokenProblem.setup("no PIN for token \(reference.uri.tokenDescription)", fix: Self.pinFix)
         }
         let pin: String
-        do { pin = String(decoding: try PassphraseFile.firstLine(pinFile), as: UTF8.self) }
+        do { pin = try PassphraseFile.read(pinFile) }
         catch {
             // PassphraseFile's reasons name the file and its mode, never its content.
             let why = ((error as? CAError)?.reason ?? "cannot read \(pinFile)").replacingOccurrences(of: "passphrase", with: "PIN")

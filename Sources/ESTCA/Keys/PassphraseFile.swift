@@ -6,8 +6,9 @@ public enum PassphraseFile {
     /// The store passphrase protects every CA key, so it has a minimum length.
     public static let minimumStoreLength = 8
 
-    /// The store passphrase: the first line as `firstLine` takes it (up to LF, without one
-    /// CR), as UTF-8 text, at least `minimumLength` characters.
+    /// A passphrase (the store's, a token PIN, an imported key's): the first line as
+    /// `firstLine` takes it (up to LF, without one CR), as UTF-8 text, at least
+    /// `minimumLength` characters.
     public static func read(_ path: String, minimumLength: Int = 1) throws -> String {
         try readings(path, minimumLength: minimumLength).passphrase
     }
@@ -18,9 +19,7 @@ public enum PassphraseFile {
     /// end the file has now.
     public static func readings(_ path: String, minimumLength: Int = 1) throws -> (passphrase: String, earlier: [String]) {
         let data = try contents(path)
-        var bytes = Array(data.prefix { $0 != 0x0A })
-        if bytes.last == 0x0D { bytes.removeLast() }
-        let passphrase = String(decoding: bytes, as: UTF8.self)
+        let passphrase = String(decoding: firstLine(of: data), as: UTF8.self)
         guard passphrase.count >= minimumLength else {
             throw CAError.internalFailure("passphrase in \(path) is shorter than \(minimumLength) characters")
         }
@@ -36,15 +35,19 @@ public enum PassphraseFile {
 
     /// The first line's bytes as they are (a secret need not be UTF-8): up to the first LF,
     /// without one CR before it, as `head -1` and a receiver's `readline().rstrip(b'\r\n')`
-    /// take it. At least `minimumLength` bytes. For the notification secret (HMAC key), a
-    /// token PIN and an imported key's passphrase.
+    /// take it. At least `minimumLength` bytes. For the notification secret (HMAC key).
     public static func firstLine(_ path: String, minimumLength: Int = 1) throws -> [UInt8] {
-        let data = try contents(path)
-        var line = Array(data.prefix { $0 != 0x0A })
-        if line.last == 0x0D { line.removeLast() }
+        let line = firstLine(of: try contents(path))
         guard line.count >= minimumLength else {
             throw CAError.internalFailure("passphrase in \(path) is shorter than \(minimumLength) bytes")
         }
+        return line
+    }
+
+    /// Up to the first LF, without one CR before it.
+    private static func firstLine(of data: Data) -> [UInt8] {
+        var line = Array(data.prefix { $0 != 0x0A })
+        if line.last == 0x0D { line.removeLast() }
         return line
     }
 
