@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "ESTSQLiteTests", dependencies: ["ESTSQLite", "ESTSQL"]),
         .testTarget(name: "ESTCoreTests", dependencies: ["ESTCore"]),
         .testTarget(name: "ESTCATests", dependencies: ["ESTCA", "ESTSQLiteStore"]),
-        .testTarget(name: "ESTSQLiteStoreTests", dependencies: ["ESTSQLiteStore", "ESTCA"]),
+        .testTarget(name: "ESTSQLiteStoreTests", dependencies: ["ESTSQLiteStore", "ESTCA", "ESTStore"]),
         .testTarget(name: "ESTFastCGITests", dependencies: ["ESTFastCGI"]),
         .testTarget(name: "ESTHTTPTests", dependencies: ["ESTHTTP"]),
         .testTarget(name: "ESTWebServerConfigTests", dependencies: ["ESTWebServerConfig", "ESTCA"]),

@@ -107,6 +107,14 @@ public final class Database {
         try query(sql, params).first?.values.first ?? .null
     }
 
+    /// How many times SQLite re-prepared this connection's cached statements (each a parse
+    /// and plan, as costly as preparing anew). A statement on the request path must not be
+    /// re-prepared: it happens when a bound value can change the plan (a LIKE pattern bound
+    /// whole) or when the schema changed.
+    public var reprepares: Int {
+        statements.values.reduce(0) { $0 + Int(sqlite3_stmt_status($1.stmt, SQLITE_STMTSTATUS_REPREPARE, 0)) }
+    }
+
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     /// Whether a transaction is open: SQLite ends one by itself after some errors
     /// (SQLITE_FULL, SQLITE_IOERR), which then fail every statement that follows.

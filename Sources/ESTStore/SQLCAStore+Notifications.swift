@@ -16,9 +16,12 @@ extension SQLCAStore: NotificationStore {
     /// rather than failing the issuance on a foreign key.
     static func notify(_ db: any SQLConnection, _ type: NotificationEventType, now: Date,
                        _ make: () throws -> NotificationEvent) throws {
+        // The pattern is built in SQL, not bound whole: SQLite re-prepares a statement on every
+        // execution whose LIKE pattern is a bound parameter (its LIKE optimisation reads the
+        // value), which was 2 % of an enrollment's CPU with no receiver at all.
         let receivers = try db.rows("""
-            SELECT id FROM notify_receivers WHERE ',' || events || ',' LIKE ? ORDER BY id\(lock(db, .keyShare))
-            """, ["%,\(type.rawValue),%"]).map { try $0.requiredInt("id") }
+            SELECT id FROM notify_receivers WHERE ',' || events || ',' LIKE '%,' || ? || ',%' ORDER BY id\(lock(db, .keyShare))
+            """, [type.rawValue]).map { try $0.requiredInt("id") }
         guard !receivers.isEmpty else { return }
         let event = try make()
         let id = UUID().uuidString.lowercased()
