@@ -5,9 +5,10 @@ import Foundation
 /// curve, signed with ECDSA. `d2i_X509_REQ` sets up a SubjectPublicKeyInfo decoder for
 /// every key it meets (OSSL_DECODER_CTX_new_for_pkey), which cost about 0.15 ms per CSR
 /// here, more than checking its signature (bench/run --profile). Here the key is built
-/// from its curve and point (EVP_PKEY_fromdata, which checks the point is on the curve),
-/// the signature is checked over the CertificationRequestInfo exactly as received (as
-/// X509_REQ_verify does), and OpenSSL parses the subject and each attribute (with the
+/// from its curve and point (the curve copied from a template made once, ECCurveTemplate;
+/// the point checked on the curve), the signature is checked over the
+/// CertificationRequestInfo exactly as received (as X509_REQ_verify does), and OpenSSL
+/// parses the subject and each attribute (with the
 /// requested extensions) with the same d2i functions the full parse uses, into a request
 /// that has no key. Anything else, or anything this reading does not like, takes the full
 /// parse, which decides.
@@ -81,9 +82,10 @@ extension CertificateSigningRequest {
     /// (e.g. a point not on the curve), which the full parse then reports.
     static func fastKeyAndSignature(curve: String, point: Data, spki: Data, tbs: Data, digest: String,
                                     signature: Data) -> (PublicKey, Bool)? {
+        guard let template = ECCurveTemplate.named(curve) else { return nil }
         let pkey = point.withUnsafeBytes { p -> OpaquePointer? in
             guard let base = p.bindMemory(to: UInt8.self).baseAddress else { return nil }
-            return estfcgi_ec_public_key(curve, base, p.count)
+            return estfcgi_ec_public_key(template.pkey, base, p.count)
         }
         guard let pkey, let key = try? PublicKey(owning: pkey, spkiDER: spki) else {
             OpenSSLError.drainQueue()

@@ -63,6 +63,34 @@ final class CSRFastPathTests: XCTestCase {
         }
     }
 
+    /// The curve templates are shared by every worker thread: keys built from them at once
+    /// on many threads are each their own request's, and each signature still verifies
+    /// (and a wrong one still fails).
+    func testKeysBuiltOnManyThreadsAtOnceAreEachTheirOwn() throws {
+        var requests: [(der: Data, spki: Data, forged: Data)] = []
+        for type in [KeyType.ecP256, .ecP384, .ecP521] {
+            for n in 0..<4 {
+                let csr = try CSRBuilder.make(subject: try DistinguishedName(parsing: "CN=thread \(n)"), key: try PrivateKey.generate(type))
+                var forged = csr.der
+                forged[forged.count - 3] ^= 0x01
+                requests.append((csr.der, try CertificateSigningRequest.parsedInFull(der: csr.der).publicKey.spkiDER, forged))
+            }
+        }
+        let failures = LockedCounter()
+        let made = requests
+        DispatchQueue.concurrentPerform(iterations: 8) { thread in
+            for round in 0..<25 {
+                let r = made[(thread + round) % made.count]
+                guard let csr = try? CertificateSigningRequest(der: r.der), csr.signatureIsValid, csr.publicKey.spkiDER == r.spki,
+                      (try? CertificateSigningRequest(der: r.forged))?.signatureIsValid != true else {
+                    failures.add()
+                    continue
+                }
+            }
+        }
+        XCTAssertEqual(failures.value, 0)
+    }
+
     func testANonMinimalLengthIsLeftToTheFullParse() throws {
         let csr = try CSRBuilder.make(subject: try DistinguishedName(parsing: "CN=long"), key: try PrivateKey.generate(.ecP256))
         let der = csr.der
@@ -81,4 +109,12 @@ final class CSRFastPathTests: XCTestCase {
         XCTAssertNil(CertificateSigningRequest.fastParts(csr.der))
         XCTAssertTrue(try CertificateSigningRequest(der: csr.der).signatureIsValid)
     }
+}
+
+/// A count several threads add to.
+private final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }
