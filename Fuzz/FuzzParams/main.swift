@@ -68,7 +68,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
     // --- FastCGIParams.parse
     let fixture = CAFixture.shared
-    var params = FastCGIParams.parse(entries.map { String(decoding: $0, as: UTF8.self) })
+    // As the adapter reads them: a NULL-terminated array of C strings, as libfcgi's envp.
+    var cEntries: [UnsafeMutablePointer<CChar>?] = entries.map { e in strdup(e.map { CChar(bitPattern: $0) } + [0]) }
+    cEntries.append(nil)
+    var params = cEntries.withUnsafeMutableBufferPointer { FastCGIParams.parse($0.baseAddress) }
+    cEntries.forEach { free($0) }
+    invariant(params == FastCGIParams.parse(entries.map { String(decoding: $0, as: UTF8.self) }),
+              "FastCGIParams.parse of the C array differs from its parse of the entries as Strings")
     if strict || entries.allSatisfy({ $0.allSatisfy { $0 < 0x80 } }) {
         let reference = byteLevelParams(entries)
         let got = Dictionary(params.map { (Array($0.key.utf8), Array($0.value.utf8)) }, uniquingKeysWith: { a, _ in a })

@@ -33,7 +33,7 @@ public struct ESTOutcome: Sendable {
     /// Every client-chosen field is escaped and bounded (PrintableText).
     public var logLine: String {
         func q(_ s: String) -> String {
-            "\"" + PrintableText.escaped(s, limit: PrintableText.fieldLimit).replacingOccurrences(of: "\"", with: "'") + "\""
+            "\"" + PrintableText.escaped(s, limit: PrintableText.fieldLimit).replacingASCII(where: { $0 == 0x22 }, with: 0x27) + "\""
         }
         var line = "estfcgi: op=\(operation) profile=\(PrintableText.escaped(profile ?? "-", limit: 64)) client=\(q(client ?? "-"))"
         line += " status=\(response.status)"

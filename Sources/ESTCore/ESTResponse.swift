@@ -14,7 +14,7 @@ public struct ESTResponse: Sendable {
 
     /// A one-line text/plain error (the reason, then LF).
     public static func error(_ status: Int, _ reason: String, extraHeaders: [(String, String)] = []) -> ESTResponse {
-        let line = reason.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
+        let line = reason.replacingASCII(where: { $0 == 0x0a || $0 == 0x0d }, with: 0x20)
         return ESTResponse(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")] + extraHeaders,
                            body: Data((line + "\n").utf8))
     }

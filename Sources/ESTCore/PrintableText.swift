@@ -8,6 +8,8 @@ public enum PrintableText {
     public static let fieldLimit = 256
 
     public static func escaped(_ s: String, limit: Int? = nil) -> String {
+        // Most fields are printable ASCII within the bound: they come back as they are.
+        if s.utf8.count <= limit ?? Int.max, s.utf8.allSatisfy({ (0x20...0x7e).contains($0) }) { return s }
         var out = ""
         var bytes = 0
         for scalar in s.unicodeScalars {

@@ -16,7 +16,7 @@ public enum CGIAdapter {
     /// a CGI's fd 0 (a pipe or a connected socket) from the listen socket that spawn-fcgi
     /// and mod_fcgid hand to `estfcgi serve`.
     public static func invocation(arguments: [String]) -> [String: String]? {
-        let params = FastCGIParams.parse(FastCGIParams.entries(estfcgi_environ()))
+        let params = FastCGIParams.parse(estfcgi_environ())
         guard isCGIRequest(params, arguments: arguments) else { return nil }
         guard FCGX_Init() == 0, FCGX_IsCGI() != 0 else { return nil }
         return params

@@ -1,3 +1,5 @@
+import Glibc
+
 /// The FastCGI parameters (CGI variables) of one request.
 public enum FastCGIParams {
     /// `NAME=value` entries to a dictionary. libfcgi answers the first of duplicated names
@@ -16,15 +18,21 @@ public enum FastCGIParams {
         return params
     }
 
-    /// The entries of a NULL-terminated C array of `NAME=value` strings, in order: libfcgi's
-    /// FCGX_ParamArray and a CGI program's `environ` alike.
-    static func entries(_ array: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> [String] {
-        var out: [String] = []
-        guard var p = array else { return out }
+    /// `parse` of a NULL-terminated C array of `NAME=value` strings (libfcgi's
+    /// FCGX_ParamArray, a CGI program's `environ`), read in place: each name and value is
+    /// made once from the C bytes, without a whole-entry String between (a fifth of the
+    /// adapter's CPU per request went to the two steps).
+    public static func parse(_ array: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> [String: String] {
+        var params: [String: String] = [:]
+        guard var p = array else { return params }
+        params.reserveCapacity(64)
         while let entry = p.pointee {
-            out.append(String(cString: entry))
             p += 1
+            let bytes = UnsafeRawBufferPointer(start: entry, count: strlen(entry))
+            guard let eq = bytes.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let key = String(decoding: bytes[..<eq], as: UTF8.self)
+            if params[key] == nil { params[key] = String(decoding: bytes[(eq + 1)...], as: UTF8.self) }
         }
-        return out
+        return params
     }
 }

@@ -37,7 +37,7 @@ final class Worker: @unchecked Sendable {
 
     private func handle(_ req: UnsafeMutablePointer<FCGX_Request>) {
         let input = req.pointee.in
-        let params = FastCGIParams.parse(FastCGIParams.entries(req.pointee.envp))
+        let params = FastCGIParams.parse(req.pointee.envp)
         if let metrics = MetricsEndpoint.answer(params: params, metrics: server.metrics) {
             put(CGIResponse.encode(metrics), req.pointee.out)
             return

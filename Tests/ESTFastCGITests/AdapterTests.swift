@@ -13,6 +13,22 @@ final class AdapterTests: XCTestCase {
         XCTAssertEqual(FastCGIParams.parse(["=\u{595}"]), ["": "\u{595}"])
     }
 
+    /// The adapter reads libfcgi's envp in place: the same dictionary as from the entries as
+    /// Strings, bytes that are not UTF-8 repaired alike.
+    func testParamsFromACArrayReadAsFromStrings() {
+        let entries: [[UInt8]] = [Array("A=1".utf8), Array("B==x=".utf8), Array("A=2".utf8), Array("NOEQUALS".utf8),
+                                  Array("=empty-name".utf8), Array("C=".utf8), Array("HTTP_X=\u{301}A=B".utf8),
+                                  [0x44, 0x3d, 0xff, 0xc3], [0xe9, 0x3d, 0x41]]
+        var c: [UnsafeMutablePointer<CChar>?] = entries.map { strdup($0.map { CChar(bitPattern: $0) } + [0]) }
+        c.append(nil)
+        defer { c.forEach { free($0) } }
+        let fromC = c.withUnsafeMutableBufferPointer { FastCGIParams.parse($0.baseAddress) }
+        XCTAssertEqual(fromC, FastCGIParams.parse(entries.map { String(decoding: $0, as: UTF8.self) }))
+        XCTAssertEqual(fromC["A"], "1")
+        XCTAssertEqual(fromC["D"], "\u{fffd}\u{fffd}")
+        XCTAssertEqual(FastCGIParams.parse(nil), [:])
+    }
+
     /// A reader over `bytes` that hands out at most `chunk` bytes per call, like a socket.
     func reader(_ bytes: [UInt8], chunk: Int = 7) -> (Int) -> [UInt8] {
         var offset = 0
