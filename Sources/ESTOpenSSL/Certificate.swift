@@ -6,8 +6,8 @@ import Foundation
 public final class Certificate: @unchecked Sendable, Hashable, CustomStringConvertible {
     /// The X509 as parsed, or as built by CertificateSigner. A built one carries its key as
     /// the CSR's bytes, with no key decoded by OpenSSL (decoding costs more than the rest of
-    /// an issuance): it serves to encode (PKCS#7), while path validation and CMS, which need
-    /// the key, use `complete`.
+    /// an issuance): it serves to read the fields below, while path validation and CMS,
+    /// which need the key, use `complete`.
     let x509: OpaquePointer
     private let isBuilt: Bool
     private let parseLock = NSLock()

@@ -4,22 +4,26 @@ import Foundation
 /// Certs-only PKCS#7: a degenerate SignedData with no signers (RFC 5652 §5,
 /// RFC 7030 §4.1.3 and §4.2.3), the shape of /cacerts and enrollment answers.
 public enum PKCS7CertsOnly {
+    /// id-signedData and id-data (RFC 5652 §5.1, §4), as DER OBJECT IDENTIFIERs.
+    private static let signedDataOID = Data([0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02])
+    private static let dataOID = Data([0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01])
+
+    /// ContentInfo { id-signedData, [0] SignedData { version 1, digestAlgorithms {},
+    /// encapContentInfo { id-data }, certificates [0] IMPLICIT, signerInfos {} } }, written
+    /// here from the certificates' DER: byte for byte what i2d_PKCS7 and `openssl crl2pkcs7`
+    /// write (PKCS7Tests), without building OpenSSL's PKCS7 objects for every answer.
     /// The certificates go into the SET in DER order (RFC 5652 §5.1 `CertificateSet ::= SET
-    /// OF`, X.690 §11.6), whatever order they are given in: OpenSSL's PKCS7 type declares
-    /// the field a SEQUENCE OF and writes it as given, which strict DER parsers (Python's
-    /// `cryptography`) refuse. Readers must not rely on the order.
+    /// OF`, X.690 §11.6), whatever order they are given in; OpenSSL's PKCS7 type declares the
+    /// field a SEQUENCE OF and writes it as given, which strict DER parsers (Python's
+    /// `cryptography`) refuse. Readers must not rely on the order. `der` is i2d_X509's
+    /// output, also for a certificate read from BER.
     public static func encode(_ certificates: [Certificate]) throws -> Data {
-        guard let p7 = PKCS7_new() else { throw OpenSSLError("PKCS7_new") }
-        defer { PKCS7_free(p7) }
-        guard PKCS7_set_type(p7, NID_pkcs7_signed) == 1,
-              PKCS7_content_new(p7, NID_pkcs7_data) == 1 else { throw OpenSSLError("PKCS7 SignedData") }
-        // Sorted by the encodings i2d_PKCS7 writes: `der` is i2d_X509's output for this
-        // very (immutable) X509, also for a certificate read from BER.
-        for c in DER.sortedForSet(certificates, by: \.der) {
-            // PKCS7_add_certificate takes its own reference.
-            guard PKCS7_add_certificate(p7, c.x509) == 1 else { throw OpenSSLError("PKCS7_add_certificate") }
+        var signedData = [DER.integer(1), DER.set([]), DER.sequence([dataOID])]
+        if !certificates.isEmpty {
+            signedData.append(DER.tlv(0xa0, DER.sortedForSet(certificates, by: \.der).reduce(into: Data()) { $0.append($1.der) }))
         }
-        return try DERBridge.encode("i2d_PKCS7") { i2d_PKCS7(p7, $0) }
+        signedData.append(DER.set([]))
+        return DER.sequence([signedDataOID, DER.tlv(0xa0, DER.sequence(signedData))])
     }
 
     /// The certificates of a certs-only PKCS#7 (DER, PEM or base64).
