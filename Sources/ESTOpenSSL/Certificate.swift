@@ -38,18 +38,32 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     /// OpenSSL's text for the subjectAltName (`DNS:a, IP Address:1.2.3.4`), "" when absent.
     public let subjectAltNameText: String
 
-    /// Takes ownership of `x509`, also when reading it fails. `builtWith` is the key a
-    /// certificate just built and signed here was given (see `x509`).
-    init(owning x509: OpaquePointer, builtWith knownKey: PublicKey? = nil) throws {
+    /// What a certificate just built and signed here was given (see `x509`): its key, and
+    /// its names, whose DER the built X509 holds unchanged (X509_NAME_set keeps the bytes
+    /// it was given), so they need not be read back.
+    struct Built {
+        let publicKey: PublicKey
+        let subject: DistinguishedName
+        let issuer: DistinguishedName
+    }
+
+    /// Takes ownership of `x509`, also when reading it fails.
+    init(owning x509: OpaquePointer, built: Built? = nil) throws {
         self.x509 = x509
-        isBuilt = knownKey != nil
+        isBuilt = built != nil
+        let knownKey = built?.publicKey
         do {
             der = try DERBridge.encode("i2d_X509") { i2d_X509(x509, $0) }
-            guard let s = X509_get_subject_name(x509), let i = X509_get_issuer_name(x509) else {
-                throw OpenSSLError("certificate names")
+            if let built {
+                subject = built.subject
+                issuer = built.issuer
+            } else {
+                guard let s = X509_get_subject_name(x509), let i = X509_get_issuer_name(x509) else {
+                    throw OpenSSLError("certificate names")
+                }
+                subject = try DistinguishedName(reading: s)
+                issuer = try DistinguishedName(reading: i)
             }
-            subject = try DistinguishedName(reading: s)
-            issuer = try DistinguishedName(reading: i)
             guard let bn = ASN1_INTEGER_to_BN(X509_get_serialNumber(x509), nil) else { throw OpenSSLError("serial") }
             defer { BN_free(bn) }
             serialHex = try Certificate.hex(bn)

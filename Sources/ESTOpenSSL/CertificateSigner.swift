@@ -13,7 +13,7 @@ public enum CertificateSigner {
             X509_free(x)
             throw error
         }
-        return try Certificate(owning: x, builtWith: t.publicKey)
+        return try Certificate(owning: x, built: .init(publicKey: t.publicKey, subject: t.subject, issuer: issuer?.subject ?? t.subject))
     }
 
     private static func build(_ x: OpaquePointer, _ t: CertificateTemplate, issuer: Certificate?,
