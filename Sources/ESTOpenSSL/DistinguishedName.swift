@@ -110,7 +110,29 @@ public struct DistinguishedName: Hashable, Sendable, CustomStringConvertible {
         if self == other { return true }
         let result = try? withName { a in try other.withName { b in X509_NAME_cmp(a, b) } }
         OpenSSLError.drainQueue()
-        if result == 0 { return true }
+        return result == 0 || isPreparedEquivalent(to: other)
+    }
+
+    /// The index of the first of `certificates` whose subject `isEquivalent(to:)` this name. This name is
+    /// decoded once, and each subject is compared as its certificate's X509 holds it (with
+    /// its canonical form, made when it was decoded), rather than both names decoded for
+    /// every comparison: each enrollment compares the CSR's subject with every CA's.
+    public func firstEquivalentSubject(in certificates: [Certificate]) -> Int? {
+        let found = try? withName { a in
+            certificates.firstIndex { c in
+                if c.subject == self { return true }
+                // X509_NAME_cmp only reads a name decoded from DER, so threads may share it.
+                if let b = X509_get_subject_name(c.x509), X509_NAME_cmp(a, b) == 0 { return true }
+                return isPreparedEquivalent(to: c.subject)
+            }
+        }
+        OpenSSLError.drainQueue()
+        guard let found else { return certificates.firstIndex { $0.subject.isEquivalent(to: self) } }
+        return found
+    }
+
+    /// RFC 4518's preparation, for values beyond ASCII, which OpenSSL compares byte for byte.
+    private func isPreparedEquivalent(to other: DistinguishedName) -> Bool {
         guard hasNonASCIIValue || other.hasNonASCIIValue, let a = preparedRDNs, let b = other.preparedRDNs else { return false }
         return a == b
     }

@@ -1,5 +1,6 @@
 import ESTOpenSSL
 import Foundation
+import Synchronization
 import XCTest
 
 /// Names compared as RFC 5280 §7.1 compares them (for RFC 7030 §4.2.2 re-enrollment).
@@ -63,6 +64,51 @@ final class NameEquivalenceTests: XCTestCase {
             XCTAssertFalse(base.isEquivalent(to: other), why)
             XCTAssertFalse(other.isEquivalent(to: base), why)
         }
+    }
+
+    /// The search among CA certificates (each CSR's subject against every CA's) finds the
+    /// first certificate whose subject `isEquivalent(to:)` says is equivalent, also with
+    /// many threads searching the same certificates at once.
+    func testSearchAmongCertificatesAgreesWithIsEquivalent() throws {
+        let names: [DistinguishedName] = [
+            try Self.name([[(Self.cn, Self.printable, "dev-1")], [(Self.o, Self.printable, "Example Devices")]]),
+            try Self.name([[(Self.cn, Self.utf8, "DEV-1")], [(Self.o, Self.utf8, "example   devices ")]]),
+            try Self.name([[(Self.cn, Self.utf8, "dev-2")], [(Self.o, Self.utf8, "Example Devices")]]),
+            try Self.name([[(Self.cn, Self.utf8, "müller")], [(Self.o, Self.utf8, "Größe GmbH")]]),
+            try Self.name([[(Self.cn, Self.utf8, "MU\u{308}LLER")], [(Self.o, Self.utf8, "GRÖSSE  gmbh ")]]),
+            try Self.name([[(Self.cn, Self.utf8, "dev-1"), (Self.o, Self.utf8, "Example Devices")]]),
+            try Self.name([[(Self.email, Self.ia5, "Dev@Example.com")]]),
+            try DistinguishedName(der: DER.sequence([])),
+        ]
+        let key = try PrivateKey.generate(.ecP256)
+        // Read back from DER, as the store's CA certificates are.
+        let certificates = try names.map { n in
+            try Certificate(der: CertificateSigner.sign(CertificateTemplate(
+                subject: n, publicKey: try key.publicKey, serial: try CertificateTemplate.randomSerial(), notBefore: Date() - 60,
+                notAfter: Date() + 3600, isCA: true, keyUsage: [.keyCertSign]), issuer: nil, issuerKey: key).der)
+        }
+        let probes = names + [try Self.name([[(Self.cn, Self.utf8, "Müller")], [(Self.o, Self.utf8, "größe gmbh")]]),
+                              try Self.name([[(Self.email, Self.utf8, "dev@example.com")]])]
+        var expected: [Int?] = []
+        for probe in probes {
+            for start in certificates.indices {
+                let list = Array(certificates[start...] + certificates[..<start])
+                let want = list.firstIndex { $0.subject.isEquivalent(to: probe) }
+                XCTAssertEqual(probe.firstEquivalentSubject(in: list), want, "\(probe) from \(start)")
+                expected.append(want)
+            }
+        }
+        XCTAssertEqual(probes[1].firstEquivalentSubject(in: certificates), 0, "case and spacing folded")
+        XCTAssertEqual(probes[4].firstEquivalentSubject(in: certificates), 3, "beyond ASCII: RFC 4518")
+        XCTAssertNil(try Self.name([[(Self.cn, Self.utf8, "nobody")]]).firstEquivalentSubject(in: certificates))
+        let shared = certificates, want = expected
+        let wrong = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            for (i, probe) in probes.enumerated() where probe.firstEquivalentSubject(in: shared) != want[i * shared.count] {
+                wrong.withLock { $0 += 1 }
+            }
+        }
+        XCTAssertEqual(wrong.withLock { $0 }, 0)
     }
 
     func testSubjectAltNamesCompareAsNames() throws {

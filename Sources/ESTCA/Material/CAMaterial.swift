@@ -9,6 +9,8 @@ import Foundation
 final class CAMaterial: @unchecked Sendable {
     let version: Int64
     let cas: [CARecord]
+    /// Their certificates, in the same order (a CSR's subject is compared with each).
+    let caCertificates: [Certificate]
     /// By the name's bytes, as the store keys them (a String key would merge spellings).
     private let casByName: [ByteName: CARecord]
     /// By label; the default profile (label nil) under "" (never a valid label).
@@ -34,6 +36,7 @@ final class CAMaterial: @unchecked Sendable {
          generations: [CAGeneration] = []) {
         self.version = version
         self.cas = cas
+        caCertificates = cas.map(\.certificate)
         self.generations = generations
         var issuers: [OCSPIssuerHash: CARecord] = [:]
         for ca in cas where ca.hasKey {

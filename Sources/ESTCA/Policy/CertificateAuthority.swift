@@ -105,8 +105,8 @@ public final class CertificateAuthority {
         }
         try profile.identity.check(subject: subject, subjectAltName: names)
         // A leaf named like a CA would chain confusingly and could be mistaken for it.
-        if !subject.isEmpty, let ca = m.cas.first(where: { $0.certificate.subject.isEquivalent(to: subject) }) {
-            throw CAError.badRequest("CSR subject is the subject of CA '\(ca.name)'")
+        if !subject.isEmpty, let i = subject.firstEquivalentSubject(in: m.caCertificates) {
+            throw CAError.badRequest("CSR subject is the subject of CA '\(m.cas[i].name)'")
         }
         return CheckedRequest(subject: subject, san: identity.subjectAltNameDER, names: names)
     }
