@@ -18,7 +18,10 @@ public struct ESTRequest: Sendable {
 
     /// CONTENT_LENGTH when the web server gave a usable one.
     public var declaredLength: Int? {
-        params["CONTENT_LENGTH"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.flatMap { $0 >= 0 ? $0 : nil }
+        guard let raw = params["CONTENT_LENGTH"] else { return nil }
+        // Digits alone, as web servers send it, need no trimming (Foundation's, per request).
+        let value = raw.utf8.allSatisfy({ (0x30...0x39).contains($0) }) ? Int(raw) : Int(raw.trimmingCharacters(in: .whitespaces))
+        return value.flatMap { $0 >= 0 ? $0 : nil }
     }
 
     public var method: String { params["REQUEST_METHOD"]?.uppercased() ?? "GET" }
@@ -58,6 +61,8 @@ public struct ESTRequest: Sendable {
     /// The media type of the body, lowercased, without parameters.
     public var contentType: String {
         let raw = params["CONTENT_TYPE"] ?? ""
+        // A bare lowercase type (what EST clients send) is its own media type.
+        if raw.utf8.allSatisfy({ (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || "/-+.".utf8.contains($0) }) { return raw }
         return raw.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
     }
 
