@@ -13,16 +13,23 @@ import Foundation
 /// that has no key. Anything else, or anything this reading does not like, takes the full
 /// parse, which decides.
 extension CertificateSigningRequest {
-    /// RFC 5480 §2.1.1 named curves, by OID, as OpenSSL names them.
-    private static let curves: [String: String] = [
+    /// RFC 5480 §2.1.1 named curves, by their OID's DER, as OpenSSL names them. Looked up by
+    /// the bytes received: an OID encoded any other way is not the common case.
+    private static let curves: [Data: String] = byDER([
         "1.2.840.10045.3.1.7": "prime256v1", "1.3.132.0.34": "secp384r1", "1.3.132.0.35": "secp521r1",
-    ]
-    /// RFC 5758 §3.2 ECDSA signature algorithms (parameters absent), by OID, with their digest.
-    private static let ecdsaDigests: [String: String] = [
+    ])
+    /// RFC 5758 §3.2 ECDSA signature algorithms (parameters absent), by their OID's DER,
+    /// with their digest.
+    private static let ecdsaDigests: [Data: (digest: String, oid: OID)] = Dictionary(uniqueKeysWithValues: [
         "1.2.840.10045.4.3.1": "SHA224", "1.2.840.10045.4.3.2": "SHA256",
         "1.2.840.10045.4.3.3": "SHA384", "1.2.840.10045.4.3.4": "SHA512",
-    ]
-    private static let idEcPublicKey = "1.2.840.10045.2.1"
+    ].map { dotted, digest in (OID(dotted)!.der, (digest, OID(dotted)!)) })
+    private static let idEcPublicKey = OID("1.2.840.10045.2.1")!.der
+
+    private static func byDER(_ table: [String: String]) -> [Data: String] {
+        Dictionary(uniqueKeysWithValues: table.map { (OID($0.key)!.der, $0.value) })
+    }
+
     /// The parts of `der` the fast path needs, or nil when it is not that common case in
     /// canonical DER. RFC 2986 §4: CertificationRequest ::= SEQUENCE { certificationRequestInfo,
     /// signatureAlgorithm, signature BIT STRING }; CertificationRequestInfo ::= SEQUENCE {
@@ -40,11 +47,10 @@ extension CertificateSigningRequest {
               let attributes = DER.elements(info[3].content), attributes.allSatisfy({ $0.tag == 0x30 }),
               let spki = DER.elements(info[2].content), spki.count == 2, spki[0].tag == 0x30, spki[1].tag == 0x03,
               let algorithm = DER.elements(spki[0].content), algorithm.count == 2,
-              DER.oid(algorithm[0])?.dotted == idEcPublicKey,
-              let curveOID = DER.oid(algorithm[1])?.dotted, let curve = curves[curveOID],
+              algorithm[0].encoded == idEcPublicKey, let curve = curves[algorithm[1].encoded],
               spki[1].content.count > 1, spki[1].content.first == 0,
               let signatureAlgorithm = DER.elements(parts[1].content), signatureAlgorithm.count == 1,
-              let sigOID = DER.oid(signatureAlgorithm[0]), let digest = ecdsaDigests[sigOID.dotted],
+              let (digest, sigOID) = ecdsaDigests[signatureAlgorithm[0].encoded],
               parts[2].content.count > 1, parts[2].content.first == 0 else { return nil }
         return (info[1].encoded, attributes.map(\.encoded), info[2].encoded, curve, Data(spki[1].content.dropFirst()),
                 parts[0].encoded, digest, sigOID, Data(parts[2].content.dropFirst()))
