@@ -7,18 +7,22 @@ public enum PKCS7CertsOnly {
     /// id-signedData and id-data (RFC 5652 §5.1, §4), as DER OBJECT IDENTIFIERs.
     private static let signedDataOID = Data([0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02])
     private static let dataOID = Data([0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01])
+    /// eContent [0] EXPLICIT OCTET STRING, empty.
+    private static let emptyContent = Data([0xa0, 0x02, 0x04, 0x00])
 
     /// ContentInfo { id-signedData, [0] SignedData { version 1, digestAlgorithms {},
-    /// encapContentInfo { id-data }, certificates [0] IMPLICIT, signerInfos {} } }, written
-    /// here from the certificates' DER: byte for byte what i2d_PKCS7 and `openssl crl2pkcs7`
-    /// write (PKCS7Tests), without building OpenSSL's PKCS7 objects for every answer.
+    /// encapContentInfo { id-data, [0] OCTET STRING {} }, certificates [0] IMPLICIT,
+    /// signerInfos {} } }, written here from the certificates' DER: byte for byte what
+    /// i2d_PKCS7 wrote for every earlier release and the responder it replaced (an empty
+    /// eContent, which `openssl crl2pkcs7` leaves out; PKCS7Tests, LegacyStoreTests),
+    /// without building OpenSSL's PKCS7 objects for every answer.
     /// The certificates go into the SET in DER order (RFC 5652 §5.1 `CertificateSet ::= SET
     /// OF`, X.690 §11.6), whatever order they are given in; OpenSSL's PKCS7 type declares the
     /// field a SEQUENCE OF and writes it as given, which strict DER parsers (Python's
     /// `cryptography`) refuse. Readers must not rely on the order. `der` is i2d_X509's
     /// output, also for a certificate read from BER.
     public static func encode(_ certificates: [Certificate]) throws -> Data {
-        var signedData = [DER.integer(1), DER.set([]), DER.sequence([dataOID])]
+        var signedData = [DER.integer(1), DER.set([]), DER.sequence([dataOID, emptyContent])]
         if !certificates.isEmpty {
             signedData.append(DER.tlv(0xa0, DER.sortedForSet(certificates, by: \.der).reduce(into: Data()) { $0.append($1.der) }))
         }

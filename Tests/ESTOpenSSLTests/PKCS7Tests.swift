@@ -1,9 +1,10 @@
+import COpenSSL
 @testable import ESTOpenSSL
 import Foundation
 import XCTest
 
-/// Certs-only PKCS#7 as written here is byte for byte what OpenSSL writes for the same
-/// certificates in DER SET order (`openssl crl2pkcs7 -nocrl`, i2d_PKCS7 underneath).
+/// Certs-only PKCS#7 as written here is byte for byte what OpenSSL's PKCS7 type wrote for the
+/// same certificates in DER SET order (i2d_PKCS7, as every earlier release answered).
 final class PKCS7Tests: XCTestCase {
     func testEncodingIsOpenSSLs() throws {
         let pki = try TestPKI()
@@ -13,33 +14,28 @@ final class PKCS7Tests: XCTestCase {
             serial: try CertificateTemplate.randomSerial(), notBefore: Date() - 60, notAfter: Date() + 86400,
             isCA: false, keyUsage: [.digitalSignature]),
             issuer: pki.sub, issuerKey: pki.subKey)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pkcs7tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
         let sets: [[Certificate]] = [[], [leaf], [leaf, pki.sub, pki.root], [pki.root, leaf]]
         for certificates in sets {
-            var arguments = ["crl2pkcs7", "-nocrl", "-outform", "DER", "-out", "p7.der"]
-            if !certificates.isEmpty {
-                let sorted = DER.sortedForSet(certificates, by: \.der)
-                try sorted.map(\.pem).joined().write(to: dir.appendingPathComponent("certs.pem"), atomically: true, encoding: .utf8)
-                arguments += ["-certfile", "certs.pem"]
-            }
-            let status = try run(arguments, in: dir)
-            XCTAssertEqual(status, 0)
-            let expected = try Data(contentsOf: dir.appendingPathComponent("p7.der"))
+            let expected = try Self.openSSLEncoding(DER.sortedForSet(certificates, by: \.der))
             XCTAssertEqual(try PKCS7CertsOnly.encode(certificates).hexString, expected.hexString, "\(certificates.count) certificates")
             XCTAssertEqual(try PKCS7CertsOnly.decode(expected).map(\.der).sorted { $0.lexicographicallyPrecedes($1) },
                            certificates.map(\.der).sorted { $0.lexicographicallyPrecedes($1) })
         }
     }
 
-    private func run(_ arguments: [String], in directory: URL) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        process.currentDirectoryURL = directory
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+    /// OpenSSL's certs-only SignedData with the certificates in the order given.
+    static func openSSLEncoding(_ certificates: [Certificate]) throws -> Data {
+        let p7 = try XCTUnwrap(PKCS7_new())
+        defer { PKCS7_free(p7) }
+        XCTAssertEqual(PKCS7_set_type(p7, NID_pkcs7_signed), 1)
+        XCTAssertEqual(PKCS7_content_new(p7, NID_pkcs7_data), 1)
+        for c in certificates { XCTAssertEqual(PKCS7_add_certificate(p7, c.complete), 1) }
+        let length = i2d_PKCS7(p7, nil)
+        var bytes = [UInt8](repeating: 0, count: Int(length))
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            var p = buffer.baseAddress
+            _ = i2d_PKCS7(p7, &p)
+        }
+        return Data(bytes)
     }
 }
