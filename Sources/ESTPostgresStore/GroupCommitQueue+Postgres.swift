@@ -35,12 +35,16 @@ extension GroupCommitQueue where Connection == PGConnection {
         while !pending.isEmpty {
             do {
                 try db.transaction(.readCommitted) {
-                    for write in pending {
+                    for (index, write) in pending.enumerated() {
+                        // A statement a write left for later (PGConnection.executeLater) fails
+                        // with a later one, or the COMMIT: its error names the write's index.
+                        db.deferredOwner = index
                         guard isolated else {
                             do { try write.run(db) } catch let e as PGError where e.isRetryable || e.isConnectionFailure {
                                 throw e
                             } catch {
-                                write.error = error
+                                let owner = (error as? PGError)?.deferredOwner.flatMap { pending.indices.contains($0) ? pending[$0] : nil }
+                                (owner ?? write).error = error
                                 throw WriteRefused()
                             }
                             continue
@@ -60,6 +64,12 @@ extension GroupCommitQueue where Connection == PGConnection {
                 }
                 return
             } catch is WriteRefused {
+                pending.removeAll { $0.error != nil }
+                isolated = true
+            } catch let e as PGError where !isolated && !e.isRetryable && !e.isConnectionFailure
+                        && e.deferredOwner.map(pending.indices.contains) == true {
+                // The last write's deferred statement failed with the COMMIT: that write alone.
+                if let owner = e.deferredOwner { pending[owner].error = e }
                 pending.removeAll { $0.error != nil }
                 isolated = true
             } catch let e as PGError where e.isRetryable && attempt < PostgresEngine.attempts {

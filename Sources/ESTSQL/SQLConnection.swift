@@ -13,6 +13,15 @@ public protocol SQLConnection: AnyObject {
     /// Runs `body` in one transaction: all of it commits or none of it does. Nested calls
     /// join the outer transaction.
     func inTransaction<T>(_ body: () throws -> T) throws -> T
+    /// Runs one statement whose outcome the caller does not read (a log row's INSERT). An
+    /// engine may send it, inside a transaction, with the next statement or the commit
+    /// (PostgreSQL's pipeline: no round trip of its own); its error is then thrown there and
+    /// the transaction fails as it would have at once. SQLite runs it at once.
+    func runLater(_ sql: String, _ params: [any SQLBindable]) throws
+}
+
+extension SQLConnection {
+    public func runLater(_ sql: String, _ params: [any SQLBindable]) throws { _ = try run(sql, params) }
 }
 
 extension SQLConnection {

@@ -32,7 +32,7 @@ extension SQLCAStore: NotificationStore {
         }
         let sequence = try row.requiredInt("id")
         for receiver in receivers {
-            _ = try db.run("INSERT INTO notify_deliveries (receiver_id, outbox_id) VALUES (?, ?)", [receiver, sequence])
+            try db.runLater("INSERT INTO notify_deliveries (receiver_id, outbox_id) VALUES (?, ?)", [receiver, sequence])
         }
     }
 
