@@ -144,9 +144,18 @@ public final class PGConnection {
         try check(result)
     }
 
+    /// Runs independent statements (none reads what another writes) in one pipeline, one
+    /// round trip, with what is pending; returns each one's rows. The first failure is
+    /// thrown and the statements after it did not run. Outside a transaction they run as
+    /// one (the pipeline's implicit transaction).
+    public func queryTogether(_ statements: [(sql: String, params: [any SQLBindable])]) throws -> [[SQLRow]] {
+        let bound = try statements.map { try bind($0.sql, $0.params) }
+        return try pipeline(bound.map { .statement($0, owner: nil) }).map(rows)
+    }
+
     private func perform(_ sql: String, _ params: [any SQLBindable]) throws -> OpaquePointer {
         let statement = try bind(sql, params)
-        guard pending.isEmpty else { return try pipeline(pending + [.statement(statement, owner: nil)]) }
+        guard pending.isEmpty else { return try pipeline([.statement(statement, owner: nil)])[0] }
         try reconnectIfNeeded()
         let name: String
         if let existing = prepared[statement.key] {
@@ -198,20 +207,22 @@ public final class PGConnection {
                                 text: PostgresDialect.numbered(sql), types: types, values: values, binary: binary)
     }
 
-    /// Sends `commands` (what was pending and the statement whose result is wanted) in one
-    /// pipeline, one round trip, and reads every result; returns the last command's result
-    /// (the caller clears it). The first failure is thrown once the pipeline is read to its
-    /// end; the server ran nothing after it (PGRES_PIPELINE_ABORTED).
-    private func pipeline(_ commands: [PGPendingCommand]) throws -> OpaquePointer {
+    /// Sends what is pending, then `wanted`, in one pipeline, one round trip, and reads
+    /// every result; returns those of `wanted` (the caller clears them). The first failure
+    /// is thrown once the pipeline is read to its end; the server ran nothing after it
+    /// (PGRES_PIPELINE_ABORTED).
+    private func pipeline(_ wanted: [PGPendingCommand]) throws -> [OpaquePointer] {
+        let commands = pending + wanted
+        let firstWanted = pending.count
         pending = []
         try reconnectIfNeeded()
         // Each send is one result (then NULL): a statement not yet prepared is two sends.
-        enum Send { case control(String, last: Bool), prepare(String, PGBoundStatement), run(String, PGBoundStatement, owner: Int?, last: Bool) }
+        enum Send { case control(String, index: Int), prepare(String, PGBoundStatement), run(String, PGBoundStatement, owner: Int?, index: Int) }
         var sends: [Send] = []
         var naming: [String: String] = [:]  // prepared in this pipeline
         for (i, command) in commands.enumerated() {
             switch command {
-            case .control(let sql): sends.append(.control(sql, last: i == commands.count - 1))
+            case .control(let sql): sends.append(.control(sql, index: i))
             case .statement(let s, let owner):
                 let name: String
                 if let existing = prepared[s.key] ?? naming[s.key] {
@@ -221,7 +232,7 @@ public final class PGConnection {
                     naming[s.key] = name
                     sends.append(.prepare(name, s))
                 }
-                sends.append(.run(name, s, owner: owner, last: i == commands.count - 1))
+                sends.append(.run(name, s, owner: owner, index: i))
             }
         }
         guard PQenterPipelineMode(handle) == 1 else { throw PGError(sqlState: "08006", message: lastMessage) }
@@ -247,7 +258,7 @@ public final class PGConnection {
         // leave pipeline mode with nothing queued.
         var synced = PQpipelineSync(handle) == 1
         if !synced, failure == nil { failure = PGError(sqlState: "08006", message: lastMessage) }
-        var last: OpaquePointer?
+        var results = [OpaquePointer?](repeating: nil, count: wanted.count)
         if synced {
             for send in sends.prefix(sent) {
                 guard let result = PQgetResult(handle) else {
@@ -257,14 +268,15 @@ public final class PGConnection {
                 }
                 let status = PQresultStatus(result)
                 let ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK
+                var kept = false
                 switch send {
-                case .control(_, let isLast):
+                case .control(_, let index):
                     if ok { begun = true }  // BEGIN (COMMIT ends the transaction: `transaction` resets it)
-                    if ok, isLast { last = result }
+                    if ok, index >= firstWanted { results[index - firstWanted] = result; kept = true }
                 case .prepare(let name, let s):
                     if ok { prepared[s.key] = name }
-                case .run(_, _, _, let isLast):
-                    if ok, isLast { last = result }
+                case .run(_, _, _, let index):
+                    if ok, index >= firstWanted { results[index - firstWanted] = result; kept = true }
                 }
                 if !ok, status != PGRES_PIPELINE_ABORTED, failure == nil {
                     do { try check(result) } catch var e as PGError {
@@ -272,7 +284,7 @@ public final class PGConnection {
                         failure = e
                     } catch {}
                 }
-                if result != last { PQclear(result) }
+                if !kept { PQclear(result) }
                 // The NULL that ends this command's results.
                 while let extra = PQgetResult(handle) { PQclear(extra) }
             }
@@ -286,12 +298,16 @@ public final class PGConnection {
             }
         }
         if PQexitPipelineMode(handle) != 1, failure == nil { failure = PGError(sqlState: "08006", message: lastMessage) }
+        let kept = results.compactMap { $0 }
         if let failure {
-            last.map { PQclear($0) }
+            kept.forEach { PQclear($0) }
             throw failure
         }
-        guard let last else { throw PGError(sqlState: "XX000", message: "a pipeline without its statement's result") }
-        return last
+        guard kept.count == wanted.count else {
+            kept.forEach { PQclear($0) }
+            throw PGError(sqlState: "XX000", message: "a pipeline without all its results")
+        }
+        return kept
     }
 
     /// Sends what BEGIN and `executeLater` left pending (a round trip only when any is).
@@ -311,7 +327,7 @@ public final class PGConnection {
             }
             return
         }
-        PQclear(try pipeline(pending))
+        try pipeline([]).forEach { PQclear($0) }
     }
 
     /// A connection that broke between transactions (server restart, network) is opened
@@ -453,7 +469,7 @@ public final class PGConnection {
             pending = []
             return
         }
-        let result = try pipeline(pending + [.control("COMMIT")])
+        let result = try pipeline([.control("COMMIT")])[0]
         defer { PQclear(result) }
         if String(cString: PQcmdStatus(result)) == "ROLLBACK" {
             throw PGError(sqlState: "25P02", message: "the transaction had failed and was rolled back")
@@ -467,4 +483,7 @@ extension PGConnection: SQLConnection {
     public func run(_ sql: String, _ params: [any SQLBindable]) throws -> Int { try execute(sql, params) }
     public func inTransaction<T>(_ body: () throws -> T) throws -> T { try transaction(.readCommitted, body) }
     public func runLater(_ sql: String, _ params: [any SQLBindable]) throws { try executeLater(sql, params) }
+    public func rowsTogether(_ statements: [(sql: String, params: [any SQLBindable])]) throws -> [[SQLRow]] {
+        try queryTogether(statements)
+    }
 }
