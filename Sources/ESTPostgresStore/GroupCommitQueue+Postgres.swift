@@ -8,7 +8,10 @@ import Foundation
 /// one READ COMMITTED transaction on the queue's own connection and commits once. Each
 /// write still locks what its checks read (SQLCAStore.recordIssued) and sees the writes
 /// before it in the group, as one after the other. Other processes and hosts write
-/// concurrently, as before.
+/// concurrently, as before. The group's BEGIN, and the rows a write leaves for later
+/// (PGConnection.executeLater: its audit row), go with the next statement or the COMMIT:
+/// an issuance is two round trips in the group (device, then certificate with its
+/// subscribers), the group's COMMIT one.
 extension GroupCommitQueue where Connection == PGConnection {
     /// Opens the queue's own connection to the database `conninfo` names.
     convenience init(conninfo: String, overrides: [String: String] = [:]) throws {
