@@ -147,7 +147,9 @@ public final class PGConnection {
     /// Runs independent statements (none reads what another writes) in one pipeline, one
     /// round trip, with what is pending; returns each one's rows. The first failure is
     /// thrown and the statements after it did not run. Outside a transaction they run as
-    /// one (the pipeline's implicit transaction).
+    /// one (the pipeline's implicit transaction). For small results: every statement is
+    /// written before any result is read, so a result larger than the socket's buffers with
+    /// much still to write would leave both sides waiting.
     public func queryTogether(_ statements: [(sql: String, params: [any SQLBindable])]) throws -> [[SQLRow]] {
         let bound = try statements.map { try bind($0.sql, $0.params) }
         return try pipeline(bound.map { .statement($0, owner: nil) }).map(rows)
