@@ -8,7 +8,23 @@ public final class PGConnection {
     private let handle: OpaquePointer
     /// Prepared statement names, by SQL text and parameter types.
     private var prepared: [String: String] = [:]
+    private var statementsNamed = 0
     private var transactionDepth = 0
+    /// The transaction's BEGIN has reached the server (it is sent with the first statement).
+    private var begun = false
+    /// Sent with the next statement whose result is read, or with COMMIT, in one pipeline
+    /// (one round trip): the transaction's BEGIN, then `executeLater` statements, in order.
+    private var pending: [PGPendingCommand] = []
+    /// Statements queued by `executeLater` carry this number; the failure of one reports it
+    /// (`PGError.deferredOwner`), so that a group commit can tell whose write it was.
+    public var deferredOwner = 0
+    /// At most this many statements wait: a pipeline whose results are read only after it
+    /// is sent must stay small (libpq's warning on blocking connections).
+    static let maxPending = 32
+
+    /// Round trips to the server: one per statement, prepare, script or transaction control
+    /// sent alone, one per pipeline of several (tests and benchmarks count them).
+    public private(set) var roundTrips = 0
 
     public enum Isolation: String, Sendable {
         case readCommitted = "READ COMMITTED"
@@ -101,57 +117,63 @@ public final class PGConnection {
         try query(sql, params).first?.values.first ?? .null
     }
 
+    /// Runs one statement whose result the caller does not read (a log row's INSERT).
+    /// Inside a transaction it is sent with the next statement whose result is read, or
+    /// with the COMMIT, in one pipeline: no round trip of its own. Its error is thrown there
+    /// (with `deferredOwner` as it was when it was queued), and the transaction fails as it
+    /// would have at once. Outside a transaction it runs at once.
+    public func executeLater(_ sql: String, _ params: [any SQLBindable] = []) throws {
+        guard transactionDepth > 0 else {
+            _ = try execute(sql, params)
+            return
+        }
+        // Bound now: a value PostgreSQL cannot take is this caller's error, thrown here.
+        let command = PGPendingCommand.statement(try bind(sql, params), owner: deferredOwner)
+        if pending.count >= Self.maxPending { try flush() }
+        pending.append(command)
+    }
+
     /// Runs SQL text without parameters through the simple-query protocol (several
     /// statements, DDL with `$$` bodies): migrations and transaction control.
     public func script(_ sql: String) throws {
+        try flush()
         try reconnectIfNeeded()
+        roundTrips += 1
         let result = PQexec(handle, sql)
         defer { PQclear(result) }
         try check(result)
     }
 
+    /// Runs independent statements (none reads what another writes) in one pipeline, one
+    /// round trip, with what is pending; returns each one's rows. The first failure is
+    /// thrown and the statements after it did not run. Outside a transaction they run as
+    /// one (the pipeline's implicit transaction). For small results: every statement is
+    /// written before any result is read, so a result larger than the socket's buffers with
+    /// much still to write would leave both sides waiting.
+    public func queryTogether(_ statements: [(sql: String, params: [any SQLBindable])]) throws -> [[SQLRow]] {
+        let bound = try statements.map { try bind($0.sql, $0.params) }
+        return try pipeline(bound.map { .statement($0, owner: nil) }).map(rows)
+    }
+
     private func perform(_ sql: String, _ params: [any SQLBindable]) throws -> OpaquePointer {
+        let statement = try bind(sql, params)
+        guard pending.isEmpty else { return try pipeline([.statement(statement, owner: nil)])[0] }
         try reconnectIfNeeded()
-        let types = params.map { PGTypeOID.of($0.boundType) }
-        let key = sql + "\u{0}" + types.map(String.init).joined(separator: ",")
         let name: String
-        if let existing = prepared[key] {
+        if let existing = prepared[statement.key] {
             name = existing
         } else {
-            name = "estfcgi_\(prepared.count + 1)"
-            let result = PQprepare(handle, name, PostgresDialect.numbered(sql), Int32(types.count), types)
+            name = newName()
+            roundTrips += 1
+            let result = PQprepare(handle, name, statement.text, Int32(statement.types.count), statement.types)
             defer { PQclear(result) }
             try check(result)
-            prepared[key] = name
+            prepared[statement.key] = name
         }
-        // Text format for everything but bytea, which goes as its bytes (format 1).
-        var buffers: [UnsafeMutablePointer<CChar>?] = []
-        var lengths: [Int32] = []
-        var formats: [Int32] = []
-        defer { buffers.forEach { free($0) } }
-        for p in params {
-            switch p.sqlValue {
-            case .null:
-                buffers.append(nil); lengths.append(0); formats.append(0)
-            case .integer(let v):
-                buffers.append(strdup(String(v))); lengths.append(0); formats.append(0)
-            case .bool(let v):
-                buffers.append(strdup(v ? "t" : "f")); lengths.append(0); formats.append(0)
-            case .real(let v):
-                buffers.append(strdup("\(v)")); lengths.append(0); formats.append(0)
-            case .text(let v):
-                guard !v.utf8.contains(0) else { throw PGError(sqlState: "22021", message: "text holds a NUL character") }
-                buffers.append(strdup(v)); lengths.append(0); formats.append(0)
-            case .blob(let v):
-                let copy = malloc(max(v.count, 1))!.assumingMemoryBound(to: CChar.self)
-                v.withUnsafeBytes { raw in
-                    if let base = raw.baseAddress { memcpy(copy, base, v.count) }
-                }
-                buffers.append(copy); lengths.append(Int32(v.count)); formats.append(1)
-            }
+        roundTrips += 1
+        let result = statement.withValues { values, lengths, formats in
+            PQexecPrepared(handle, name, Int32(statement.types.count), values, lengths, formats, 0)
         }
-        let values: [UnsafePointer<CChar>?] = buffers.map { $0.map { UnsafePointer($0) } }
-        let result = PQexecPrepared(handle, name, Int32(params.count), values, lengths, formats, 0)
         do { try check(result) } catch {
             PQclear(result)
             throw error
@@ -159,11 +181,163 @@ public final class PGConnection {
         return result!
     }
 
+    private func newName() -> String {
+        statementsNamed += 1
+        return "estfcgi_\(statementsNamed)"
+    }
+
+    /// `sql` with its parameters converted as libpq takes them: text format for everything
+    /// but bytea, which goes as its bytes (format 1).
+    private func bind(_ sql: String, _ params: [any SQLBindable]) throws -> PGBoundStatement {
+        let types = params.map { PGTypeOID.of($0.boundType) }
+        var values: [[UInt8]?] = []
+        values.reserveCapacity(params.count)
+        for p in params {
+            switch p.sqlValue {
+            case .null: values.append(nil)
+            case .integer(let v): values.append(Array(String(v).utf8))
+            case .bool(let v): values.append(v ? [UInt8(ascii: "t")] : [UInt8(ascii: "f")])
+            case .real(let v): values.append(Array("\(v)".utf8))
+            case .text(let v):
+                guard !v.utf8.contains(0) else { throw PGError(sqlState: "22021", message: "text holds a NUL character") }
+                values.append(Array(v.utf8))
+            case .blob(let v): values.append([UInt8](v))
+            }
+        }
+        let binary = params.map { if case .blob = $0.sqlValue { true } else { false } }
+        return PGBoundStatement(key: sql + "\u{0}" + types.map(String.init).joined(separator: ","),
+                                text: PostgresDialect.numbered(sql), types: types, values: values, binary: binary)
+    }
+
+    /// Sends what is pending, then `wanted`, in one pipeline, one round trip, and reads
+    /// every result; returns those of `wanted` (the caller clears them). The first failure
+    /// is thrown once the pipeline is read to its end; the server ran nothing after it
+    /// (PGRES_PIPELINE_ABORTED).
+    private func pipeline(_ wanted: [PGPendingCommand]) throws -> [OpaquePointer] {
+        let commands = pending + wanted
+        let firstWanted = pending.count
+        pending = []
+        try reconnectIfNeeded()
+        // Each send is one result (then NULL): a statement not yet prepared is two sends.
+        enum Send { case control(String, index: Int), prepare(String, PGBoundStatement), run(String, PGBoundStatement, owner: Int?, index: Int) }
+        var sends: [Send] = []
+        var naming: [String: String] = [:]  // prepared in this pipeline
+        for (i, command) in commands.enumerated() {
+            switch command {
+            case .control(let sql): sends.append(.control(sql, index: i))
+            case .statement(let s, let owner):
+                let name: String
+                if let existing = prepared[s.key] ?? naming[s.key] {
+                    name = existing
+                } else {
+                    name = newName()
+                    naming[s.key] = name
+                    sends.append(.prepare(name, s))
+                }
+                sends.append(.run(name, s, owner: owner, index: i))
+            }
+        }
+        guard PQenterPipelineMode(handle) == 1 else { throw PGError(sqlState: "08006", message: lastMessage) }
+        roundTrips += 1
+        var failure: PGError?
+        var sent = 0
+        for send in sends {
+            let ok: Int32
+            switch send {
+            case .control(let sql, _):
+                ok = PQsendQueryParams(handle, sql, 0, nil, nil, nil, nil, 0)
+            case .prepare(let name, let s):
+                ok = PQsendPrepare(handle, name, s.text, Int32(s.types.count), s.types)
+            case .run(let name, let s, _, _):
+                ok = s.withValues { values, lengths, formats in
+                    PQsendQueryPrepared(handle, name, Int32(s.types.count), values, lengths, formats, 0)
+                }
+            }
+            guard ok == 1 else { failure = PGError(sqlState: "08006", message: lastMessage); break }
+            sent += 1
+        }
+        // What was sent is synced and read even after a send failed: the connection must
+        // leave pipeline mode with nothing queued.
+        var synced = PQpipelineSync(handle) == 1
+        if !synced, failure == nil { failure = PGError(sqlState: "08006", message: lastMessage) }
+        var results = [OpaquePointer?](repeating: nil, count: wanted.count)
+        if synced {
+            for send in sends.prefix(sent) {
+                guard let result = PQgetResult(handle) else {
+                    failure = failure ?? PGError(sqlState: "08006", message: lastMessage)
+                    synced = false
+                    break
+                }
+                let status = PQresultStatus(result)
+                let ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK
+                var kept = false
+                switch send {
+                case .control(_, let index):
+                    if ok { begun = true }  // BEGIN (COMMIT ends the transaction: `transaction` resets it)
+                    if ok, index >= firstWanted { results[index - firstWanted] = result; kept = true }
+                case .prepare(let name, let s):
+                    if ok { prepared[s.key] = name }
+                case .run(_, _, _, let index):
+                    if ok, index >= firstWanted { results[index - firstWanted] = result; kept = true }
+                }
+                if !ok, status != PGRES_PIPELINE_ABORTED, failure == nil {
+                    do { try check(result) } catch var e as PGError {
+                        if case .run(_, _, let owner?, _) = send { e.deferredOwner = owner }
+                        failure = e
+                    } catch {}
+                }
+                if !kept { PQclear(result) }
+                // The NULL that ends this command's results.
+                while let extra = PQgetResult(handle) { PQclear(extra) }
+            }
+            if synced {
+                // The sync's own result ends the pipeline.
+                while let result = PQgetResult(handle) {
+                    let status = PQresultStatus(result)
+                    PQclear(result)
+                    if status == PGRES_PIPELINE_SYNC { break }
+                }
+            }
+        }
+        if PQexitPipelineMode(handle) != 1, failure == nil { failure = PGError(sqlState: "08006", message: lastMessage) }
+        let kept = results.compactMap { $0 }
+        if let failure {
+            kept.forEach { PQclear($0) }
+            throw failure
+        }
+        guard kept.count == wanted.count else {
+            kept.forEach { PQclear($0) }
+            throw PGError(sqlState: "XX000", message: "a pipeline without all its results")
+        }
+        return kept
+    }
+
+    /// Sends what BEGIN and `executeLater` left pending (a round trip only when any is).
+    private func flush() throws {
+        guard !pending.isEmpty else { return }
+        if pending.allSatisfy({ if case .control = $0 { true } else { false } }) {
+            // BEGIN alone: sent alone (the caller's next command needs the transaction open).
+            let commands = pending
+            pending = []
+            for case .control(let sql) in commands {
+                try reconnectIfNeeded()
+                roundTrips += 1
+                let result = PQexec(handle, sql)
+                defer { PQclear(result) }
+                try check(result)
+                begun = true
+            }
+            return
+        }
+        try pipeline([]).forEach { PQclear($0) }
+    }
+
     /// A connection that broke between transactions (server restart, network) is opened
     /// again before the next statement; inside a transaction the failure is reported.
     private func reconnectIfNeeded() throws {
         guard PQstatus(handle) != CONNECTION_OK else { return }
-        guard transactionDepth == 0 else {
+        // A transaction whose BEGIN has not reached the server has nothing there to lose.
+        guard transactionDepth == 0 || !begun else {
             throw PGError(sqlState: "08006", message: "connection lost inside a transaction")
         }
         PQreset(handle)
@@ -250,15 +424,21 @@ public final class PGConnection {
             defer { transactionDepth -= 1 }
             return try body()
         }
-        try script("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
+        // BEGIN goes with the transaction's first statement, one round trip for both.
+        try flush()
+        pending = [.control("BEGIN ISOLATION LEVEL \(isolation.rawValue)")]
+        begun = false
         transactionDepth = 1
         do {
             let value = try body()
-            transactionDepth = 0
             try commit()
+            transactionDepth = 0
+            begun = false
             return value
         } catch {
+            pending = []
             transactionDepth = 0
+            begun = false
             if PQstatus(handle) == CONNECTION_OK, isInTransaction { try? script("ROLLBACK") }
             throw error
         }
@@ -284,11 +464,16 @@ public final class PGConnection {
     public private(set) var retries = 0
 
     /// COMMIT of a transaction that already failed answers ROLLBACK: that is an error here.
+    /// What `executeLater` left pending goes with it, one round trip; a transaction that
+    /// ran no statement sends nothing (its BEGIN never left).
     private func commit() throws {
-        let result = PQexec(handle, "COMMIT")
+        if !begun, pending.allSatisfy({ if case .control = $0 { true } else { false } }) {
+            pending = []
+            return
+        }
+        let result = try pipeline([.control("COMMIT")])[0]
         defer { PQclear(result) }
-        try check(result)
-        if let result, String(cString: PQcmdStatus(result)) == "ROLLBACK" {
+        if String(cString: PQcmdStatus(result)) == "ROLLBACK" {
             throw PGError(sqlState: "25P02", message: "the transaction had failed and was rolled back")
         }
     }
@@ -299,4 +484,8 @@ extension PGConnection: SQLConnection {
     public func rows(_ sql: String, _ params: [any SQLBindable]) throws -> [SQLRow] { try query(sql, params) }
     public func run(_ sql: String, _ params: [any SQLBindable]) throws -> Int { try execute(sql, params) }
     public func inTransaction<T>(_ body: () throws -> T) throws -> T { try transaction(.readCommitted, body) }
+    public func runLater(_ sql: String, _ params: [any SQLBindable]) throws { try executeLater(sql, params) }
+    public func rowsTogether(_ statements: [(sql: String, params: [any SQLBindable])]) throws -> [[SQLRow]] {
+        try queryTogether(statements)
+    }
 }

@@ -5,6 +5,9 @@ public struct PGError: Error, CustomStringConvertible, Sendable {
     public let message: String
     /// The constraint a constraint violation names, when the server says.
     public let constraint: String?
+    /// The failed statement was queued by `PGConnection.executeLater` under this
+    /// `deferredOwner` (and reported by a later statement's round trip).
+    public internal(set) var deferredOwner: Int?
 
     public init(sqlState: String, message: String, constraint: String? = nil) {
         self.sqlState = sqlState

@@ -8,7 +8,10 @@ import Foundation
 /// one READ COMMITTED transaction on the queue's own connection and commits once. Each
 /// write still locks what its checks read (SQLCAStore.recordIssued) and sees the writes
 /// before it in the group, as one after the other. Other processes and hosts write
-/// concurrently, as before.
+/// concurrently, as before. The group's BEGIN, and the rows a write leaves for later
+/// (PGConnection.executeLater: its audit row), go with the next statement or the COMMIT:
+/// an issuance is two round trips in the group (device, then certificate with its
+/// subscribers), the group's COMMIT one.
 extension GroupCommitQueue where Connection == PGConnection {
     /// Opens the queue's own connection to the database `conninfo` names.
     convenience init(conninfo: String, overrides: [String: String] = [:]) throws {
@@ -35,12 +38,16 @@ extension GroupCommitQueue where Connection == PGConnection {
         while !pending.isEmpty {
             do {
                 try db.transaction(.readCommitted) {
-                    for write in pending {
+                    for (index, write) in pending.enumerated() {
+                        // A statement a write left for later (PGConnection.executeLater) fails
+                        // with a later one, or the COMMIT: its error names the write's index.
+                        db.deferredOwner = index
                         guard isolated else {
                             do { try write.run(db) } catch let e as PGError where e.isRetryable || e.isConnectionFailure {
                                 throw e
                             } catch {
-                                write.error = error
+                                let owner = (error as? PGError)?.deferredOwner.flatMap { pending.indices.contains($0) ? pending[$0] : nil }
+                                (owner ?? write).error = error
                                 throw WriteRefused()
                             }
                             continue
@@ -60,6 +67,12 @@ extension GroupCommitQueue where Connection == PGConnection {
                 }
                 return
             } catch is WriteRefused {
+                pending.removeAll { $0.error != nil }
+                isolated = true
+            } catch let e as PGError where !isolated && !e.isRetryable && !e.isConnectionFailure
+                        && e.deferredOwner.map(pending.indices.contains) == true {
+                // The last write's deferred statement failed with the COMMIT: that write alone.
+                if let owner = e.deferredOwner { pending[owner].error = e }
                 pending.removeAll { $0.error != nil }
                 isolated = true
             } catch let e as PGError where e.isRetryable && attempt < PostgresEngine.attempts {

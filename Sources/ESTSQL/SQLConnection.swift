@@ -13,6 +13,22 @@ public protocol SQLConnection: AnyObject {
     /// Runs `body` in one transaction: all of it commits or none of it does. Nested calls
     /// join the outer transaction.
     func inTransaction<T>(_ body: () throws -> T) throws -> T
+    /// Runs one statement whose outcome the caller does not read (a log row's INSERT). An
+    /// engine may send it, inside a transaction, with the next statement or the commit
+    /// (PostgreSQL's pipeline: no round trip of its own); its error is then thrown there and
+    /// the transaction fails as it would have at once. SQLite runs it at once.
+    func runLater(_ sql: String, _ params: [any SQLBindable]) throws
+    /// Runs statements that do not depend on each other (none reads what another writes),
+    /// in order; returns each one's rows. PostgreSQL sends them in one round trip; the
+    /// first failure is thrown and those after it did not run.
+    func rowsTogether(_ statements: [(sql: String, params: [any SQLBindable])]) throws -> [[SQLRow]]
+}
+
+extension SQLConnection {
+    public func runLater(_ sql: String, _ params: [any SQLBindable]) throws { _ = try run(sql, params) }
+    public func rowsTogether(_ statements: [(sql: String, params: [any SQLBindable])]) throws -> [[SQLRow]] {
+        try statements.map { try rows($0.sql, $0.params) }
+    }
 }
 
 extension SQLConnection {

@@ -27,4 +27,12 @@ public protocol SQLDialect: Sendable {
     func isUniqueViolation(_ error: any Error, of key: SQLUniqueKey?) -> Bool
     /// After rows were inserted with their ids: what makes new ids continue after them.
     func afterExplicitIDs(table: String, on db: any SQLConnection) throws
+    /// After a bulk load of `tables` (store copy) has committed: what the engine's planner
+    /// needs to know of them.
+    func afterBulkLoad(tables: [String], on db: any SQLConnection) throws
+}
+
+extension SQLDialect {
+    /// Nothing: SQLite plans without statistics unless ANALYZE ever ran.
+    public func afterBulkLoad(tables: [String], on db: any SQLConnection) throws {}
 }

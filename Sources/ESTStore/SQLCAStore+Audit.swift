@@ -27,8 +27,10 @@ extension SQLCAStore {
         if reportsRefusal(e) { try notifyRefused(db, e, now: now) }
     }
 
+    /// Nothing reads the INSERT's outcome: on PostgreSQL it goes with the transaction's next
+    /// statement or its COMMIT (runLater), no round trip of its own.
     static func insertAudit(_ db: any SQLConnection, _ e: AuditEvent, now: Date) throws {
-        try db.run("""
+        try db.runLater("""
             INSERT INTO audit (time, operation, profile, client, status, outcome, reason, serial)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, [Timestamp.string(now), e.operation, e.profile, e.client, e.status.map(Int64.init), e.outcome.rawValue,

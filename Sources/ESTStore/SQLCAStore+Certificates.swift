@@ -90,18 +90,23 @@ extension SQLCAStore {
                 }
             }
             let (deviceID, superseded) = try conditions.device.map { try Self.claim($0, profile: c.profile, db, now: now) } ?? (nil, [])
+            let renewal = replacing != nil || conditions.device?.renewal == true
             let inserted: Int64
+            let receivers: [SQLRow]
             do {
-                guard let row = try db.rows("""
+                // With the subscribers of its event (locked until commit, as `notify` would):
+                // independent statements, one round trip on PostgreSQL.
+                let results = try db.rowsTogether([("""
                     INSERT INTO certificates (serial, issuer_ca_id, profile, subject, sans, not_before, not_after,
                         fingerprint, der, replaces_id, requester, issued_at, ski, requester_key, device_id)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     RETURNING id
                     """, [c.serial, c.issuerID, c.profile, c.subject, c.sans, c.notBefore, c.notAfter, c.fingerprint,
-                          c.der, replacing?.id, c.requester, stamp, c.keyIdentifier, c.requesterKey, deviceID]).first else {
-                    throw StoreError.failed("certificate not recorded")
-                }
+                          c.der, replacing?.id, c.requester, stamp, c.keyIdentifier, c.requesterKey, deviceID]),
+                    Self.receiversQuery(db, renewal ? .renewed : .issued)])
+                guard results.count == 2, let row = results[0].first else { throw StoreError.failed("certificate not recorded") }
                 inserted = try row.requiredInt("id")
+                receivers = results[1]
             } catch where db.dialect.isUniqueViolation(error, of: Self.serialKey) {
                 throw SerialCollision()
             }
@@ -139,8 +144,8 @@ extension SQLCAStore {
                 notBefore: c.notBefore, notAfter: c.notAfter, fingerprint: c.fingerprint, der: c.der, status: .valid,
                 revokedAt: nil, revocationReason: nil, replacesSerial: replacing?.serial, requester: c.requester, issuedAt: stamp)
             // The outbox: these events commit with the certificate or not at all.
-            try Self.notifyIssued(db, record, renewal: replacing != nil || conditions.device?.renewal == true,
-                                  operation: audit?.operation, approvedRequest: conditions.approvedRequest, now: now)
+            try Self.notifyIssued(db, record, renewal: renewal, operation: audit?.operation,
+                                  approvedRequest: conditions.approvedRequest, now: now, receivers: receivers)
             for id in revoked { try Self.notifyRevoked(db, certificateID: id, by: audit?.operation, now: now) }
             return record
         }

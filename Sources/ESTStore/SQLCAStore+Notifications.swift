@@ -14,14 +14,12 @@ extension SQLCAStore: NotificationStore {
     /// called) when there is none. The receivers are locked FOR KEY SHARE so that a
     /// concurrent `notify remove` waits for this commit (and then drops these rows too)
     /// rather than failing the issuance on a foreign key.
-    static func notify(_ db: any SQLConnection, _ type: NotificationEventType, now: Date,
+    /// `receivers`: the rows of `receiversQuery(db, type)`, when the caller read them with
+    /// another statement of its transaction (one round trip on PostgreSQL).
+    static func notify(_ db: any SQLConnection, _ type: NotificationEventType, now: Date, receivers found: [SQLRow]? = nil,
                        _ make: () throws -> NotificationEvent) throws {
-        // The pattern is built in SQL, not bound whole: SQLite re-prepares a statement on every
-        // execution whose LIKE pattern is a bound parameter (its LIKE optimisation reads the
-        // value), which was 2 % of an enrollment's CPU with no receiver at all.
-        let receivers = try db.rows("""
-            SELECT id FROM notify_receivers WHERE ',' || events || ',' LIKE '%,' || ? || ',%' ORDER BY id\(lock(db, .keyShare))
-            """, [type.rawValue]).map { try $0.requiredInt("id") }
+        let query = receiversQuery(db, type)
+        let receivers = try (found ?? db.rows(query.sql, query.params)).map { try $0.requiredInt("id") }
         guard !receivers.isEmpty else { return }
         let event = try make()
         let id = UUID().uuidString.lowercased()
@@ -32,14 +30,24 @@ extension SQLCAStore: NotificationStore {
         }
         let sequence = try row.requiredInt("id")
         for receiver in receivers {
-            _ = try db.run("INSERT INTO notify_deliveries (receiver_id, outbox_id) VALUES (?, ?)", [receiver, sequence])
+            try db.runLater("INSERT INTO notify_deliveries (receiver_id, outbox_id) VALUES (?, ?)", [receiver, sequence])
         }
+    }
+
+    /// The receivers subscribed to `type`, locked FOR KEY SHARE (see `notify`).
+    static func receiversQuery(_ db: any SQLConnection, _ type: NotificationEventType) -> (sql: String, params: [any SQLBindable]) {
+        // The pattern is built in SQL, not bound whole: SQLite re-prepares a statement on every
+        // execution whose LIKE pattern is a bound parameter (its LIKE optimisation reads the
+        // value), which was 2 % of an enrollment's CPU with no receiver at all.
+        ("""
+            SELECT id FROM notify_receivers WHERE ',' || events || ',' LIKE '%,' || ? || ',%' ORDER BY id\(lock(db, .keyShare))
+            """, [type.rawValue])
     }
 
     /// The event of an issuance (recordIssued's transaction): `renewed` for a re-enrollment.
     static func notifyIssued(_ db: any SQLConnection, _ c: IssuedCertificate, renewal: Bool, operation: String?,
-                             approvedRequest: Int64?, now: Date) throws {
-        try notify(db, renewal ? .renewed : .issued, now: now) {
+                             approvedRequest: Int64?, now: Date, receivers: [SQLRow]? = nil) throws {
+        try notify(db, renewal ? .renewed : .issued, now: now, receivers: receivers) {
             var data = try certificateData(db, c)
             data["operation"] = .optional(operation)
             data["replaces"] = .optional(c.replacesSerial)

@@ -43,6 +43,7 @@ public enum StoreCopy {
             }
             for t in StoreTables.copied { try dst.dialect.afterExplicitIDs(table: t.name, on: dst) }
         }
+        try dst.dialect.afterBulkLoad(tables: StoreTables.copied.map(\.name), on: dst)
         var problems: [String] = []
         for (table, n) in report.copied {
             let s = try src.count("SELECT count(*) FROM \(table)"), d = try dst.count("SELECT count(*) FROM \(table)")

@@ -22,6 +22,14 @@ enum StoreTablesContract {
         XCTAssertEqual(report.copied.map(\.table), StoreTables.copied.map(\.name))
         XCTAssertEqual(report.copied.first { $0.table == "cas" }?.rows, 3)
         XCTAssertGreaterThan(report.checkedCertificates, 3, "the CAs and the bootstrap certificate verified")
+        if f.backend == .postgres {
+            // Analyzed: a responder's prepared statements are planned with the copy's
+            // statistics, not as for empty tables (a lookup by serial then scanned them all).
+            let unanalyzed = try target.connection().rows("""
+                SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() AND last_analyze IS NULL ORDER BY relname
+                """, []).map { try $0.requiredString("relname") }.filter(StoreTables.copied.map(\.name).contains)
+            XCTAssertEqual(unanalyzed, [], "tables store copy left without statistics")
+        }
         // The check reads the catalog, not the list back: a table made now is reported, and
         // copy refuses a source it would not carry whole.
         try db.script("CREATE TABLE later_feature (id INTEGER PRIMARY KEY)")
