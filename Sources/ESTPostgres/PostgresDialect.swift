@@ -59,8 +59,6 @@ public struct PostgresDialect: SQLDialect {
             """, [table])
     }
 
-    /// `sql` with each `?` outside quotes and comments numbered `$1..$n` in order. Text
-    /// already written with `$n` passes unchanged.
     /// ANALYZE: a copied store's tables have no statistics until autovacuum gets to them (a
     /// minute or more), and a responder's prepared statements keep the generic plan made
     /// meanwhile. Planned as tiny, the lookup by serial (SQLCAStore.bySerial) scanned every
@@ -69,6 +67,8 @@ public struct PostgresDialect: SQLDialect {
         for table in tables { try db.script("ANALYZE \(table)") }
     }
 
+    /// `sql` with each `?` outside quotes and comments numbered `$1..$n` in order. Text
+    /// already written with `$n` passes unchanged.
     public static func numbered(_ sql: String) -> String {
         guard sql.contains("?") else { return sql }
         var out = ""
