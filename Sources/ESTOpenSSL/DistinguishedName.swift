@@ -118,17 +118,19 @@ public struct DistinguishedName: Hashable, Sendable, CustomStringConvertible {
     /// its canonical form, made when it was decoded), rather than both names decoded for
     /// every comparison: each enrollment compares the CSR's subject with every CA's.
     public func firstEquivalentSubject(in certificates: [Certificate]) -> Int? {
-        let found = try? withName { a in
-            certificates.firstIndex { c in
-                if c.subject == self { return true }
-                // X509_NAME_cmp only reads a name decoded from DER, so threads may share it.
-                if let b = X509_get_subject_name(c.x509), X509_NAME_cmp(a, b) == 0 { return true }
-                return isPreparedEquivalent(to: c.subject)
+        defer { OpenSSLError.drainQueue() }
+        do {
+            return try withName { a in
+                certificates.firstIndex { c in
+                    if c.subject == self { return true }
+                    // X509_NAME_cmp only reads a name decoded from DER, so threads may share it.
+                    if let b = X509_get_subject_name(c.x509), X509_NAME_cmp(a, b) == 0 { return true }
+                    return isPreparedEquivalent(to: c.subject)
+                }
             }
+        } catch {
+            return certificates.firstIndex { $0.subject.isEquivalent(to: self) }
         }
-        OpenSSLError.drainQueue()
-        guard let found else { return certificates.firstIndex { $0.subject.isEquivalent(to: self) } }
-        return found
     }
 
     /// RFC 4518's preparation, for values beyond ASCII, which OpenSSL compares byte for byte.

@@ -11,6 +11,9 @@ public final class PublicKey: @unchecked Sendable {
     public let keyIdentifier: Data
     /// The RSA public exponent (big-endian, no leading zeros); nil for other keys.
     public let rsaExponent: Data?
+    /// For an EC key, whether its parameters are a named curve (RFC 5480 §2.1.1: the
+    /// only form PKIX allows); true for other keys.
+    public let hasNamedCurve: Bool
 
     /// Takes ownership of one reference to `pkey` (also when it throws). `spki` is the
     /// SubjectPublicKeyInfo as received, when there is one: OpenSSL may re-encode a key.
@@ -52,23 +55,14 @@ public final class PublicKey: @unchecked Sendable {
             throw OpenSSLError("SubjectPublicKeyInfo", detail: "malformed subjectPublicKey")
         }
         keyIdentifier = Digest.sha1(parts[1].content.dropFirst())
+        // SubjectPublicKeyInfo ::= SEQUENCE { SEQUENCE { algorithm OID, parameters }, BIT STRING }
+        if let fields = DER.elements(parts[0].content), let type = fields.first, DER.oid(type) == .idEcPublicKey {
+            hasNamedCurve = fields.count == 2 && fields[1].tag == 0x06
+        } else {
+            hasNamedCurve = true
+        }
     }
 
     deinit { EVP_PKEY_free(pkey) }
 
-    /// For an EC key, whether its parameters are a named curve (RFC 5480 §2.1.1: the
-    /// only form PKIX allows); true for other keys.
-    public var hasNamedCurve: Bool {
-        guard keyType(of: spkiDER) == .idEcPublicKey else { return true }
-        // SubjectPublicKeyInfo ::= SEQUENCE { SEQUENCE { algorithm OID, parameters }, BIT STRING }
-        guard let spki = DER.elements(spkiDER)?.first, let parts = DER.elements(spki.content),
-              let algorithm = parts.first, let fields = DER.elements(algorithm.content), fields.count == 2 else { return false }
-        return fields[1].tag == 0x06
-    }
-
-    private func keyType(of spki: Data) -> OID? {
-        guard let outer = DER.elements(spki)?.first, let parts = DER.elements(outer.content),
-              let algorithm = parts.first, let oid = DER.elements(algorithm.content)?.first else { return nil }
-        return DER.oid(oid)
-    }
 }
