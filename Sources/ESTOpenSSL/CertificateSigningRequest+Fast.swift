@@ -13,11 +13,6 @@ import Foundation
 /// that has no key. Anything else, or anything this reading does not like, takes the full
 /// parse, which decides.
 extension CertificateSigningRequest {
-    /// RFC 5480 §2.1.1 named curves, by their OID's DER, as OpenSSL names them. Looked up by
-    /// the bytes received: an OID encoded any other way is not the common case.
-    private static let curves: [Data: String] = byDER([
-        "1.2.840.10045.3.1.7": "prime256v1", "1.3.132.0.34": "secp384r1", "1.3.132.0.35": "secp521r1",
-    ])
     /// RFC 5758 §3.2 ECDSA signature algorithms (parameters absent), by their OID's DER,
     /// with their digest.
     private static let ecdsaDigests: [Data: (digest: String, oid: OID)] = Dictionary(uniqueKeysWithValues: [
@@ -26,15 +21,11 @@ extension CertificateSigningRequest {
     ].map { dotted, digest in (OID(dotted)!.der, (digest, OID(dotted)!)) })
     private static let idEcPublicKey = OID("1.2.840.10045.2.1")!.der
 
-    private static func byDER(_ table: [String: String]) -> [Data: String] {
-        Dictionary(uniqueKeysWithValues: table.map { (OID($0.key)!.der, $0.value) })
-    }
-
     /// The parts of `der` the fast path needs, or nil when it is not that common case in
     /// canonical DER. RFC 2986 §4: CertificationRequest ::= SEQUENCE { certificationRequestInfo,
     /// signatureAlgorithm, signature BIT STRING }; CertificationRequestInfo ::= SEQUENCE {
     /// version INTEGER (v1 = 0), subject, subjectPKInfo, attributes [0] }.
-    static func fastParts(_ der: Data) -> (subject: Data, attributes: [Data], spki: Data, curve: String, point: Data,
+    static func fastParts(_ der: Data) -> (subject: Data, attributes: [Data], spki: Data, curve: ECCurveTemplate, point: Data,
                                            tbs: Data, digest: String, signatureAlgorithm: OID, signature: Data)? {
         guard let top = DER.elements(der), top.count == 1, top[0].tag == 0x30,
               let parts = DER.elements(top[0].content), parts.count == 3,
@@ -47,7 +38,7 @@ extension CertificateSigningRequest {
               let attributes = DER.elements(info[3].content), attributes.allSatisfy({ $0.tag == 0x30 }),
               let spki = DER.elements(info[2].content), spki.count == 2, spki[0].tag == 0x30, spki[1].tag == 0x03,
               let algorithm = DER.elements(spki[0].content), algorithm.count == 2,
-              algorithm[0].encoded == idEcPublicKey, let curve = curves[algorithm[1].encoded],
+              algorithm[0].encoded == idEcPublicKey, let curve = ECCurveTemplate.named(oidDER: algorithm[1].encoded),
               spki[1].content.count > 1, spki[1].content.first == 0,
               let signatureAlgorithm = DER.elements(parts[1].content), signatureAlgorithm.count == 1,
               let (digest, sigOID) = ecdsaDigests[signatureAlgorithm[0].encoded],
@@ -86,9 +77,8 @@ extension CertificateSigningRequest {
 
     /// The key and the signature's verdict of the fast path; nil when the key is refused
     /// (e.g. a point not on the curve), which the full parse then reports.
-    static func fastKeyAndSignature(curve: String, point: Data, spki: Data, tbs: Data, digest: String,
+    static func fastKeyAndSignature(curve template: ECCurveTemplate, point: Data, spki: Data, tbs: Data, digest: String,
                                     signature: Data) -> (PublicKey, Bool)? {
-        guard let template = ECCurveTemplate.named(curve) else { return nil }
         let pkey = point.withUnsafeBytes { p -> OpaquePointer? in
             guard let base = p.bindMemory(to: UInt8.self).baseAddress else { return nil }
             return estfcgi_ec_public_key(template.pkey, base, p.count)

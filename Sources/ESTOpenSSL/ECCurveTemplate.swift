@@ -1,4 +1,5 @@
 internal import COpenSSL
+import Foundation
 
 /// A named curve's domain parameters, made once per process and only read after: the
 /// template each CSR's EC key is built on (`estfcgi_ec_public_key` copies the curve from it,
@@ -18,17 +19,16 @@ final class ECCurveTemplate: @unchecked Sendable {
 
     deinit { EVP_PKEY_free(pkey) }
 
-    /// The template of an RFC 5480 §2.1.1 curve by OpenSSL's name; nil for any other name.
-    static func named(_ name: String) -> ECCurveTemplate? {
-        switch name {
-        case "prime256v1": return p256
-        case "secp384r1": return p384
-        case "secp521r1": return p521
-        default: return nil
-        }
-    }
+    /// The template of an RFC 5480 §2.1.1 named curve, by its OID's DER as a
+    /// SubjectPublicKeyInfo carries it (an OID encoded any other way is not found); nil for
+    /// any other curve.
+    static func named(oidDER: Data) -> ECCurveTemplate? { byOID[oidDER] }
 
-    private static let p256 = ECCurveTemplate("prime256v1")
-    private static let p384 = ECCurveTemplate("secp384r1")
-    private static let p521 = ECCurveTemplate("secp521r1")
+    private static let byOID: [Data: ECCurveTemplate] = {
+        var table: [Data: ECCurveTemplate] = [:]
+        for (oid, name) in [("1.2.840.10045.3.1.7", "prime256v1"), ("1.3.132.0.34", "secp384r1"), ("1.3.132.0.35", "secp521r1")] {
+            if let der = OID(oid)?.der, let template = ECCurveTemplate(name) { table[der] = template }
+        }
+        return table
+    }()
 }

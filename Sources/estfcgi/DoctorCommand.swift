@@ -40,8 +40,11 @@ struct Doctor: ParsableCommand {
             var keyFile: KeyFile? = nil
             var keyFileProblem: String? = nil
             var earlier: [String] = []
-            do { (passphrase, earlier) = try store.passphraseReadings().map { ($0.passphrase, $0.earlier) } ?? (nil, []) }
-            catch { problem = (error as? CAError)?.reason ?? "\(error)" }
+            do {
+                let readings = try store.passphraseReadings()
+                passphrase = readings?.passphrase
+                earlier = readings?.earlier ?? []
+            } catch { problem = (error as? CAError)?.reason ?? "\(error)" }
             do { keyFile = try store.readKeyFile() } catch { keyFileProblem = (error as? CAError)?.reason ?? "\(error)" }
             // No passphrase is a problem only without a key file: keys under the passphrase
             // then each say that they need it.

@@ -6,16 +6,7 @@ import XCTest
 /// The key file (issue 24): created once, O_EXCL, mode 600; read only when it is a regular
 /// file of this user or root, closed to others, not a symlink, 64 hex digits; a keyring with
 /// it seals new keys and says clearly when a key needs another file.
-final class KeyFileTests: XCTestCase {
-    var dir = ""
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("estfcgi-keyfile-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
-
+final class KeyFileTests: ScratchDirectoryTestCase {
     func reason(_ body: () throws -> Any) -> String {
         do { _ = try body(); return "no error" } catch { return (error as? CAError)?.reason ?? "\(error)" }
     }

@@ -6,16 +6,7 @@ import XCTest
 /// The store passphrase is the file's first line without its line end, LF or CR LF. Earlier
 /// versions kept a CR LF (a Character split: "\r\n" is one Character), so keys sealed then
 /// must still open whichever line end the file has now.
-final class PassphraseReadingTests: XCTestCase {
-    var dir = ""
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("estfcgi-pp-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
-
+final class PassphraseReadingTests: ScratchDirectoryTestCase {
     func file(_ text: String) -> String {
         let p = dir + "/pp-\(UUID().uuidString)"
         FileManager.default.createFile(atPath: p, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
