@@ -64,7 +64,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "ESTOpenSSLTests", dependencies: ["ESTOpenSSL"]),
+        .testTarget(name: "ESTOpenSSLTests", dependencies: ["ESTOpenSSL", "COpenSSL"]),
         .testTarget(name: "ESTSQLiteTests", dependencies: ["ESTSQLite", "ESTSQL"]),
         .testTarget(name: "ESTCoreTests", dependencies: ["ESTCore"]),
         .testTarget(name: "ESTCATests", dependencies: ["ESTCA", "ESTSQLiteStore"]),

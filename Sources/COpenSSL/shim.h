@@ -112,6 +112,16 @@ static inline STACK_OF(X509) *estfcgi_pkcs7_certs(PKCS7 *p7) {
     return p7->d.sign->cert;
 }
 
+/* The signature AlgorithmIdentifier DER a provider's signature context names (what
+ * ASN1_item_sign_ctx writes for a provider key): its length, 0 when it names none. */
+static inline size_t estfcgi_signature_algorithm_id(EVP_PKEY_CTX *pctx, unsigned char *buf, size_t cap) {
+    OSSL_PARAM params[2];
+    params[0] = OSSL_PARAM_construct_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, buf, cap);
+    params[1] = OSSL_PARAM_construct_end();
+    if (EVP_PKEY_CTX_get_params(pctx, params) <= 0) return 0;
+    return params[0].return_size <= cap ? params[0].return_size : 0;
+}
+
 /* One X.509v3 extension from OpenSSL's config syntax ("critical,CA:FALSE", "hash",
  * "keyid:always"); the X509V3_CTX lives on the C stack so Swift never sees its layout. */
 static inline X509_EXTENSION *estfcgi_make_extension(X509 *issuer, X509 *subject, int nid, const char *value) {

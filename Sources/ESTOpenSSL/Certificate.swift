@@ -4,14 +4,12 @@ import Foundation
 /// An X.509 certificate (RFC 5280). Immutable; every field estfcgi uses is read once,
 /// when the certificate is parsed or built, so no getter can fail or fall back.
 public final class Certificate: @unchecked Sendable, Hashable, CustomStringConvertible {
-    /// The X509 as parsed, or as built by CertificateSigner. A built one carries its key as
-    /// the CSR's bytes, with no key decoded by OpenSSL (decoding costs more than the rest of
-    /// an issuance): it serves to read the fields below, while path validation and CMS,
-    /// which need the key, use `complete`.
-    let x509: OpaquePointer
-    private let isBuilt: Bool
+    /// The X509 parsed when the certificate was read; nil for one built and signed here,
+    /// whose fields are known from what it was built with (`init(signed:...)`), and whose
+    /// X509 is parsed from `der` only when an OpenSSL operation needs it (`x509`).
+    private let readX509: OpaquePointer?
     private let parseLock = NSLock()
-    private var parsed: OpaquePointer?
+    private var parsedX509: OpaquePointer?
     public let der: Data
     public let subject: DistinguishedName
     public let issuer: DistinguishedName
@@ -38,45 +36,25 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     /// OpenSSL's text for the subjectAltName (`DNS:a, IP Address:1.2.3.4`), "" when absent.
     public let subjectAltNameText: String
 
-    /// What a certificate just built and signed here was given (see `x509`): its key, and
-    /// its names, whose DER the built X509 holds unchanged (X509_NAME_set keeps the bytes
-    /// it was given), so they need not be read back.
-    struct Built {
-        let publicKey: PublicKey
-        let subject: DistinguishedName
-        let issuer: DistinguishedName
-    }
-
     /// Takes ownership of `x509`, also when reading it fails.
-    init(owning x509: OpaquePointer, built: Built? = nil) throws {
-        self.x509 = x509
-        isBuilt = built != nil
-        let knownKey = built?.publicKey
+    init(owning x509: OpaquePointer) throws {
+        readX509 = x509
         do {
             der = try DERBridge.encode("i2d_X509") { i2d_X509(x509, $0) }
-            if let built {
-                subject = built.subject
-                issuer = built.issuer
-            } else {
-                guard let s = X509_get_subject_name(x509), let i = X509_get_issuer_name(x509) else {
-                    throw OpenSSLError("certificate names")
-                }
-                subject = try DistinguishedName(reading: s)
-                issuer = try DistinguishedName(reading: i)
+            guard let s = X509_get_subject_name(x509), let i = X509_get_issuer_name(x509) else {
+                throw OpenSSLError("certificate names")
             }
+            subject = try DistinguishedName(reading: s)
+            issuer = try DistinguishedName(reading: i)
             guard let bn = ASN1_INTEGER_to_BN(X509_get_serialNumber(x509), nil) else { throw OpenSSLError("serial") }
             defer { BN_free(bn) }
             serialHex = try Certificate.hex(bn)
             notBefore = try Certificate.date(X509_getm_notBefore(x509))
             notAfter = try Certificate.date(X509_getm_notAfter(x509))
-            if let knownKey {
-                publicKey = knownKey
-            } else {
-                guard let key = X509_get_pubkey(x509) else {
-                    throw OpenSSLError("certificate public key", detail: "the key cannot be decoded")
-                }
-                publicKey = try PublicKey(owning: key, spki: X509_get_X509_PUBKEY(x509))
+            guard let key = X509_get_pubkey(x509) else {
+                throw OpenSSLError("certificate public key", detail: "the key cannot be decoded")
             }
+            publicKey = try PublicKey(owning: key, spki: X509_get_X509_PUBKEY(x509))
             isCA = X509_check_ca(x509) == 1
             let pathLen = X509_get_pathlen(x509)
             pathLength = pathLen < 0 ? nil : Int(pathLen)
@@ -93,9 +71,7 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
                     throw OpenSSLError("subjectAltName")
                 }
                 subjectAltNameDER = asn1Bytes(UnsafePointer(data))
-                let bio = try MemoryBIO()
-                guard X509V3_EXT_print(bio.bio, ext, 0, 0) == 1 else { throw OpenSSLError("print subjectAltName") }
-                subjectAltNameText = bio.string
+                subjectAltNameText = try Certificate.text(ext)
             } else {
                 subjectAltNameDER = nil
                 subjectAltNameText = ""
@@ -107,21 +83,54 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         }
     }
 
-    deinit {
-        X509_free(x509)
-        if let parsed { X509_free(parsed) }
+    /// A certificate just signed here (CertificateSigner): every field is what `t` and the
+    /// issuer gave the DER (BuiltCertificateTests reads them back from it), so nothing is
+    /// parsed; X509_check_ca's, X509_get_pathlen's and X509_get_key_usage's answers follow
+    /// from the extensions CertificateTemplate writes.
+    init(signed der: Data, template t: CertificateTemplate, issuer: DistinguishedName, authorityKeyIdentifier: Data) throws {
+        readX509 = nil
+        self.der = der
+        subject = t.subject
+        self.issuer = issuer
+        let serial = CertificateTemplate.integerContent(t.serial).hexString.drop { $0 == "0" }
+        serialHex = serial.isEmpty ? "0" : String(serial)
+        notBefore = Date(timeIntervalSince1970: TimeInterval(try ASN1Time.seconds(t.notBefore)))
+        notAfter = Date(timeIntervalSince1970: TimeInterval(try ASN1Time.seconds(t.notAfter)))
+        publicKey = t.publicKey
+        // X509_check_ca: cA TRUE, and keyUsage (when present) with keyCertSign.
+        isCA = t.isCA && (t.keyUsage.isEmpty || t.keyUsage.contains(.keyCertSign))
+        pathLength = t.isCA ? t.pathLength : nil
+        keyUsage = t.keyUsage.isEmpty ? nil : t.keyUsage
+        allowsClientAuth = t.extendedKeyUsage.isEmpty
+            || t.extendedKeyUsage.contains { $0.oid == .clientAuth || $0.oid == .anyExtendedKeyUsage }
+        subjectKeyIdentifier = t.publicKey.keyIdentifier
+        self.authorityKeyIdentifier = authorityKeyIdentifier
+        fingerprint = Digest.sha256(der)
+        subjectAltNameDER = t.subjectAltNameDER
+        if let san = t.subjectAltNameDER {
+            subjectAltNameText = try Certificate.text(subjectAltName: san)
+        } else {
+            subjectAltNameText = ""
+        }
     }
 
-    /// The X509 with its key decoded, for OpenSSL operations that use the key: `x509`
-    /// itself, or for a certificate built here, parsed from `der` once, on first use.
-    var complete: OpaquePointer {
-        guard isBuilt else { return x509 }
+    deinit {
+        if let readX509 { X509_free(readX509) }
+        if let parsedX509 { X509_free(parsedX509) }
+    }
+
+    /// The X509, for OpenSSL operations: as read, or for a certificate built here parsed
+    /// from `der` once, on first use.
+    var x509: OpaquePointer {
+        if let readX509 { return readX509 }
         return parseLock.withLock {
-            if let parsed { return parsed }
-            // The DER was made by i2d_X509 and signed here: parsing it cannot fail short of
-            // memory exhaustion; fall back to the built object rather than crash.
-            let x = DERBridge.decode(der, free: { X509_free($0) }, { p, n in d2i_X509(nil, p, n) }) ?? x509
-            if x != x509 { parsed = x }
+            if let parsedX509 { return parsedX509 }
+            // The DER was encoded and signed here, of parts OpenSSL parsed before: only
+            // memory exhaustion makes this fail.
+            guard let x = DERBridge.decode(der, free: { X509_free($0) }, { p, n in d2i_X509(nil, p, n) }) else {
+                fatalError("estfcgi: a certificate built here does not parse")
+            }
+            parsedX509 = x
             return x
         }
     }
@@ -173,6 +182,25 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         var parts = tm()
         guard let t, ASN1_TIME_to_tm(t, &parts) == 1 else { throw OpenSSLError("certificate validity time") }
         return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
+    }
+
+    /// OpenSSL's text for a subjectAltName extension (`DNS:a, IP Address:1.2.3.4`).
+    private static func text(_ ext: OpaquePointer) throws -> String {
+        let bio = try MemoryBIO()
+        guard X509V3_EXT_print(bio.bio, ext, 0, 0) == 1 else { throw OpenSSLError("print subjectAltName") }
+        return bio.string
+    }
+
+    private static func text(subjectAltName der: Data) throws -> String {
+        guard let os = ASN1_OCTET_STRING_new() else { throw OpenSSLError("ASN1_OCTET_STRING_new") }
+        defer { ASN1_OCTET_STRING_free(os) }
+        let bytes = [UInt8](der)
+        guard ASN1_OCTET_STRING_set(os, bytes, Int32(bytes.count)) == 1,
+              let ext = X509_EXTENSION_create_by_NID(nil, NID_subject_alt_name, 0, os) else {
+            throw OpenSSLError("subjectAltName")
+        }
+        defer { X509_EXTENSION_free(ext) }
+        return try text(ext)
     }
 
     private static func hex(_ bn: OpaquePointer) throws -> String {

@@ -21,11 +21,11 @@ public final class ChainVerifier: @unchecked Sendable {
         self.intermediates = intermediates
         store = X509_STORE_new()
         if let store {
-            for a in anchors { X509_STORE_add_cert(store, a.complete) }
+            for a in anchors { X509_STORE_add_cert(store, a.x509) }
             _ = OpenSSLError.drainQueue()  // duplicate anchors are harmless
         }
         untrusted = estfcgi_sk_X509_new()
-        if let untrusted { for c in intermediates { _ = estfcgi_sk_X509_push(untrusted, c.complete) } }
+        if let untrusted { for c in intermediates { _ = estfcgi_sk_X509_push(untrusted, c.x509) } }
     }
 
     deinit {
@@ -71,7 +71,7 @@ public final class ChainVerifier: @unchecked Sendable {
         guard let store, let untrusted else { return (.untrusted("out of memory building the trust store"), nil) }
         guard let ctx = X509_STORE_CTX_new() else { return (.untrusted("X509_STORE_CTX_new failed"), nil) }
         defer { X509_STORE_CTX_free(ctx) }
-        guard X509_STORE_CTX_init(ctx, store, leaf.complete, untrusted) == 1 else {
+        guard X509_STORE_CTX_init(ctx, store, leaf.x509, untrusted) == 1 else {
             return (.untrusted(OpenSSLError("X509_STORE_CTX_init").description), nil)
         }
         let param = X509_STORE_CTX_get0_param(ctx)

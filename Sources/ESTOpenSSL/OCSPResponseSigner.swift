@@ -33,7 +33,7 @@ public struct OCSPResponseSigner: Sendable {
             guard responder.issuer == issuer.subject, responder.isSigned(by: issuer) else {
                 throw OCSPResponseError("the responder certificate \(responder.subject) is not issued by \(issuer.subject) (RFC 6960 §4.2.2.2)")
             }
-            let xku = X509_get_extended_key_usage(responder.complete)
+            let xku = X509_get_extended_key_usage(responder.x509)
             OpenSSLError.drainQueue()
             guard xku != UInt32.max, xku & UInt32(XKU_OCSP_SIGN) != 0 else {
                 throw OCSPResponseError("the responder certificate \(responder.subject) lacks the id-kp-OCSPSigning key purpose (RFC 6960 §4.2.2.2)")
@@ -75,7 +75,7 @@ public struct OCSPResponseSigner: Sendable {
         }
         var flags = UInt(OCSP_RESPID_KEY)
         if !includesResponderCertificate { flags |= UInt(OCSP_NOCERTS) }
-        guard OCSP_basic_sign(basic, responder.complete, responderKey.pkey, responderKey.algorithm.signingDigest, nil, flags) == 1 else {
+        guard OCSP_basic_sign(basic, responder.x509, responderKey.pkey, responderKey.algorithm.signingDigest, nil, flags) == 1 else {
             throw OpenSSLError("sign OCSP response")
         }
         guard let response = OCSP_response_create(Int32(OCSP_RESPONSE_STATUS_SUCCESSFUL), basic) else {

@@ -9,6 +9,13 @@ extension OID {
     public static let basicConstraints = OID(named: "2.5.29.19")
     public static let keyUsage = OID(named: "2.5.29.15")
     public static let extendedKeyUsage = OID(named: "2.5.29.37")
+    public static let subjectKeyIdentifier = OID(named: "2.5.29.14")
+    public static let authorityKeyIdentifier = OID(named: "2.5.29.35")
+    public static let crlDistributionPoints = OID(named: "2.5.29.31")
+    /// RFC 5280 §4.2.2.1.
+    public static let authorityInfoAccess = OID(named: "1.3.6.1.5.5.7.1.1")
+    /// RFC 6960 §4.2.2.2.1 id-pkix-ocsp-nocheck.
+    public static let ocspNoCheck = OID(named: "1.3.6.1.5.5.7.48.1.5")
 
     // RFC 5280 §4.2.1.12 key purposes, and Microsoft's smart-card logon.
     public static let serverAuth = OID(named: "1.3.6.1.5.5.7.3.1")
@@ -19,6 +26,8 @@ extension OID {
     public static let timeStamping = OID(named: "1.3.6.1.5.5.7.3.8")
     public static let ocspSigning = OID(named: "1.3.6.1.5.5.7.3.9")
     public static let msSmartcardLogin = OID(named: "1.3.6.1.4.1.311.20.2.2")
+    /// RFC 5280 §4.2.1.12 anyExtendedKeyUsage.
+    public static let anyExtendedKeyUsage = OID(named: "2.5.29.37.0")
 
     // PKCS#9 (RFC 2985) request attributes.
     public static let challengePassword = OID(named: "1.2.840.113549.1.9.7")

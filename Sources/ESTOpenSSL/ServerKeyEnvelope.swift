@@ -18,9 +18,9 @@ public enum ServerKeyEnvelope {
                      chain: [Certificate]) throws -> Data {
         guard let certs = estfcgi_sk_X509_new() else { throw OpenSSLError("stack") }
         defer { estfcgi_sk_X509_free(certs) }
-        for c in chain { _ = estfcgi_sk_X509_push(certs, c.complete) }
+        for c in chain { _ = estfcgi_sk_X509_push(certs, c.x509) }
         let flags = UInt32(CMS_PARTIAL | CMS_BINARY)
-        guard let cms = CMS_sign(signer.complete, key.pkey, certs, nil, flags) else { throw OpenSSLError("CMS_sign") }
+        guard let cms = CMS_sign(signer.x509, key.pkey, certs, nil, flags) else { throw OpenSSLError("CMS_sign") }
         defer { CMS_ContentInfo_free(cms) }
         guard let type = OBJ_txt2obj(contentType.dotted, 1) else { throw OpenSSLError("OID") }
         defer { ASN1_OBJECT_free(type) }
@@ -33,7 +33,7 @@ public enum ServerKeyEnvelope {
     static func envelope(_ content: Data, contentTypeNID: Int32, recipient: Certificate) throws -> Data {
         guard let recipients = estfcgi_sk_X509_new() else { throw OpenSSLError("stack") }
         defer { estfcgi_sk_X509_free(recipients) }
-        _ = estfcgi_sk_X509_push(recipients, recipient.complete)
+        _ = estfcgi_sk_X509_push(recipients, recipient.x509)
         guard let cms = CMS_encrypt(recipients, nil, EVP_aes_256_cbc(), UInt32(CMS_PARTIAL | CMS_BINARY)) else {
             throw OpenSSLError("CMS_encrypt", detail: "cannot encrypt to a \(recipient.publicKey.algorithm) key")
         }
@@ -53,7 +53,7 @@ public enum ServerKeyEnvelope {
         let env = try DERBridge.decoded("parse CMS", der, free: { CMS_ContentInfo_free($0) }, { p, n in d2i_CMS_ContentInfo(nil, p, n) })
         defer { CMS_ContentInfo_free(env) }
         let plain = try MemoryBIO()
-        guard CMS_decrypt(env, key.pkey, recipient.complete, nil, plain.bio, UInt32(CMS_BINARY)) == 1 else {
+        guard CMS_decrypt(env, key.pkey, recipient.x509, nil, plain.bio, UInt32(CMS_BINARY)) == 1 else {
             throw OpenSSLError("CMS_decrypt")
         }
         let signed = try DERBridge.decoded("parse inner SignedData", plain.data, free: { CMS_ContentInfo_free($0) },
@@ -61,7 +61,7 @@ public enum ServerKeyEnvelope {
         defer { CMS_ContentInfo_free(signed) }
         guard let store = X509_STORE_new() else { throw OpenSSLError("X509_STORE_new") }
         defer { X509_STORE_free(store) }
-        for a in anchors { X509_STORE_add_cert(store, a.complete) }
+        for a in anchors { X509_STORE_add_cert(store, a.x509) }
         X509_STORE_set_flags(store, UInt(X509_V_FLAG_PARTIAL_CHAIN))
         let content = try MemoryBIO()
         guard CMS_verify(signed, nil, store, nil, content.bio, UInt32(CMS_BINARY)) == 1 else {

@@ -29,7 +29,7 @@ final class PKCS7Tests: XCTestCase {
         defer { PKCS7_free(p7) }
         XCTAssertEqual(PKCS7_set_type(p7, NID_pkcs7_signed), 1)
         XCTAssertEqual(PKCS7_content_new(p7, NID_pkcs7_data), 1)
-        for c in certificates { XCTAssertEqual(PKCS7_add_certificate(p7, c.complete), 1) }
+        for c in certificates { XCTAssertEqual(PKCS7_add_certificate(p7, c.x509), 1) }
         let length = i2d_PKCS7(p7, nil)
         var bytes = [UInt8](repeating: 0, count: Int(length))
         bytes.withUnsafeMutableBufferPointer { buffer in
