@@ -1,24 +1,40 @@
 import Foundation
 
-/// Minimal DER (X.690) building and reading for the few structures OpenSSL has no
-/// type for: CsrAttrs (RFC 7030 §4.5.2) and AsymmetricKeyPackage (RFC 5958 §2).
+/// Minimal DER (X.690) building and reading for what estfcgi encodes or splits itself:
+/// CsrAttrs (RFC 7030 §4.5.2), AsymmetricKeyPackage (RFC 5958 §2), certs-only PKCS #7,
+/// a CSR on the fast path, and the parts of a TBSCertificate (DERWriter writes the whole).
 public enum DER {
+    // Each encoder below allocates its result once, at its final size: building DER by
+    // concatenation (`Data([tag]) + ... + content`) copied every element at every level.
     public static func tlv(_ tag: UInt8, _ content: Data) -> Data {
-        var out = Data([tag])
-        let n = content.count
-        if n < 0x80 {
-            out.append(UInt8(n))
-        } else {
-            var len = [UInt8]()
-            var v = n
-            while v > 0 { len.insert(UInt8(v & 0xff), at: 0); v >>= 8 }
-            out.append(0x80 | UInt8(len.count))
-            out.append(contentsOf: len)
-        }
-        return out + content
+        var out = Data(capacity: content.count + 6)
+        out.append(tag)
+        appendLength(content.count, to: &out)
+        out.append(content)
+        return out
     }
 
-    public static func sequence(_ items: [Data]) -> Data { tlv(0x30, items.reduce(Data(), +)) }
+    /// X.690 §8.1.3: the short form under 128, else the long form in the fewest octets.
+    static func appendLength(_ n: Int, to out: inout Data) {
+        guard n >= 0x80 else { out.append(UInt8(n)); return }
+        var octets = 0
+        var v = n
+        while v > 0 { octets += 1; v >>= 8 }
+        out.append(0x80 | UInt8(octets))
+        for i in stride(from: octets - 1, through: 0, by: -1) { out.append(UInt8(truncatingIfNeeded: n >> (8 * i))) }
+    }
+
+    /// A constructed element whose content is `items` one after another.
+    static func constructed(_ tag: UInt8, _ items: [Data]) -> Data {
+        let n = items.reduce(0) { $0 + $1.count }
+        var out = Data(capacity: n + 6)
+        out.append(tag)
+        appendLength(n, to: &out)
+        for item in items { out.append(item) }
+        return out
+    }
+
+    public static func sequence(_ items: [Data]) -> Data { constructed(0x30, items) }
 
     /// X.690 §11.6: the order of the components of a DER SET OF. Encodings compare as
     /// octet strings, the shorter one padded at its end with 0-octets.
@@ -46,7 +62,7 @@ public enum DER {
             .map(\.element)
     }
 
-    public static func set(_ items: [Data]) -> Data { tlv(0x31, items.reduce(Data(), +)) }
+    public static func set(_ items: [Data]) -> Data { constructed(0x31, items) }
 
     /// A non-negative INTEGER.
     public static func integer(_ value: Int) -> Data {
@@ -67,27 +83,30 @@ public enum DER {
 
     /// Splits `data` into consecutive elements; nil on malformed input. Definite lengths only.
     public static func elements(_ data: Data) -> [Element]? {
-        let b = [UInt8](data)
-        var i = 0
-        var out: [Element] = []
-        while i < b.count {
-            guard i + 2 <= b.count else { return nil }
-            let tag = b[i]
-            var len = Int(b[i + 1])
-            var header = 2
-            if len & 0x80 != 0 {
-                let n = len & 0x7f
-                guard n >= 1, n <= 4, i + 2 + n <= b.count else { return nil }
-                len = 0
-                for k in 0..<n { len = (len << 8) | Int(b[i + 2 + k]) }
-                header += n
+        data.withUnsafeBytes { raw -> [Element]? in
+            let b = raw.bindMemory(to: UInt8.self)
+            guard let base = b.baseAddress else { return [] }
+            var i = 0
+            var out: [Element] = []
+            while i < b.count {
+                guard i + 2 <= b.count else { return nil }
+                let tag = b[i]
+                var len = Int(b[i + 1])
+                var header = 2
+                if len & 0x80 != 0 {
+                    let n = len & 0x7f
+                    guard n >= 1, n <= 4, i + 2 + n <= b.count else { return nil }
+                    len = 0
+                    for k in 0..<n { len = (len << 8) | Int(b[i + 2 + k]) }
+                    header += n
+                }
+                guard i + header + len <= b.count else { return nil }
+                out.append(Element(tag: tag, content: Data(bytes: base + i + header, count: len),
+                                   encoded: Data(bytes: base + i, count: header + len)))
+                i += header + len
             }
-            guard i + header + len <= b.count else { return nil }
-            out.append(Element(tag: tag, content: Data(b[(i + header)..<(i + header + len)]),
-                               encoded: Data(b[i..<(i + header + len)])))
-            i += header + len
+            return out
         }
-        return out
     }
 
     /// The OID of an encoded OBJECT IDENTIFIER element, nil when it is not one.
