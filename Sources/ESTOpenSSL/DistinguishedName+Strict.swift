@@ -18,7 +18,9 @@ extension DistinguishedName {
                       let type = DER.oid(fields[0]) else { throw NameError("an attribute is not { type, value }") }
                 do { _ = try ASN1String.text(tag: fields[1].tag, fields[1].content) }
                 catch { throw NameError("attribute \(type): \(error)") }
-                rebuiltPairs.append(DER.sequence([type.der, DER.tlv(fields[1].tag, fields[1].content)]))
+                // The OID's content as received: OID(derContent:) took it as minimal, and
+                // re-encoding it from its dotted text would cost more than the rest.
+                rebuiltPairs.append(DER.sequence([DER.tlv(0x06, fields[0].content), DER.tlv(fields[1].tag, fields[1].content)]))
             }
             // X.690 §11.6: the values of a SET OF in ascending order of their encodings.
             guard zip(rebuiltPairs, rebuiltPairs.dropFirst()).allSatisfy({ $0.0.lexicographicallyPrecedes($0.1) }) else {
