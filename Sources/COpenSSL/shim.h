@@ -100,6 +100,8 @@ static inline EVP_PKEY *estfcgi_ec_public_key(const EVP_PKEY *parameters, const 
 static inline int estfcgi_digest_verify(EVP_PKEY *pkey, const char *md, const unsigned char *tbs, size_t tbs_len,
                                         const unsigned char *sig, size_t sig_len) {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    /* One verification per context: without FINALISE, EVP_DigestVerifyFinal works on a copy. */
+    if (ctx != NULL) EVP_MD_CTX_set_flags(ctx, EVP_MD_CTX_FLAG_FINALISE);
     int ok = ctx != NULL && EVP_DigestVerifyInit_ex(ctx, NULL, md, NULL, NULL, pkey, NULL) == 1
         && EVP_DigestVerify(ctx, sig, sig_len, tbs, tbs_len) == 1;
     EVP_MD_CTX_free(ctx);

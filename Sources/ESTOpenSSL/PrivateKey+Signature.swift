@@ -38,16 +38,20 @@ extension PrivateKey {
     func signature(over message: Data) throws -> Data {
         guard let ctx = EVP_MD_CTX_new() else { throw OpenSSLError("EVP_MD_CTX_new") }
         defer { EVP_MD_CTX_free(ctx) }
+        // One signature per context: without FINALISE, EVP_DigestSignFinal signs a duplicate
+        // of the whole context so that it could take more input.
+        EVP_MD_CTX_set_flags(ctx, EVP_MD_CTX_FLAG_FINALISE)
         guard EVP_DigestSignInit(ctx, nil, algorithm.signingDigest, nil, pkey) == 1 else {
             throw OpenSSLError("sign certificate")
         }
-        return try message.withUnsafeBytes { m in
-            let p = m.bindMemory(to: UInt8.self).baseAddress
-            var length = 0
-            guard EVP_DigestSign(ctx, nil, &length, p, m.count) == 1 else { throw OpenSSLError("sign certificate") }
-            var signature = [UInt8](repeating: 0, count: length)
-            guard EVP_DigestSign(ctx, &signature, &length, p, m.count) == 1 else { throw OpenSSLError("sign certificate") }
-            return Data(signature.prefix(length))
+        // The key's largest signature: one call signs, with no call to ask the length first.
+        var length = Int(EVP_PKEY_get_size(pkey))
+        guard length > 0 else { throw OpenSSLError("sign certificate", detail: "no signature size for a \(algorithm) key") }
+        var signature = [UInt8](repeating: 0, count: length)
+        let signed = message.withUnsafeBytes { m in
+            EVP_DigestSign(ctx, &signature, &length, m.bindMemory(to: UInt8.self).baseAddress, m.count)
         }
+        guard signed == 1 else { throw OpenSSLError("sign certificate") }
+        return Data(signature.prefix(length))
     }
 }
