@@ -96,13 +96,13 @@ static inline EVP_PKEY *estfcgi_ec_public_key(const EVP_PKEY *parameters, const 
     }
     return pkey;
 }
-/* 1 when `sig` is `pkey`'s signature over `tbs` with digest `md` ("SHA256"), else 0. */
-static inline int estfcgi_digest_verify(EVP_PKEY *pkey, const char *md, const unsigned char *tbs, size_t tbs_len,
+/* 1 when `sig` is `pkey`'s signature over `tbs` with digest `md` (fetched once), else 0. */
+static inline int estfcgi_digest_verify(EVP_PKEY *pkey, const EVP_MD *md, const unsigned char *tbs, size_t tbs_len,
                                         const unsigned char *sig, size_t sig_len) {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     /* One verification per context: without FINALISE, EVP_DigestVerifyFinal works on a copy. */
     if (ctx != NULL) EVP_MD_CTX_set_flags(ctx, EVP_MD_CTX_FLAG_FINALISE);
-    int ok = ctx != NULL && EVP_DigestVerifyInit_ex(ctx, NULL, md, NULL, NULL, pkey, NULL) == 1
+    int ok = ctx != NULL && EVP_DigestVerifyInit(ctx, NULL, md, NULL, pkey) == 1
         && EVP_DigestVerify(ctx, sig, sig_len, tbs, tbs_len) == 1;
     EVP_MD_CTX_free(ctx);
     return ok;

@@ -15,9 +15,9 @@ import Foundation
 extension CertificateSigningRequest {
     /// RFC 5758 §3.2 ECDSA signature algorithms (parameters absent), by their OID's DER,
     /// with their digest.
-    private static let ecdsaDigests: [Data: (digest: String, oid: OID)] = Dictionary(uniqueKeysWithValues: [
-        "1.2.840.10045.4.3.1": "SHA224", "1.2.840.10045.4.3.2": "SHA256",
-        "1.2.840.10045.4.3.3": "SHA384", "1.2.840.10045.4.3.4": "SHA512",
+    nonisolated(unsafe) private static let ecdsaDigests: [Data: (digest: OpaquePointer?, oid: OID)] = Dictionary(uniqueKeysWithValues: [
+        ("1.2.840.10045.4.3.1", Digest.fetchedSHA224), ("1.2.840.10045.4.3.2", Digest.fetchedSHA256),
+        ("1.2.840.10045.4.3.3", Digest.fetchedSHA384), ("1.2.840.10045.4.3.4", Digest.fetchedSHA512),
     ].map { dotted, digest in (OID(dotted)!.der, (digest, OID(dotted)!)) })
     private static let idEcPublicKey = OID("1.2.840.10045.2.1")!.der
 
@@ -26,7 +26,7 @@ extension CertificateSigningRequest {
     /// signatureAlgorithm, signature BIT STRING }; CertificationRequestInfo ::= SEQUENCE {
     /// version INTEGER (v1 = 0), subject, subjectPKInfo, attributes [0] }.
     static func fastParts(_ der: Data) -> (subject: Data, attributes: [Data], spki: Data, curve: ECCurveTemplate, point: Data,
-                                           tbs: Data, digest: String, signatureAlgorithm: OID, signature: Data)? {
+                                           tbs: Data, digest: OpaquePointer?, signatureAlgorithm: OID, signature: Data)? {
         guard let top = DER.elements(der), top.count == 1, top[0].tag == 0x30,
               let parts = DER.elements(top[0].content), parts.count == 3,
               parts[0].tag == 0x30, parts[1].tag == 0x30, parts[2].tag == 0x03,
@@ -77,7 +77,7 @@ extension CertificateSigningRequest {
 
     /// The key and the signature's verdict of the fast path; nil when the key is refused
     /// (e.g. a point not on the curve), which the full parse then reports.
-    static func fastKeyAndSignature(curve template: ECCurveTemplate, point: Data, spki: Data, tbs: Data, digest: String,
+    static func fastKeyAndSignature(curve template: ECCurveTemplate, point: Data, spki: Data, tbs: Data, digest: OpaquePointer?,
                                     signature: Data) -> (PublicKey, Bool)? {
         let pkey = point.withUnsafeBytes { p -> OpaquePointer? in
             guard let base = p.bindMemory(to: UInt8.self).baseAddress else { return nil }

@@ -5,10 +5,13 @@ import Foundation
 public enum Digest {
     /// Fetched once: OpenSSL 3 otherwise looks the algorithm up, under a lock shared by
     /// every thread, on each call made with EVP_sha256().
-    nonisolated(unsafe) private static let fetchedSHA256 = EVP_MD_fetch(nil, "SHA2-256", nil) ?? EVP_sha256()
-    nonisolated(unsafe) private static let fetchedSHA1 = EVP_MD_fetch(nil, "SHA1", nil) ?? EVP_sha1()
-    nonisolated(unsafe) private static let fetchedSHA384 = EVP_MD_fetch(nil, "SHA2-384", nil) ?? EVP_sha384()
-    nonisolated(unsafe) private static let fetchedSHA512 = EVP_MD_fetch(nil, "SHA2-512", nil) ?? EVP_sha512()
+    /// Signing and verifying contexts take these too (KeyAlgorithm.signingDigest, the CSR
+    /// fast path): EVP_DigestSignInit given EVP_sha256() fetches it anew each time.
+    nonisolated(unsafe) static let fetchedSHA256 = EVP_MD_fetch(nil, "SHA2-256", nil) ?? EVP_sha256()
+    nonisolated(unsafe) static let fetchedSHA1 = EVP_MD_fetch(nil, "SHA1", nil) ?? EVP_sha1()
+    nonisolated(unsafe) static let fetchedSHA224 = EVP_MD_fetch(nil, "SHA2-224", nil) ?? EVP_sha224()
+    nonisolated(unsafe) static let fetchedSHA384 = EVP_MD_fetch(nil, "SHA2-384", nil) ?? EVP_sha384()
+    nonisolated(unsafe) static let fetchedSHA512 = EVP_MD_fetch(nil, "SHA2-512", nil) ?? EVP_sha512()
 
     /// SHA-256 of `data`.
     public static func sha256(_ data: Data) -> Data { digest(data, fetchedSHA256) }

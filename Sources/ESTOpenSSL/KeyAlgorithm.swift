@@ -50,10 +50,10 @@ public enum KeyAlgorithm: Equatable, Sendable, CustomStringConvertible {
     /// SHA-384 for P-384, SHA-512 for P-521, none for Ed25519 (RFC 8410 §6).
     var signingDigest: OpaquePointer? {
         switch self {
-        case .ec(let curve) where curve == "secp384r1": return EVP_sha384()
-        case .ec(let curve) where curve == "secp521r1": return EVP_sha512()
+        case .ec(let curve) where curve == "secp384r1": return Digest.fetchedSHA384
+        case .ec(let curve) where curve == "secp521r1": return Digest.fetchedSHA512
         case .ed25519: return nil
-        default: return EVP_sha256()
+        default: return Digest.fetchedSHA256
         }
     }
 
