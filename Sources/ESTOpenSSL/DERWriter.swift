@@ -28,10 +28,19 @@ struct DERWriter {
     }
 
     /// An element with `content` as it is.
-    mutating func element(_ tag: UInt8, content: some Collection<UInt8>) {
+    mutating func element(_ tag: UInt8, content: Data) {
+        element(tag) { $0.append(content) }
+    }
+
+    mutating func element(_ tag: UInt8, content: [UInt8]) {
         element(tag) { $0.bytes.append(contentsOf: content) }
     }
 
-    /// Bytes that are already DER (a Name, a SubjectPublicKeyInfo, an extension value).
-    mutating func append(_ encoded: some Collection<UInt8>) { bytes.append(contentsOf: encoded) }
+    /// Bytes that are already DER (a Name, a SubjectPublicKeyInfo, an extension value),
+    /// copied from Data's storage at once (appending Data as a Sequence reads it a byte at a time).
+    mutating func append(_ encoded: Data) {
+        encoded.withUnsafeBytes { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func append(_ encoded: [UInt8]) { bytes.append(contentsOf: encoded) }
 }

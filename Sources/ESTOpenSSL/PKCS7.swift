@@ -22,12 +22,25 @@ public enum PKCS7CertsOnly {
     /// `cryptography`) refuse. Readers must not rely on the order. `der` is i2d_X509's
     /// output, also for a certificate read from BER.
     public static func encode(_ certificates: [Certificate]) throws -> Data {
-        var signedData = [DER.integer(1), DER.set([]), DER.sequence([dataOID, emptyContent])]
-        if !certificates.isEmpty {
-            signedData.append(DER.tlv(0xa0, DER.sortedForSet(certificates, by: \.der).reduce(into: Data()) { $0.append($1.der) }))
+        var w = DERWriter(capacity: certificates.reduce(64) { $0 + $1.der.count })
+        w.element(0x30) { w in
+            w.append(signedDataOID)
+            w.element(0xa0) { w in
+                w.element(0x30) { w in
+                    w.append([0x02, 0x01, 0x01, 0x31, 0x00])  // version 1, digestAlgorithms {}
+                    w.element(0x30) { w in
+                        w.append(dataOID)
+                        w.append(emptyContent)
+                    }
+                    if !certificates.isEmpty {
+                        let ordered = certificates.count == 1 ? certificates : DER.sortedForSet(certificates, by: \.der)
+                        w.element(0xa0) { w in for c in ordered { w.append(c.der) } }
+                    }
+                    w.append([0x31, 0x00])  // signerInfos {}
+                }
+            }
         }
-        signedData.append(DER.set([]))
-        return DER.sequence([signedDataOID, DER.tlv(0xa0, DER.sequence(signedData))])
+        return Data(w.bytes)
     }
 
     /// The certificates of a certs-only PKCS#7 (DER, PEM or base64).
