@@ -3,14 +3,22 @@ import Foundation
 extension Data {
     /// Lowercase hex, no separators.
     public var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(count * 2)
-        for b in self {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
+        // Written straight into the String's storage: fingerprints, serials and keys are
+        // turned to hex several times per request.
+        let digits: StaticString = "0123456789abcdef"
+        return withUnsafeBytes { raw in
+            String(unsafeUninitializedCapacity: raw.count * 2) { out in
+                digits.withUTF8Buffer { d in
+                    var i = 0
+                    for b in raw {
+                        out[i] = d[Int(b >> 4)]
+                        out[i + 1] = d[Int(b & 0x0f)]
+                        i += 2
+                    }
+                }
+                return raw.count * 2
+            }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The bytes of a hex string (either case, no separators or prefix); nil when the

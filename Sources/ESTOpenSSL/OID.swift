@@ -5,6 +5,9 @@ import Foundation
 /// first arc is 0, 1 or 2, and below 0 and 1 the second arc is under 40 (X.690 §8.19.4).
 public struct OID: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let dotted: String
+    /// The DER encoding, tag and length included (X.690 §8.19), made once at init: the
+    /// signer writes OIDs (key purposes) into every certificate.
+    public let der: Data
 
     /// Nil unless `text` is a well-formed dotted OID whose arcs fit in 64 bits.
     public init?(_ text: String) {
@@ -20,21 +23,20 @@ public struct OID: Hashable, Sendable, Comparable, CustomStringConvertible {
         guard values[0] <= 2, values[0] == 2 || values[1] < 40 else { return nil }
         guard values[0] < 2 || values[1] <= UInt64.max - 80 else { return nil }
         dotted = text
+        der = Self.encode(values)
     }
 
     /// For the named constants below, which are known to be well formed.
     init(named literal: StaticString) {
-        dotted = literal.description
-        assert(OID(dotted) != nil, "malformed named OID \(dotted)")
+        guard let oid = OID(literal.description) else { preconditionFailure("malformed named OID \(literal)") }
+        self = oid
     }
 
     public var description: String { dotted }
 
     public static func < (a: OID, b: OID) -> Bool { a.dotted < b.dotted }
 
-    /// The DER encoding, tag and length included (X.690 §8.19).
-    public var der: Data {
-        let arcs = dotted.split(separator: ".").map { UInt64($0)! }  // validated at init
+    private static func encode(_ arcs: [UInt64]) -> Data {
         var content = [UInt8]()
         func base128(_ value: UInt64) {
             var v = value
