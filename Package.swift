@@ -65,7 +65,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "ESTOpenSSLTests", dependencies: ["ESTOpenSSL", "COpenSSL"]),
-        .testTarget(name: "ESTSQLiteTests", dependencies: ["ESTSQLite", "ESTSQL"]),
+        .testTarget(name: "ESTSQLiteTests", dependencies: ["ESTSQLite", "ESTSQL", "CSQLite"]),
         .testTarget(name: "ESTCoreTests", dependencies: ["ESTCore"]),
         .testTarget(name: "ESTCATests", dependencies: ["ESTCA", "ESTSQLiteStore"]),
         .testTarget(name: "ESTSQLiteStoreTests", dependencies: ["ESTSQLiteStore", "ESTCA", "ESTStore"]),

@@ -12,6 +12,7 @@ public final class Database {
     /// Opens (creating when `create`) the database at `path`. A new file is created with
     /// mode 0600 before SQLite touches it; its -wal and -shm files inherit that mode.
     public init(path: String, create: Bool = true, busyTimeoutMilliseconds: Int32 = 10_000) throws {
+        _ = Self.configured
         self.path = path
         if create, !FileManager.default.fileExists(atPath: path) {
             let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
@@ -55,6 +56,9 @@ public final class Database {
         // either way. And a mapped file turns an I/O error, or a file truncated under the
         // process, into SIGBUS (a crash of every worker) where pread64 gives SQLITE_IOERR.
     }
+
+    /// The process-wide settings, made before the first connection (estfcgi_sqlite_configure).
+    private static let configured: Int32 = estfcgi_sqlite_configure()
 
     deinit {
         statements.removeAll()

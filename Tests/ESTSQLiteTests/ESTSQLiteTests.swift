@@ -1,3 +1,4 @@
+import CSQLite
 import ESTSQLite
 import Foundation
 import XCTest
@@ -11,6 +12,17 @@ final class DatabaseTests: XCTestCase {
     }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    /// SQLite keeps no memory statistics (estfcgi_sqlite_configure): with them every
+    /// allocation takes a process-wide mutex. They stay at zero however much is allocated.
+    func testMemoryStatisticsAreOff() throws {
+        let db = try Database(path: dir.appendingPathComponent("m.db").path)
+        try db.execute("CREATE TABLE t (x BLOB)")
+        for _ in 0..<50 { try db.execute("INSERT INTO t (x) VALUES (randomblob(10000))") }
+        XCTAssertEqual(try db.query("SELECT x FROM t").count, 50)
+        XCTAssertEqual(sqlite3_memory_used(), 0)
+        XCTAssertEqual(sqlite3_memory_highwater(0), 0)
+    }
 
     func testNewFileIsPrivateAndWAL() throws {
         let path = dir.appendingPathComponent("s.db").path
