@@ -28,10 +28,10 @@ enum ASN1String {
                 throw NameError("a control or non-ASCII character in an IA5String")
             }
         case utf8String:
-            guard let s = String(validatingUTF8: content.map { CChar(bitPattern: $0) } + [0]),
-                  s.utf8.count == content.count else { throw NameError("invalid UTF-8 (or a NUL)") }
+            guard let s = String(validating: content, as: UTF8.self) else { throw NameError("invalid UTF-8") }
+            // NUL is among them: it would end the text where C reads it.
             guard !s.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7f...0x9f).contains($0.value) }) else {
-                throw NameError("a control character")
+                throw NameError(s.utf8.contains(0) ? "a NUL" : "a control character")
             }
             return s
         default:
