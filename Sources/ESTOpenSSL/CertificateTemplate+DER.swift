@@ -48,7 +48,7 @@ extension CertificateTemplate {
     /// The extensions in the order CertificateSigner has always added them.
     private func writeExtensions(_ w: inout DERWriter, authorityKeyIdentifier: Data) throws {
         // §4.2.1.9 basicConstraints, critical; cA FALSE is the DEFAULT, so absent in DER.
-        if let pathLength, pathLength < 0 {
+        if isCA, let pathLength, pathLength < 0 {
             throw OpenSSLError("basicConstraints", detail: "negative pathLenConstraint \(pathLength)")
         }
         Self.extension(&w, Self.basicConstraintsOID, critical: true) { w in
