@@ -113,14 +113,8 @@ public enum CRLSigner {
     }
 
     private static func addRaw(nid: Int32, _ der: Data, to crl: OpaquePointer) throws {
-        guard let os = ASN1_OCTET_STRING_new() else { throw OpenSSLError("ASN1_OCTET_STRING_new") }
-        defer { ASN1_OCTET_STRING_free(os) }
-        let bytes = [UInt8](der)
-        guard ASN1_OCTET_STRING_set(os, bytes, Int32(bytes.count)) == 1,
-              let ext = X509_EXTENSION_create_by_NID(nil, nid, 0, os) else {
-            throw OpenSSLError("raw extension")
+        try withRawExtension(nid: nid, der) { ext in
+            guard X509_CRL_add_ext(crl, ext, -1) == 1 else { throw OpenSSLError("X509_CRL_add_ext") }
         }
-        defer { X509_EXTENSION_free(ext) }
-        guard X509_CRL_add_ext(crl, ext, -1) == 1 else { throw OpenSSLError("X509_CRL_add_ext") }
     }
 }

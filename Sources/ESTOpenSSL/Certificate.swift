@@ -192,15 +192,7 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     }
 
     private static func text(subjectAltName der: Data) throws -> String {
-        guard let os = ASN1_OCTET_STRING_new() else { throw OpenSSLError("ASN1_OCTET_STRING_new") }
-        defer { ASN1_OCTET_STRING_free(os) }
-        let bytes = [UInt8](der)
-        guard ASN1_OCTET_STRING_set(os, bytes, Int32(bytes.count)) == 1,
-              let ext = X509_EXTENSION_create_by_NID(nil, NID_subject_alt_name, 0, os) else {
-            throw OpenSSLError("subjectAltName")
-        }
-        defer { X509_EXTENSION_free(ext) }
-        return try text(ext)
+        try withRawExtension(nid: NID_subject_alt_name, der) { try text($0) }
     }
 
     private static func hex(_ bn: OpaquePointer) throws -> String {

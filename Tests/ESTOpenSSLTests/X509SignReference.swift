@@ -122,14 +122,8 @@ enum X509SignReference {
     }
 
     static func addRaw(nid: Int32, _ der: Data, critical: Bool, to x: OpaquePointer) throws {
-        guard let os = ASN1_OCTET_STRING_new() else { throw OpenSSLError("ASN1_OCTET_STRING_new") }
-        defer { ASN1_OCTET_STRING_free(os) }
-        let bytes = [UInt8](der)
-        guard ASN1_OCTET_STRING_set(os, bytes, Int32(bytes.count)) == 1,
-              let ext = X509_EXTENSION_create_by_NID(nil, nid, critical ? 1 : 0, os) else {
-            throw OpenSSLError("raw extension")
+        try withRawExtension(nid: nid, der, critical: critical) { ext in
+            guard X509_add_ext(x, ext, -1) == 1 else { throw OpenSSLError("X509_add_ext") }
         }
-        defer { X509_EXTENSION_free(ext) }
-        guard X509_add_ext(x, ext, -1) == 1 else { throw OpenSSLError("X509_add_ext") }
     }
 }
