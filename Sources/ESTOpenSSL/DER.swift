@@ -79,6 +79,9 @@ public enum DER {
         public let tag: UInt8
         public let content: Data
         public let encoded: Data
+        /// Its length in the form DER requires (X.690 §10.1: short under 128, else long in
+        /// the fewest octets), so strict readers need not re-encode to compare.
+        public let hasMinimalLength: Bool
     }
 
     /// Splits `data` into consecutive elements; nil on malformed input. Definite lengths only.
@@ -93,16 +96,18 @@ public enum DER {
                 let tag = b[i]
                 var len = Int(b[i + 1])
                 var header = 2
+                var minimal = true
                 if len & 0x80 != 0 {
                     let n = len & 0x7f
                     guard n >= 1, n <= 4, i + 2 + n <= b.count else { return nil }
                     len = 0
                     for k in 0..<n { len = (len << 8) | Int(b[i + 2 + k]) }
                     header += n
+                    minimal = len >= 0x80 && b[i + 2] != 0
                 }
                 guard i + header + len <= b.count else { return nil }
                 out.append(Element(tag: tag, content: Data(bytes: base + i + header, count: len),
-                                   encoded: Data(bytes: base + i, count: header + len)))
+                                   encoded: Data(bytes: base + i, count: header + len), hasMinimalLength: minimal))
                 i += header + len
             }
             return out

@@ -53,6 +53,25 @@ final class StrictNameTests: XCTestCase {
             ("an empty value", 0x0c, []),
         ]
         for c in bad { XCTAssertThrowsError(try name(tag: c.tag, c.value).checkStrict(), c.name) }
+        // A length not in its minimal form, at each level of the Name: 0x81 0x03 where 0x03
+        // fits, and 0x82 0x00 0x03 (a leading zero octet).
+        let value = Data([0x0c, 0x03]) + Data("dev".utf8)
+        func long(_ tag: UInt8, _ content: Data, zero: Bool = false) -> Data {
+            Data(zero ? [tag, 0x82, 0x00, UInt8(content.count)] : [tag, 0x81, UInt8(content.count)]) + content
+        }
+        let stretched: [(String, Data)] = [
+            ("the value", DER.sequence([DER.set([DER.sequence([OID.commonName.der, long(0x0c, Data("dev".utf8))])])])),
+            ("the attribute", DER.sequence([DER.set([long(0x30, OID.commonName.der + value)])])),
+            ("the relative name", DER.sequence([long(0x31, DER.sequence([OID.commonName.der, value]))])),
+            ("the Name", long(0x30, DER.set([DER.sequence([OID.commonName.der, value])]), zero: true)),
+            ("the type", DER.sequence([DER.set([DER.sequence([long(0x06, OID.commonName.der.dropFirst(2)), value])])])),
+        ]
+        for (level, der) in stretched {
+            XCTAssertThrowsError(try DistinguishedName(der: der).checkStrict(), level) {
+                XCTAssertTrue("\($0)".contains("not DER"), "\(level): \($0)")
+            }
+        }
+        XCTAssertNoThrow(try DistinguishedName(der: DER.sequence([DER.set([DER.sequence([OID.commonName.der, value])])])).checkStrict())
         XCTAssertNoThrow(try name(tag: 0x13, Array("Device (1) +-./:=?".utf8)).checkStrict())
         XCTAssertNoThrow(try name(tag: 0x16, Array("dev@example.com".utf8)).checkStrict())
         XCTAssertNoThrow(try name(tag: 0x0c, Array("Müller GmbH".utf8)).checkStrict())
