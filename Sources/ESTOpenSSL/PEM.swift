@@ -39,15 +39,20 @@ public enum PEM {
     public static func decodeBase64(_ data: Data) -> Data? {
         var cleaned = [UInt8]()
         cleaned.reserveCapacity(data.count)
-        for b in data {
-            switch b {
-            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"): continue
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="):
-                cleaned.append(b)
-            default: return nil
+        // Read from Data's storage: its iterator costs more per byte than the decoding.
+        let valid = data.withUnsafeBytes { raw -> Bool in
+            for b in raw {
+                switch b {
+                case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"): continue
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                     UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="):
+                    cleaned.append(b)
+                default: return false
+                }
             }
+            return true
         }
+        guard valid else { return nil }
         while cleaned.count % 4 != 0 { cleaned.append(UInt8(ascii: "=")) }
         return Data(base64Encoded: Data(cleaned))
     }
