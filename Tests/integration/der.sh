@@ -17,7 +17,18 @@ suite_der() {
     p7certs "$WORK/resp.body" "$d/$1.pem" && openssl x509 -in "$d/$1.pem" -outform DER -out "$d/$1.cer" &&
       /usr/bin/python3 "$HERE/der_strict.py" "$d/$1.cer" "$WORK/resp.body" >/dev/null &&
       openssl x509 -inform DER -in "$d/$1.cer" -noout -text >/dev/null 2>&1 &&
-      openssl verify -CAfile "$d/chain.pem" "$d/$1.pem" >/dev/null 2>&1
+      openssl verify -CAfile "$d/chain.pem" "$d/$1.pem" >/dev/null 2>&1 &&
+      /usr/bin/python3 -c 'import pathlib, re, sys, warnings
+warnings.simplefilter("error")
+from cryptography import x509
+c = x509.load_der_x509_certificate(pathlib.Path(sys.argv[1]).read_bytes())
+pems = re.findall(rb"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", pathlib.Path(sys.argv[2]).read_bytes(), re.S)
+issuer = [i for i in map(x509.load_pem_x509_certificate, pems) if i.subject == c.issuer][0]
+aki = c.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
+ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+own = c.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+assert aki == ski and own == x509.SubjectKeyIdentifier.from_public_key(c.public_key()).digest
+c.extensions.get_extension_for_class(x509.SubjectAlternativeName)' "$d/$1.cer" "$d/chain.pem"
   }
   # enroll NAME PROFILE STATUS CSR: one request; a 200 must carry a sound certificate.
   enroll() {
@@ -60,6 +71,45 @@ print(tlv(0xa0, bytes.fromhex("060a2b060104018237140203") + tlv(0xa0, bytes.from
   # Another type's value in DER: a SEQUENCE { INTEGER 1, BOOLEAN FALSE } (1.3.6.1.4.1.99999.1).
   evil other-seq-ok --rdn 2.5.4.3:0c:x --san raw:a01506092b06010401868d1f01a0083006020101010100
   enroll "an otherName SEQUENCE in DER (control)" der-upn 200 "$d/other-seq-ok.der"
+  # Subjects at and past max_subject_bytes (2048): 31 OU RDNs of 54/55 characters.
+  local subj2048=() subj2049=() i
+  for i in $(seq 1 31); do
+    subj2048+=(--rdn "2.5.4.11:0c:$(printf "%0$(( i <= 2 ? 54 : 55 ))d" "$i")")
+    subj2049+=(--rdn "2.5.4.11:0c:$(printf "%0$(( i <= 1 ? 54 : 55 ))d" "$i")")
+  done
+  evil subj-2048 "${subj2048[@]}" --san dns:s.example
+  evil subj-2049 "${subj2049[@]}" --san dns:s.example
+  check "der: the crafted subjects are 2048 and 2049 bytes" /usr/bin/python3 -c 'import pathlib, sys
+from cryptography import x509
+n = [len(x509.load_der_x509_csr(pathlib.Path(f).read_bytes()).subject.public_bytes()) for f in sys.argv[1:]]
+assert n == [2048, 2049], n' "$d/subj-2048.der" "$d/subj-2049.der"
+  enroll "a subject of exactly 2048 bytes" der-upn 200 "$d/subj-2048.der"
+  enroll "a subject of 2049 bytes" der-upn 400 "$d/subj-2049.der"
+  evil multi-rdn --rdn-multi "2.5.4.3:0c:a" "2.5.4.10:0c:b" --san dns:m.example
+  enroll "a multi-valued RDN in DER order" der-upn 200 "$d/multi-rdn.der"
+  evil sans-10k --rdn 2.5.4.3:0c:x --sans 100
+  enroll "100 subjectAltNames (the default max_sans)" der-upn 200 "$d/sans-10k.der"
+  evil san-only --san dns:only.example
+  enroll "an empty subject with a subjectAltName (critical SAN)" der-upn 200 "$d/san-only.der"
+  check "der: ... its subjectAltName is critical" bash -c "openssl x509 -in '$d/an empty subject with a subjectAltName (critical SAN).pem' -noout -text | grep -q 'Subject Alternative Name: critical'"
+  # Every key type the signer sees from a client (the fast path takes P-256/384/521 only).
+  local spec
+  for spec in ec-P-256 ec-P-384 ec-P-521 rsa:2048 rsa:3072 rsa:4096 ed25519; do
+    mkcsr "der-${spec//:/-}" "$spec" "/CN=key-${spec//:/-}" "DNS:k.example"
+    enroll "a $spec key" der-upn 200 "$WORK/der-${spec//:/-}.der"
+  done
+  # Renewal: the subject and subjectAltName come from the certificate being renewed.
+  cp "$d/a ec-P-384 key.pem" "$WORK/der-renew.pem"; cp "$WORK/der-ec-P-384.key" "$WORK/der-renew.key"
+  openssl req -new -key "$WORK/der-renew.key" -subj /CN=key-ec-P-384 -addext subjectAltName=DNS:k.example -outform DER -out "$d/renew.der"
+  post "$P/der-upn/simplereenroll" "$d/renew.der" der-renew der-renew
+  expect_eq "der: a renewal -> 200" "$STATUS" 200
+  [ "$STATUS" = 200 ] && check "der: a renewal: the certificate is DER, parses and verifies" issued renewal
+  # Server-side key generation: the certificate part.
+  post "$P/keygen-rsa/serverkeygen" "$WORK/der-ec-P-256.der" boot boot
+  expect_eq "der: serverkeygen -> 200" "$STATUS" 200
+  skg_split der-skg
+  cp "$WORK/der-skg-2.der" "$WORK/resp.body.der"; base64 -w0 "$WORK/der-skg-2.der" > "$WORK/resp.body"
+  check "der: serverkeygen: the certificate is DER, parses and verifies" issued serverkeygen
   # The responder still serves after all of them.
   est GET $P/cacerts
   expect_eq "der: still serving" "$STATUS" 200
