@@ -110,6 +110,45 @@ assert n == [2048, 2049], n' "$d/subj-2048.der" "$d/subj-2049.der"
   skg_split der-skg
   cp "$WORK/der-skg-2.der" "$WORK/resp.body.der"; base64 -w0 "$WORK/der-skg-2.der" > "$WORK/resp.body"
   check "der: serverkeygen: the certificate is DER, parses and verifies" issued serverkeygen
+  # Issuing CAs of every key type, enrolled at concurrently (one signing context and one
+  # lazily parsed X509 per CA); a profile whose /cacerts lists all of them.
+  local k kinds="ec-p384 ec-p521 rsa-2048 rsa-3072 ed25519" all=root,issuing pids=()
+  for k in $kinds; do
+    "$e" ca create --name "der-$k" --issuer root --subject "CN=der $k CA,O=estfcgi demo" --key "$k" --path-len 0 --days 400 >/dev/null
+    "$e" profile create --profile "der-$k" --issuer "der-$k" --trust factory >/dev/null
+    all="$all,der-$k"
+  done
+  "$e" profile create --profile der-all --issuer issuing --trust factory --cacerts "$all" >/dev/null
+  est GET $P/der-all/cacerts
+  expect_eq "der: /cacerts of 7 CAs -> 200" "$STATUS" 200
+  check "der: ... strict DER, and Python cryptography reads 7 certificates" \
+    bash -c "/usr/bin/python3 '$HERE/der_strict.py' '$WORK/resp.body' && test \"\$(/usr/bin/python3 '$HERE/p7_strict.py' '$WORK/resp.body')\" = 7"
+  p7certs "$WORK/resp.body" "$d/chain.pem"
+  check "der: ... openssl prints 7" test "$(grep -c BEGIN "$d/chain.pem")" = 7
+  est GET $P/der-ed25519/cacerts
+  check "der: /cacerts of an Ed25519 CA and its root is strict DER with 2" \
+    bash -c "/usr/bin/python3 '$HERE/der_strict.py' '$WORK/resp.body' && test \"\$(/usr/bin/python3 '$HERE/p7_strict.py' '$WORK/resp.body')\" = 2"
+  for i in $(seq 1 4); do
+    for k in $kinds; do
+      curl -sS --max-time 60 -o "$d/cc-$k-$i.b64" -w '%{http_code}\n' --cacert "$WORK/tls-ca.pem" --cert "$WORK/boot.pem" \
+        --key "$WORK/boot.key" -H 'Content-Type: application/pkcs10' --data-binary "@$WORK/der-ec-P-256.der" \
+        "$BASE$P/der-$k/simpleenroll" > "$d/cc-$k-$i.code" &
+      pids+=($!)
+    done
+  done
+  wait "${pids[@]}"
+  local bad=0
+  for i in $(seq 1 4); do
+    for k in $kinds; do
+      if [ "$(cat "$d/cc-$k-$i.code")" = 200 ]; then
+        cp "$d/cc-$k-$i.b64" "$WORK/resp.body"
+        issued "cc-$k-$i" && openssl x509 -in "$d/cc-$k-$i.pem" -noout -issuer | grep -q "der $k CA" || bad=$((bad + 1))
+      else
+        bad=$((bad + 1))
+      fi
+    done
+  done
+  expect_eq "der: 20 concurrent enrollments at 5 CAs of 5 key types: all 200, sound, from the right CA" "$bad" 0
   # The responder still serves after all of them.
   est GET $P/cacerts
   expect_eq "der: still serving" "$STATUS" 200
