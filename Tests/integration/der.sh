@@ -18,7 +18,7 @@ suite_der() {
       /usr/bin/python3 "$HERE/der_strict.py" "$d/$1.cer" "$WORK/resp.body" >/dev/null &&
       openssl x509 -inform DER -in "$d/$1.cer" -noout -text >/dev/null 2>&1 &&
       openssl verify -CAfile "$d/chain.pem" "$d/$1.pem" >/dev/null 2>&1 &&
-      /usr/bin/python3 -c 'import pathlib, re, sys, warnings
+      /usr/bin/python3 -c 'import hashlib, pathlib, re, sys, warnings
 warnings.simplefilter("error")
 from cryptography import x509
 c = x509.load_der_x509_certificate(pathlib.Path(sys.argv[1]).read_bytes())
@@ -27,8 +27,16 @@ issuer = [i for i in map(x509.load_pem_x509_certificate, pems) if i.subject == c
 aki = c.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
 ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
 own = c.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
-assert aki == ski and own == x509.SubjectKeyIdentifier.from_public_key(c.public_key()).digest
-c.extensions.get_extension_for_class(x509.SubjectAlternativeName)' "$d/$1.cer" "$d/chain.pem"
+def split(b):
+    out, i = [], 0
+    while i < len(b):
+        n, h = b[i + 1], 2
+        if n & 0x80:
+            h, n = 2 + (n & 0x7f), int.from_bytes(b[i + 2:i + 2 + (n & 0x7f)], "big")
+        out.append(b[i + h:i + h + n]); i += h + n
+    return out
+key = split(split(split(c.tbs_certificate_bytes)[0])[6])[1][1:]  # RFC 5280 §4.2.1.2 (1)
+assert aki == ski and own == hashlib.sha1(key).digest()' "$d/$1.cer" "$d/chain.pem"
   }
   # enroll NAME PROFILE STATUS CSR: one request; a 200 must carry a sound certificate.
   enroll() {
@@ -97,6 +105,16 @@ assert n == [2048, 2049], n' "$d/subj-2048.der" "$d/subj-2049.der"
   for spec in ec-P-256 ec-P-384 ec-P-521 rsa:2048 rsa:3072 rsa:4096 ed25519; do
     mkcsr "der-${spec//:/-}" "$spec" "/CN=key-${spec//:/-}" "DNS:k.example"
     enroll "a $spec key" der-upn 200 "$WORK/der-${spec//:/-}.der"
+  done
+  # EC point forms (RFC 5480 §2.2): the SubjectPublicKeyInfo is copied from the CSR.
+  local form
+  for form in uncompressed compressed; do
+    /usr/bin/python3 "$HERE/ec_point_csr.py" "$d/point-$form.der" "$form"
+    enroll "a P-256 key in $form form" der-upn 200 "$d/point-$form.der"
+  done
+  for form in hybrid hybrid-wrong; do
+    /usr/bin/python3 "$HERE/ec_point_csr.py" "$d/point-$form.der" "$form"
+    enroll "a P-256 key in $form form" der-upn 400 "$d/point-$form.der"
   done
   # Renewal: the subject and subjectAltName come from the certificate being renewed.
   cp "$d/a ec-P-384 key.pem" "$WORK/der-renew.pem"; cp "$WORK/der-ec-P-384.key" "$WORK/der-renew.key"
