@@ -79,6 +79,11 @@ print(tlv(0xa0, bytes.fromhex("060a2b060104018237140203") + tlv(0xa0, bytes.from
   # Another type's value in DER: a SEQUENCE { INTEGER 1, BOOLEAN FALSE } (1.3.6.1.4.1.99999.1).
   evil other-seq-ok --rdn 2.5.4.3:0c:x --san raw:a01506092b06010401868d1f01a0083006020101010100
   enroll "an otherName SEQUENCE in DER (control)" der-upn 200 "$d/other-seq-ok.der"
+  # Long-form lengths elsewhere in the subjectAltName are refused (the names are re-encoded).
+  evil san-dns-long --rdn 2.5.4.3:0c:x --san raw:8281096b2e6578616d706c65
+  enroll "a dNSName with a long-form length" der-upn 400 "$d/san-dns-long.der"
+  evil san-seq-long --rdn 2.5.4.3:0c:x --san-der 30810b82096b2e6578616d706c65
+  enroll "GeneralNames with a long-form length" der-upn 400 "$d/san-seq-long.der"
   # Subjects at and past max_subject_bytes (2048): 31 OU RDNs of 54/55 characters.
   local subj2048=() subj2049=() i
   for i in $(seq 1 31); do
@@ -128,6 +133,19 @@ assert n == [2048, 2049], n' "$d/subj-2048.der" "$d/subj-2049.der"
   skg_split der-skg
   cp "$WORK/der-skg-2.der" "$WORK/resp.body.der"; base64 -w0 "$WORK/der-skg-2.der" > "$WORK/resp.body"
   check "der: serverkeygen: the certificate is DER, parses and verifies" issued serverkeygen
+  # A notAfter past 2049 is a GeneralizedTime (RFC 5280 §4.1.2.5).
+  "$e" ca create --name der-long-root --subject "CN=der long root,O=estfcgi demo" --days 9500 >/dev/null
+  "$e" ca create --name der-long --issuer der-long-root --subject "CN=der long CA,O=estfcgi demo" --path-len 0 --days 9200 >/dev/null
+  "$e" profile create --profile der-long --issuer der-long --trust factory --validity-days 9000 >/dev/null
+  est GET $P/der-long/cacerts
+  p7certs "$WORK/resp.body" "$d/long-chain.pem"
+  post "$P/der-long/simpleenroll" "$WORK/der-ec-P-256.der" boot boot
+  expect_eq "der: a certificate to 2050 or later -> 200" "$STATUS" 200
+  if [ "$STATUS" = 200 ]; then
+    p7certs "$WORK/resp.body" "$d/long.pem"
+    check "der: ... its notAfter is a GeneralizedTime" bash -c "openssl x509 -in '$d/long.pem' -outform DER | /usr/bin/python3 -c 'import sys; d = sys.stdin.buffer.read(); assert d.count(b\"\\x18\\x0f20\") == 1 and d.count(b\"\\x17\\x0d\") == 1'"
+    check "der: ... strict DER and read by openssl" bash -c "openssl x509 -in '$d/long.pem' -outform DER > '$d/long.cer' && /usr/bin/python3 '$HERE/der_strict.py' '$d/long.cer' && openssl verify -CAfile '$d/long-chain.pem' '$d/long.pem'"
+  fi
   # Issuing CAs of every key type, enrolled at concurrently (one signing context and one
   # lazily parsed X509 per CA); a profile whose /cacerts lists all of them.
   local k kinds="ec-p384 ec-p521 rsa-2048 rsa-3072 ed25519" all=root,issuing pids=()
