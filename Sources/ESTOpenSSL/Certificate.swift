@@ -191,7 +191,7 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         return bio.string
     }
 
-    private static func text(subjectAltName der: Data) throws -> String {
+    static func text(subjectAltName der: Data) throws -> String {
         try withRawExtension(nid: NID_subject_alt_name, der) { try text($0) }
     }
 

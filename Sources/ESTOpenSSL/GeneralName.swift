@@ -49,6 +49,13 @@ public enum GeneralName: Hashable, Sendable, CustomStringConvertible {
         for e in elements { names.append(try parse(e)) }
         let encoded = DER.sequence(names.map(\.der))
         guard encoded == der else { throw NameError("not DER (a length or an encoding is not the minimal one)") }
+        // OpenSSL reads these bytes back when the built certificate takes its text (and when
+        // a chain is verified): a value it refuses (an odd-length BMPString, a UPN that is no
+        // UTF8String) is the client's fault, a 400, not a failed signing.
+        guard (try? Certificate.text(subjectAltName: encoded)) != nil else {
+            OpenSSLError.drainQueue()
+            throw NameError("OpenSSL cannot read them")
+        }
         return (names, encoded)
     }
 
@@ -92,6 +99,10 @@ public enum GeneralName: Hashable, Sendable, CustomStringConvertible {
             } else if inner[0].tag & 0x20 != 0, DER.elements(inner[0].content) == nil {
                 throw NameError("otherName \(type): malformed value")
             }
+            // The value is copied into the certificate as received (`der` below), so it
+            // must be DER itself: a long-form length or a BOOLEAN 01 in it made a BER
+            // certificate, or one OpenSSL cannot read back.
+            guard DER.isCanonical(fields[1].content) else { throw NameError("otherName \(type): value is not DER") }
             return .otherName(type: type, value: fields[1].content)
         case .registeredID:
             guard !constructed, let oid = OID(derContent: e.content) else { throw NameError("malformed registeredID") }

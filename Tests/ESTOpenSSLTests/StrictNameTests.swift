@@ -35,6 +35,29 @@ final class StrictNameTests: XCTestCase {
         for c in bad { XCTAssertThrowsError(try GeneralName.parseAll(der(c.hex)), c.name) }
     }
 
+    /// An otherName's value goes into the certificate as received, so it must be DER all
+    /// through and something OpenSSL reads back (its text is taken when the certificate is built).
+    func testOtherNameValues() throws {
+        func san(_ typeHex: String, _ valueHex: String) -> Data {
+            DER.sequence([DER.tlv(0xa0, der(typeHex) + DER.tlv(0xa0, der(valueHex)))])
+        }
+        let upn = "060a2b060104018237140203", privateType = "06092b06010401868d1f01"
+        XCTAssertNoThrow(try GeneralName.parseAll(san(upn, "0c0561646d696e")), "a UPN")
+        XCTAssertNoThrow(try GeneralName.parseAll(san(privateType, "3006020101010100")), "a SEQUENCE in DER")
+        let bad: [(name: String, type: String, value: String)] = [
+            ("a long-form length", upn, "0c810561646d696e"),
+            ("a long-form length inside a SEQUENCE", privateType, "300402810105"),
+            ("a BOOLEAN 01", privateType, "010101"),
+            ("an INTEGER with a redundant 00", privateType, "0202000a"),
+            ("a NULL with content", privateType, "050100"),
+            ("the high-tag-number form", privateType, "9f0105"),
+            ("a BIT STRING with 8 unused bits", privateType, "030208ff"),
+            ("an odd-length BMPString", privateType, "1e03006100"),
+            ("a UPN that is no UTF8String", upn, "3006020101010100"),
+        ]
+        for c in bad { XCTAssertThrowsError(try GeneralName.parseAll(san(c.type, c.value)), c.name) }
+    }
+
     func testNames() throws {
         XCTAssertNoThrow(try DistinguishedName(parsing: "CN=Device 1,O=Example\\, Inc.,C=DE").checkStrict())
         // Built with the bytes as given (DistinguishedName(der:) only needs valid DER).

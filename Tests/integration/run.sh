@@ -16,6 +16,7 @@ source "$HERE/operations.sh"
 source "$HERE/apache.sh"
 source "$HERE/cgi.sh"
 source "$HERE/attacks.sh"
+source "$HERE/der.sh"
 source "$HERE/concurrency.sh"
 source "$HERE/postgres.sh"
 source "$HERE/tenants.sh"
@@ -37,7 +38,7 @@ cleanup() {
 trap cleanup EXIT
 
 [ -x "$ESTFCGI" ] || { echo "build first: $ESTFCGI missing"; exit 2; }
-suites=${*:-cli legacy nginx policy operations attacks concurrency apache cgi tenants postgres ocsp rollover pkcs11 hook notify}
+suites=${*:-cli legacy nginx policy operations attacks der concurrency apache cgi tenants postgres ocsp rollover pkcs11 hook notify}
 pki_setup
 for s in $suites; do
   echo "# suite $s"
