@@ -10,7 +10,7 @@ extension DER {
     static func isCanonical(_ data: Data, depth: Int = 0) -> Bool {
         guard depth < 32, let elements = DER.elements(data), !elements.isEmpty else { return false }
         for e in elements {
-            guard e.tag & 0x1f != 0x1f, DER.tlv(e.tag, e.content) == e.encoded else { return false }
+            guard e.tag & 0x1f != 0x1f, e.hasMinimalLength else { return false }
             if e.tag & 0x20 != 0 {
                 guard e.content.isEmpty || isCanonical(e.content, depth: depth + 1) else { return false }
                 continue
