@@ -14,6 +14,9 @@ public final class PublicKey: @unchecked Sendable {
     /// For an EC key, whether its parameters are a named curve (RFC 5480 §2.1.1: the
     /// only form PKIX allows); true for other keys.
     public let hasNamedCurve: Bool
+    /// For an EC key, whether its point is in a form PKIX allows (RFC 5480 §2.2: compressed
+    /// 02/03 or uncompressed 04, never hybrid 06/07); true for other keys.
+    public let hasPermittedPointForm: Bool
 
     /// Takes ownership of one reference to `pkey` (also when it throws). `spki` is the
     /// SubjectPublicKeyInfo as received, when there is one: OpenSSL may re-encode a key.
@@ -58,8 +61,11 @@ public final class PublicKey: @unchecked Sendable {
         // SubjectPublicKeyInfo ::= SEQUENCE { SEQUENCE { algorithm OID, parameters }, BIT STRING }
         if let fields = DER.elements(parts[0].content), let type = fields.first, DER.oid(type) == .idEcPublicKey {
             hasNamedCurve = fields.count == 2 && fields[1].tag == 0x06
+            let bits = parts[1].content
+            hasPermittedPointForm = bits.count > 1 && [0x02, 0x03, 0x04].contains(bits[bits.startIndex + 1])
         } else {
             hasNamedCurve = true
+            hasPermittedPointForm = true
         }
     }
 

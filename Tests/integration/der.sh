@@ -56,26 +56,22 @@ print(tlv(0xa0, bytes.fromhex("060a2b060104018237140203") + tlv(0xa0, bytes.from
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/ev.key" 2>/dev/null
 
   # An otherName's value is copied into the certificate as received: it must be DER itself.
-  evil upn-ok --rdn 2.5.4.3:0c:x --san raw:"$(upn 0c0561646d696e)"
-  enroll "an otherName UPN (control)" der-upn 200 "$d/upn-ok.der"
-  evil upn-longlen --rdn 2.5.4.3:0c:x --san raw:"$(upn 0c810561646d696e)"
-  enroll "an otherName UTF8String with a long-form length" der-upn 400 "$d/upn-longlen.der"
-  evil upn-seq-longlen --rdn 2.5.4.3:0c:x --san raw:"$(upn 300402810105)"
-  enroll "an otherName SEQUENCE with a long-form inner length" der-upn 400 "$d/upn-seq-longlen.der"
-  evil upn-bool --rdn 2.5.4.3:0c:x --san raw:"$(upn 010101)"
-  enroll "an otherName BOOLEAN 01" der-upn 400 "$d/upn-bool.der"
-  evil upn-int --rdn 2.5.4.3:0c:x --san raw:"$(upn 0202000a)"
-  enroll "an otherName INTEGER with a redundant 00" der-upn 400 "$d/upn-int.der"
-  evil upn-null --rdn 2.5.4.3:0c:x --san raw:"$(upn 050100)"
-  enroll "an otherName NULL with content" der-upn 400 "$d/upn-null.der"
-  evil upn-hightag --rdn 2.5.4.3:0c:x --san raw:"$(upn 9f0105)"
-  enroll "an otherName value in high-tag-number form" der-upn 400 "$d/upn-hightag.der"
-  evil upn-bmp-odd --rdn 2.5.4.3:0c:x --san raw:"$(upn 1e03006100)"
-  enroll "an otherName BMPString of odd length" der-upn 400 "$d/upn-bmp-odd.der"
-  evil upn-bits --rdn 2.5.4.3:0c:x --san raw:"$(upn 030208ff)"
-  enroll "an otherName BIT STRING with 8 unused bits" der-upn 400 "$d/upn-bits.der"
-  evil upn-seq --rdn 2.5.4.3:0c:x --san raw:"$(upn 3006020101010100)"
-  enroll "a UPN whose value is no UTF8String" der-upn 400 "$d/upn-seq.der"
+  # NAME STATUS VALUE-HEX DESCRIPTION, one otherName UPN value per line.
+  while read -r name status value what; do
+    evil "$name" --rdn 2.5.4.3:0c:x --san raw:"$(upn "$value")" < /dev/null
+    enroll "$what" der-upn "$status" "$d/$name.der" < /dev/null
+  done <<'CASES'
+upn-ok          200 0c0561646d696e     an otherName UPN (control)
+upn-longlen     400 0c810561646d696e   an otherName UTF8String with a long-form length
+upn-seq-longlen 400 300402810105       an otherName SEQUENCE with a long-form inner length
+upn-bool        400 010101             an otherName BOOLEAN 01
+upn-int         400 0202000a           an otherName INTEGER with a redundant 00
+upn-null        400 050100             an otherName NULL with content
+upn-hightag     400 9f0105             an otherName value in high-tag-number form
+upn-bmp-odd     400 1e03006100         an otherName BMPString of odd length
+upn-bits        400 030208ff           an otherName BIT STRING with 8 unused bits
+upn-seq         400 3006020101010100   a UPN whose value is no UTF8String
+CASES
   # Another type's value in DER: a SEQUENCE { INTEGER 1, BOOLEAN FALSE } (1.3.6.1.4.1.99999.1).
   evil other-seq-ok --rdn 2.5.4.3:0c:x --san raw:a01506092b06010401868d1f01a0083006020101010100
   enroll "an otherName SEQUENCE in DER (control)" der-upn 200 "$d/other-seq-ok.der"

@@ -19,14 +19,10 @@ public enum IssuancePolicy {
             }
         }
         guard key.hasNamedCurve else { throw CAError.badRequest("EC key with explicit curve parameters refused (use a named curve)") }
-        if case .ec = key.algorithm {
-            // RFC 5480 §2.2: the hybrid form (06/07) MUST NOT be used. OpenSSL reads it, and
-            // the certificate copies the CSR's point as it came.
-            guard let spki = DER.elements(key.spkiDER), spki.count == 1, let parts = DER.elements(spki[0].content),
-                  parts.count == 2, parts[1].tag == 0x03, parts[1].content.count > 1,
-                  [0x02, 0x03, 0x04].contains(parts[1].content[parts[1].content.startIndex + 1]) else {
-                throw CAError.badRequest("EC public key not in uncompressed or compressed form (RFC 5480 §2.2)")
-            }
+        // RFC 5480 §2.2: the hybrid form (06/07) MUST NOT be used. OpenSSL reads it, and the
+        // certificate copies the CSR's point as it came.
+        guard key.hasPermittedPointForm else {
+            throw CAError.badRequest("EC public key not in uncompressed or compressed form (RFC 5480 §2.2)")
         }
     }
 
