@@ -1,12 +1,14 @@
 internal import COpenSSL
+import Foundation
 
 extension OID {
-    /// The dotted form of a borrowed ASN1_OBJECT; nil when OpenSSL cannot print it as
-    /// one within 64-bit arcs.
+    /// The dotted form of a borrowed ASN1_OBJECT; nil when it is not a well-formed OID
+    /// within 64-bit arcs and 127 characters (read from its content octets, as
+    /// `init?(derContent:)`; OBJ_obj2txt and a parse of its text cost ten times as much).
     init?(objectText object: OpaquePointer) {
-        var buf = [CChar](repeating: 0, count: 128)
-        let n = OBJ_obj2txt(&buf, Int32(buf.count), object, 1)
-        guard n > 0, n < 128 else { return nil }
-        self.init(String(decoding: buf.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        let n = Int(OBJ_length(object))
+        guard n > 0, let bytes = OBJ_get0_data(object),
+              let oid = OID(derContent: Data(bytes: bytes, count: n)), oid.dotted.utf8.count < 128 else { return nil }
+        self = oid
     }
 }

@@ -53,25 +53,48 @@ public struct OID: Hashable, Sendable, Comparable, CustomStringConvertible {
         return DER.tlv(0x06, Data(content))
     }
 
-    /// Decodes the content octets of an OBJECT IDENTIFIER (without tag and length).
+    /// Decodes the content octets of an OBJECT IDENTIFIER (without tag and length): nil
+    /// unless every arc is minimal (X.690 §8.19.2), fits in 64 bits and the dotted form
+    /// is at most 256 characters, as `init?(_:)` requires of text. The dotted form is
+    /// written from the arcs and the content kept as the DER: a request's keys and names
+    /// carry several OIDs, and going through the text cost ten times as much.
     public init?(derContent: Data) {
-        var arcs: [UInt64] = []
+        var text: [UInt8] = []
+        text.reserveCapacity(derContent.count * 3)
         var value: UInt64 = 0
         var started = false
+        var first = true
+        func append(_ arc: UInt64) {
+            if !text.isEmpty { text.append(UInt8(ascii: ".")) }
+            let start = text.count
+            var v = arc
+            repeat {
+                text.append(UInt8(ascii: "0") + UInt8(v % 10))
+                v /= 10
+            } while v > 0
+            text[start...].reverse()
+        }
         for b in derContent {
             if !started && b == 0x80 { return nil }  // X.690 §8.19.2: minimal encoding
             guard value <= (UInt64.max >> 7) else { return nil }
             value = (value << 7) | UInt64(b & 0x7f)
             started = true
             if b & 0x80 == 0 {
-                arcs.append(value)
+                if first {
+                    // X.690 §8.19.4: the first subidentifier is 40 x + y, x in 0...2
+                    let x: UInt64 = value < 40 ? 0 : value < 80 ? 1 : 2
+                    append(x)
+                    append(value - 40 * x)
+                    first = false
+                } else {
+                    append(value)
+                }
                 value = 0
                 started = false
             }
         }
-        guard !arcs.isEmpty, !started else { return nil }
-        let first = arcs[0]
-        let head: [UInt64] = first < 40 ? [0, first] : first < 80 ? [1, first - 40] : [2, first - 80]
-        self.init((head + arcs.dropFirst()).map(String.init).joined(separator: "."))
+        guard !first, !started, text.count <= 256 else { return nil }
+        dotted = String(decoding: text, as: UTF8.self)
+        der = DER.tlv(0x06, derContent)
     }
 }
