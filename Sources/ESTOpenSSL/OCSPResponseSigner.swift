@@ -68,8 +68,11 @@ public struct OCSPResponseSigner: Sendable {
         for response in responses { try add(response, to: basic) }
         if let nonce {
             // OpenSSL wraps the octets in the Nonce OCTET STRING itself.
-            let bytes = [UInt8](nonce)
-            guard OCSP_basic_add1_nonce(basic, UnsafeMutablePointer(mutating: bytes), Int32(bytes.count)) == 1 else {
+            // (OpenSSL copies them; the pointer lives only for the call.)
+            let added = [UInt8](nonce).withUnsafeBufferPointer { buf in
+                OCSP_basic_add1_nonce(basic, UnsafeMutablePointer(mutating: buf.baseAddress), Int32(buf.count))
+            }
+            guard added == 1 else {
                 throw OpenSSLError("OCSP nonce extension")
             }
         }
