@@ -46,20 +46,13 @@ extension CertificateSigningRequest {
                 parts[0].encoded, digest, sigOID, Data(parts[2].content.dropFirst()))
     }
 
-    /// A request holding `subject` and `attributes` as d2i_X509_NAME and d2i_X509_ATTRIBUTE
-    /// read them (what the full parse does inside d2i_X509_REQ), and no key; nil when one
-    /// does not parse. The caller owns it.
-    static func fastRequest(subject: Data, attributes: [Data]) -> OpaquePointer? {
+    /// `subject` as d2i_X509_NAME reads it, and a request holding `attributes` as
+    /// d2i_X509_ATTRIBUTE reads them (what the full parse does inside d2i_X509_REQ) and
+    /// neither subject nor key; nil when one does not parse. The caller owns the request.
+    static func fastRequest(subject: Data, attributes: [Data]) -> (OpaquePointer, DistinguishedName)? {
+        guard let name = DERBridge.decode(subject, free: { X509_NAME_free($0) }, { p, n in d2i_X509_NAME(nil, p, n) }),
+              let subject = try? DistinguishedName(taking: name) else { return nil }
         guard let req = X509_REQ_new() else { return nil }
-        guard let name = DERBridge.decode(subject, free: { X509_NAME_free($0) }, { p, n in d2i_X509_NAME(nil, p, n) }) else {
-            X509_REQ_free(req)
-            return nil
-        }
-        defer { X509_NAME_free(name) }
-        guard X509_REQ_set_subject_name(req, name) == 1 else {
-            X509_REQ_free(req)
-            return nil
-        }
         for der in attributes {
             guard let attribute = DERBridge.decode(der, free: { X509_ATTRIBUTE_free($0) }, { p, n in d2i_X509_ATTRIBUTE(nil, p, n) }) else {
                 X509_REQ_free(req)
@@ -71,7 +64,7 @@ extension CertificateSigningRequest {
                 return nil
             }
         }
-        return req
+        return (req, subject)
     }
 
     /// The key and the signature's verdict of the fast path; nil when the key is refused

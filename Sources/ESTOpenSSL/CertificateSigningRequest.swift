@@ -52,16 +52,15 @@ public final class CertificateSigningRequest: @unchecked Sendable {
     }
 
     /// The fast path's request (CertificateSigningRequest+Fast): `req` holds the request's
-    /// subject and attributes only (nothing reads a key or signature from `req`); `der` is the
-    /// request as received, `publicKey` its key, `signatureIsValid` the check of its signature
-    /// over its CertificationRequestInfo as received.
-    private init(owning req: OpaquePointer, der: Data, publicKey: PublicKey, signatureIsValid: Bool,
-                 signatureAlgorithm: OID) throws {
+    /// attributes only (nothing reads a subject, key or signature from `req`); `der` is the
+    /// request as received, `subject` its subject, `publicKey` its key, `signatureIsValid` the
+    /// check of its signature over its CertificationRequestInfo as received.
+    private init(owning req: OpaquePointer, der: Data, subject: DistinguishedName, publicKey: PublicKey,
+                 signatureIsValid: Bool, signatureAlgorithm: OID) throws {
         self.req = req
         do {
             self.der = der
-            guard let name = X509_REQ_get_subject_name(req) else { throw OpenSSLError("CSR subject") }
-            subject = try DistinguishedName(reading: name)
+            self.subject = subject
             self.publicKey = publicKey
             self.signatureIsValid = signatureIsValid
             self.signatureAlgorithm = signatureAlgorithm
@@ -79,8 +78,9 @@ public final class CertificateSigningRequest: @unchecked Sendable {
         if let fast = Self.fastParts(der),
            let (key, valid) = Self.fastKeyAndSignature(curve: fast.curve, point: fast.point, spki: fast.spki, tbs: fast.tbs,
                                                        digest: fast.digest, signature: fast.signature),
-           let r = Self.fastRequest(subject: fast.subject, attributes: fast.attributes) {
-            try self.init(owning: r, der: der, publicKey: key, signatureIsValid: valid, signatureAlgorithm: fast.signatureAlgorithm)
+           let (r, subject) = Self.fastRequest(subject: fast.subject, attributes: fast.attributes) {
+            try self.init(owning: r, der: der, subject: subject, publicKey: key, signatureIsValid: valid,
+                          signatureAlgorithm: fast.signatureAlgorithm)
             return
         }
         guard let r = DERBridge.decode(der, free: { X509_REQ_free($0) }, { p, n in d2i_X509_REQ(nil, p, n) }) else {

@@ -12,14 +12,23 @@ public struct DistinguishedName: Hashable, Sendable, CustomStringConvertible {
     public let attributeOIDs: [OID]
     /// The attribute values as UTF-8 text, in the same order.
     public let attributeValues: [String]
+    /// The X509_NAME this was read from, when it was decoded from DER here: `withName`
+    /// lends it rather than decoding the DER again (a CSR's subject is compared with every
+    /// CA's on each enrollment).
+    private let decoded: DecodedName?
 
     /// Parses the DER of a Name; it must fill `der` exactly.
     public init(der: Data) throws {
         guard let name = DERBridge.decode(der, free: { X509_NAME_free($0) }, { p, n in d2i_X509_NAME(nil, p, n) }) else {
             throw OpenSSLError("parse name", detail: "not a DER Name")
         }
-        defer { X509_NAME_free(name) }
-        try self.init(reading: name)
+        try self.init(taking: name)
+    }
+
+    /// Takes ownership of `name`, which d2i_X509_NAME made (also when reading it fails).
+    init(taking name: OpaquePointer) throws {
+        let owner = DecodedName(name)
+        try self.init(reading: name, decoded: owner)
     }
 
     /// Parses an RFC 4514 string such as `CN=Device 1,O=Example,C=DE` (most specific RDN
@@ -57,6 +66,11 @@ public struct DistinguishedName: Hashable, Sendable, CustomStringConvertible {
 
     /// Copies a borrowed X509_NAME.
     init(reading name: OpaquePointer) throws {
+        try self.init(reading: name, decoded: nil)
+    }
+
+    private init(reading name: OpaquePointer, decoded: DecodedName?) throws {
+        self.decoded = decoded
         der = try DERBridge.encode("i2d_X509_NAME") { i2d_X509_NAME(name, $0) }
         let bio = try MemoryBIO()
         guard X509_NAME_print_ex(bio.bio, name, 0, estfcgi_XN_FLAG_RFC2253()) >= 0 else {
@@ -81,8 +95,10 @@ public struct DistinguishedName: Hashable, Sendable, CustomStringConvertible {
         attributeValues = values
     }
 
-    /// Lends the Name to OpenSSL as an X509_NAME for the duration of `body`.
+    /// Lends the Name to OpenSSL as an X509_NAME for the duration of `body`, which must
+    /// not change it.
     func withName<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
+        if let decoded { return try body(decoded.name) }
         guard let name = DERBridge.decode(der, free: { X509_NAME_free($0) }, { p, n in d2i_X509_NAME(nil, p, n) }) else {
             throw OpenSSLError("decode X509_NAME")
         }
