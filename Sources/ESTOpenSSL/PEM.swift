@@ -60,12 +60,28 @@ public enum PEM {
     /// A DER object given as raw DER, PEM, or base64 (what EST bodies and CLI files contain).
     private static let pemBegin = Data("-----BEGIN ".utf8)
 
+    /// Whether `needle` (not empty) occurs in `data`: memchr for its first byte, memcmp for the rest.
+    static func contains(_ needle: Data, in data: Data) -> Bool {
+        data.withUnsafeBytes { hay in
+            needle.withUnsafeBytes { pin in
+                guard let h = hay.baseAddress, let n = pin.baseAddress, pin.count > 0, hay.count >= pin.count else { return false }
+                let last = hay.count - pin.count  // the last offset the needle can start at
+                var offset = 0
+                while offset <= last, let hit = memchr(h + offset, Int32(pin[0]), last - offset + 1) {
+                    if memcmp(hit, n, pin.count) == 0 { return true }
+                    offset = h.distance(to: UnsafeRawPointer(hit)) + 1
+                }
+                return false
+            }
+        }
+    }
+
     public static func derFromAnyEncoding(_ data: Data, labels: Set<String>? = nil) -> Data? {
         guard let first = data.first(where: { !($0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09) }) else { return nil }
         if first == 0x30 { return data.first == 0x30 ? data : nil }
-        // Searched as bytes: an ASCII run reads the same in the repaired text (and the
-        // search through NSString cost more than decoding the base64).
-        if data.range(of: pemBegin) != nil { return blocks(in: String(decoding: data, as: UTF8.self), labels: labels).first }
+        // Searched as bytes: an ASCII run reads the same in the repaired text, and both
+        // NSString's search and Data.range(of:) cost more than decoding the base64.
+        if contains(pemBegin, in: data) { return blocks(in: String(decoding: data, as: UTF8.self), labels: labels).first }
         return decodeBase64(data)
     }
 }
