@@ -43,6 +43,7 @@ final class Worker: @unchecked Sendable {
             return
         }
         let started = ContinuousClock.now
+        var bodyRead = 0
         let outcome = Exchange.answer(params: params, service: service,
                                       deadline: .now + .seconds(server.options.readTimeoutSeconds)) { wanted, _ in
             // What libfcgi already holds, or one byte: FCGX_GetStr blocks until it has all
@@ -54,13 +55,37 @@ final class Worker: @unchecked Sendable {
             let got = buffer.withUnsafeMutableBufferPointer { buf in
                 buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: n) { FCGX_GetStr($0, Int32(n), input) }
             }
+            bodyRead += max(0, Int(got))
             return got > 0 ? Array(buffer.prefix(Int(got))) : []
         }
         put(CGIResponse.encode(outcome.response), req.pointee.out)
+        if Self.requestEnded(req, bodyRead: bodyRead, declared: ESTRequest(params: params).declaredLength) {
+            FCGX_Detach(req)  // FCGX_Finish_r then closes without lingering (see requestEnded)
+        }
         let elapsed = ContinuousClock.now - started
         server.metrics.record(outcome, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         server.log(outcome.logLine)
         if server.options.logToWebServer { put(Array((outcome.logLine + "\n").utf8), req.pointee.err) }
+    }
+
+    /// Whether the web server has sent all it will on this connection and nothing of it is
+    /// unread, so that closing it cannot lose the answer. libfcgi's close lingers (shutdown
+    /// of the sending side, then reads until the web server closes, up to 2 s) so that bytes
+    /// still arriving cannot reset the connection before the server has read the answer;
+    /// per enrollment that cost a shutdown, a read and a poll waiting on nginx. It stays for
+    /// every request that is not known to have ended: a refused body left unread, a kept
+    /// connection (FCGI_KEEP_CONN), a body of unknown length. The request ended when its
+    /// FCGI_STDIN stream ended (the empty record, FastCGI 1.0 §6.2, which nginx and Apache
+    /// send with the body's last bytes) after a body read to its CONTENT_LENGTH, and nothing
+    /// (an FCGI_ABORT_REQUEST) waits in the socket.
+    static func requestEnded(_ req: UnsafeMutablePointer<FCGX_Request>, bodyRead: Int, declared: Int?) -> Bool {
+        guard req.pointee.keepConnection == 0, let input = req.pointee.in, let declared, bodyRead == declared else { return false }
+        // The end of the stream: read from what libfcgi holds, or from the socket, where it
+        // follows the body's last bytes (the socket's receive timeout bounds the wait).
+        guard FCGX_GetChar(input) == EOF, FCGX_HasSeenEOF(input) == EOF, FCGX_GetError(input) == 0 else { return false }
+        var byte: UInt8 = 0
+        let n = recv(req.pointee.ipcFd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        return n == 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
     }
 
     private func put(_ bytes: [UInt8], _ stream: UnsafeMutablePointer<FCGX_Stream>?) {
