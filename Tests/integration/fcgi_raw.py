@@ -8,7 +8,7 @@ the body was a whole certs-only PKCS#7 ('p7' or '-'); then 'eof SECONDS' when th
 responder closed the connection.
 
 usage: fcgi_raw.py HOST:PORT|/unix.sock CERT.pem BODY.der [--no-end] [--late S] [--bytewise]
-                   [--pace S] [--abort-after] [--keep] [--path P] [--method M] [--length N]
+                   [--pace S] [--abort-after] [--keep [--same-id]] [--path P] [--method M] [--length N]
 """
 import base64, socket, subprocess, sys, time, urllib.parse
 
@@ -97,7 +97,8 @@ def main(argv):
     s = connect(argv[1])
     s.settimeout(60)
     requests = 2 if keep else 1
-    for rid in range(1, requests + 1):
+    for n in range(1, requests + 1):
+        rid = 1 if "--same-id" in argv else n
         params = b"".join(pair(k, v) for k, v in [
             (b"REQUEST_METHOD", opt("--method", "POST").encode()),
             (b"DOCUMENT_URI", opt("--path", "/.well-known/est/simpleenroll").encode()),
