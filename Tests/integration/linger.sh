@@ -146,6 +146,14 @@ suite_linger() {
       --interval 1 --duration 8 --cert "$WORK/boot.pem" --key "$WORK/boot.key")
     expect_eq "linger: nginx-streaming: a body trickled past --read-timeout -> 408 in 3-5 s" \
       "$(echo "$out" | awk '{print $1, ($2 >= 3 && $2 < 5.5)}')" "408 1"
+    # A client that goes away mid-body: nginx closes the FastCGI connection, and the
+    # responder ends that request at once (logged) rather than at --read-timeout.
+    local lines; lines=$(grep -c ' op=simpleenroll ' "$WORK/nginx/estfcgi.log")
+    /usr/bin/python3 "$HERE/https_trickle.py" 127.0.0.1 "$STREAM_PORT" /.well-known/est/simpleenroll \
+      --interval 0.5 --duration 1.2 --cert "$WORK/boot.pem" --key "$WORK/boot.key" >/dev/null
+    sleep 1
+    expect_eq "linger: nginx-streaming: a client gone mid-body ends its request within 1 s" \
+      "$(grep ' op=simpleenroll ' "$WORK/nginx/estfcgi.log" | tail -n +$((lines + 1)) | grep -c 'status=4')" 1
     linger_stream_nginx_stop
     expect_eq "linger: nginx-streaming: no lost upstream answer in the error log" "$(upstream_errors "$WORK/linger/nginx/error.log")" ""
   else
