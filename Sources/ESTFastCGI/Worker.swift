@@ -81,7 +81,13 @@ final class Worker: @unchecked Sendable {
     static func requestEnded(_ req: UnsafeMutablePointer<FCGX_Request>, bodyRead: Int, declared: Int?) -> Bool {
         guard req.pointee.keepConnection == 0, let input = req.pointee.in, let declared, bodyRead == declared else { return false }
         // The end of the stream: read from what libfcgi holds, or from the socket, where it
-        // follows the body's last bytes (the socket's receive timeout bounds the wait).
+        // follows the body's last bytes. nginx and Apache send it with them; a client that
+        // sends it late or never must not hold the answer (it is sent only after this) for
+        // the socket's receive timeout, --read-timeout inherited from the listener, past the
+        // body's own deadline: wait briefly, then close lingering as before. The connection
+        // is not kept, so the shortened timeout ends with it.
+        var brief = timeval(tv_sec: 0, tv_usec: 100_000)
+        _ = setsockopt(req.pointee.ipcFd, SOL_SOCKET, SO_RCVTIMEO, &brief, socklen_t(MemoryLayout<timeval>.size))
         guard FCGX_GetChar(input) == EOF, FCGX_HasSeenEOF(input) == EOF, FCGX_GetError(input) == 0 else { return false }
         var byte: UInt8 = 0
         let n = recv(req.pointee.ipcFd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))

@@ -202,5 +202,108 @@ suite_attacks() {
   out=$("$e" ca import --name badkey --cert "$d/badkey.pem" 2>&1); rc=$?
   expect_contains "attacks: ca import of an undecodable key is refused" "$rc $out" "1 estfcgi: error: --cert:"
 
+  attacks_names
   nginx_stop
+}
+
+# Names, OIDs and PEM as the seventh pass reads them (issue 24): a CSR's subject decoded
+# once and its X509_NAME shared by threads, OIDs written from their arcs, PEM found by memchr.
+attacks_names() {
+  local d=$WORK/attacks-names P=/.well-known/est/names7/simpleenroll cn=310a300806035504030c0178 i
+  mkdir -p "$d"
+  "$ESTFCGI" profile create --profile names7 --issuer issuing --trust factory >/dev/null
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/k.key" 2>/dev/null
+  n7() { local name=$1; shift; /usr/bin/python3 "$HERE/evil_csr.py" "$d/$name.der" "$d/k.key" "$@"; }
+  # n7try NAME STATUS WHAT: one enrollment; a 200 must carry the CSR's subject bytes.
+  n7try() {
+    post $P "$d/$1.der" boot boot
+    local got=$STATUS
+    if [ "$STATUS" = 200 ]; then
+      p7certs "$WORK/resp.body" "$d/$1.pem"
+      [ "$(python3 "$HERE/name_bytes.py" "$d/$1.pem" | cut -d' ' -f1)" = "$(n7subject "$d/$1.der")" ] || got="200 with another subject"
+    elif [ ! -s "$WORK/resp.body" ]; then got="$STATUS without a reason"
+    fi
+    expect_eq "attacks: names: $3 -> $2" "$got" "$2"
+  }
+  n7subject() { python3 -c 'import sys; from cryptography import x509; print(x509.load_der_x509_csr(open(sys.argv[1],"rb").read()).subject.public_bytes().hex())' "$1" 2>/dev/null || echo "-"; }
+  b128() { python3 -c 'import sys
+v=int(sys.argv[1]); out=[v&0x7f]; v>>=7
+while v: out.append(0x80|(v&0x7f)); v>>=7
+print(bytes(reversed(out)).hex())' "$1"; }
+  # rdnhex OID-CONTENT-HEX: one RDN of that attribute type and UTF8String "abc".
+  rdnhex() { python3 -c 'import sys
+o=bytes.fromhex(sys.argv[1]); a=bytes([6,len(o)])+o+bytes.fromhex("0c03616263"); a=bytes([0x30,len(a)])+a
+print((bytes([0x31,len(a)])+a).hex())' "$1"; }
+
+  # A store CA's subject in string types RFC 5280 §7.1 folds together, or in one RDN.
+  n7 t61-ca --rdn '2.5.4.10:14:estfcgi demo' --rdn '2.5.4.3:14:estfcgi Demo Issuing CA'
+  n7try t61-ca 400 "a store CA's subject as T61String"
+  n7 univ-ca --rdn '2.5.4.10:0c:estfcgi demo' --rdn-raw "$(python3 -c 'v="estfcgi demo issuing ca".encode("utf-32-be"); a=bytes.fromhex("0603550403")+bytes([0x1c,len(v)])+v; a=bytes([0x30,len(a)])+a; print((bytes([0x31,len(a)])+a).hex())')"
+  n7try univ-ca 400 "a store CA's subject with a UniversalString CN"
+  n7 multi-ca --rdn-multi '2.5.4.3:0c:estfcgi Demo Issuing CA' '2.5.4.10:0c:estfcgi demo'
+  n7try multi-ca 400 "a store CA's subject as one multi-valued RDN"
+  # Odd but valid subjects are issued with their bytes.
+  n7 utf8 --rdn '2.5.4.10:0c:Gerätebau München' --rdn '2.5.4.3:0c:gerät-7 日本'
+  n7try utf8 200 "non-ASCII UTF8String values"
+  n7 many100 $(for i in $(seq 100); do echo --rdn 2.5.4.11:0c:u$i; done) --rdn 2.5.4.3:0c:many
+  n7try many100 200 "101 RDNs"
+  n7 multi3 --rdn-multi '2.5.4.3:0c:m3' '2.5.4.10:0c:org' --rdn 2.5.4.11:0c:x
+  n7try multi3 200 "a multi-valued RDN in DER order"
+  n7 empty
+  n7try empty 400 "an empty subject and no subjectAltName"
+  # Attribute types: arcs up to 2^64 - 1 are read (and named as OpenSSL names them),
+  # past 64 bits refused, padding (X.690 §8.19.2) and empty OIDs are not DER.
+  n7 type-max --rdn-raw "$(rdnhex "5504$(b128 18446744073709551615)")" --rdn-raw $cn
+  n7try type-max 200 "an attribute type with an arc of 2^64 - 1"
+  check "attacks: names: ... named 2.5.4.18446744073709551615 in the log" grep -q 'issued CN=x,2\.5\.4\.18446744073709551615=#0C03616263"' "$WORK/nginx/estfcgi.log"
+  n7 type-first --rdn-raw "$(rdnhex "$(b128 18446744073709551615)")" --rdn-raw $cn
+  n7try type-first 200 "an attribute type whose first subidentifier is 2^64 - 1"
+  check "attacks: names: ... named 2.18446744073709551535 (X.690 §8.19.4)" grep -q 'issued CN=x,2\.18446744073709551535=#0C03616263"' "$WORK/nginx/estfcgi.log"
+  n7 type-65 --rdn-raw "$(rdnhex "5504$(b128 18446744073709551616)")" --rdn-raw $cn
+  n7try type-65 400 "an attribute type with an arc of 2^64"
+  n7 type-pad --rdn-raw "$(rdnhex 55800403)" --rdn-raw $cn
+  n7try type-pad 400 "an attribute type with 0x80 padding"
+  n7 type-empty --rdn-raw 3109300706000c03616263 --rdn-raw $cn
+  n7try type-empty 400 "an attribute type of no octets"
+  # The key's curve: padded, past 64 bits, a long arc after P-256's OID.
+  n7 curve-pad --rdn 2.5.4.3:0c:cp --curve-oid 06092a8648ce3d03018007
+  n7try curve-pad 400 "P-256's OID with 0x80 padding"
+  n7 curve-65 --rdn 2.5.4.3:0c:c65 --curve-oid "0612$(echo 2a8648ce3d030107)$(b128 18446744073709551616)"
+  n7try curve-65 400 "a curve OID with an arc of 2^64"
+  n7 curve-max --rdn 2.5.4.3:0c:cmx --curve-oid "0612$(echo 2a8648ce3d030107)$(b128 18446744073709551615)"
+  n7try curve-max 400 "a curve OID with an arc of 2^64 - 1"
+
+  # The shared X509_NAME read by many threads: 32 enrollments at once of four subjects,
+  # each issued with its own subject's bytes.
+  local pids=() names=(utf8 many100 multi3 type-max) n
+  for i in $(seq 0 31); do
+    n=${names[$((i % 4))]}
+    curl -sS --max-time 60 -o "$d/par$i.b64" -w '%{http_code}' --cacert "$WORK/tls-ca.pem" --cert "$WORK/boot.pem" \
+      --key "$WORK/boot.key" -H 'Content-Type: application/pkcs10' --data-binary "@$d/$n.der" "$BASE$P" > "$d/par$i.code" 2>/dev/null &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  local same=0
+  for i in $(seq 0 31); do
+    n=${names[$((i % 4))]}
+    [ "$(cat "$d/par$i.code")" = 200 ] && p7certs "$d/par$i.b64" "$d/par$i.pem" 2>/dev/null &&
+      [ "$(python3 "$HERE/name_bytes.py" "$d/par$i.pem" | cut -d' ' -f1)" = "$(n7subject "$d/$n.der")" ] && same=$((same + 1))
+  done
+  expect_eq "attacks: names: 32 concurrent enrollments of four odd subjects, each issued its own subject" "$same" 32
+
+  # PEM bodies (RFC 7030 asks for base64 DER; PEM is read too): the first CERTIFICATE
+  # REQUEST block counts, whatever surrounds it; a broken or truncated marker is not PEM.
+  local pem=$d/pem.csr
+  openssl req -inform DER -in "$d/utf8.der" -out "$pem" 2>/dev/null
+  pemtry() { cp "$d/$1.body" "$d/$1.der"; post $P "$d/$1.der" boot boot
+    expect_eq "attacks: names: PEM $3 -> $2" "$STATUS$([ "$STATUS" != 200 ] && [ ! -s "$WORK/resp.body" ] && echo ' without a reason')" "$2"; }
+  { printf 'junk before\n'; cat "$pem"; printf 'junk after\n'; } > "$d/pem-junk.body"; pemtry pem-junk 200 "with junk before and after"
+  { printf '\0\0\n'; cat "$pem"; } > "$d/pem-nul.body"; pemtry pem-nul 200 "after NUL bytes"
+  cat "$WORK/boot.pem" "$pem" > "$d/pem-two.body"; pemtry pem-two 200 "after a CERTIFICATE block"
+  cat "$pem" "$WORK/boot.pem" > "$d/pem-two-b.body"; pemtry pem-two-b 200 "before a CERTIFICATE block"
+  sed 's/^-----BEGIN CERTIFICATE REQUEST-----$/-----BEGIN\nCERTIFICATE REQUEST-----/' "$pem" > "$d/pem-split.body"
+  pemtry pem-split 400 "with '-----BEGIN ' split across lines"
+  { head -c 65525 /dev/zero | tr '\0' 'A'; printf -- '-----BEGIN '; } > "$d/pem-end.body"
+  pemtry pem-end 400 "marker as the last bytes of a 64 KiB body"
+  { printf -- '-----BEGIN -----BEGIN '; cat "$pem"; } > "$d/pem-rep.body"; pemtry pem-rep 400 "after a stray marker"
 }

@@ -7,6 +7,8 @@ trailing bytes, a PrintableString with '@') is written here.
 usage: evil_csr.py OUT KEY.pem [--rdn OID:TAG:TEXT ...] [--san KIND:VALUE ...] [--san-der HEX] [--sans N]
   --rdn 2.5.4.3:0c:dev-1   one RDN: attribute type, value tag (0c UTF8String, 13 PrintableString,
                            16 IA5String, 1e BMPString), value text (backslash-x escapes allowed)
+  --rdn-raw HEX            one RDN's bytes as given (OIDs with padding or huge arcs)
+  --curve-oid HEX          the P-256 key's curve OID element replaced by these bytes
   --san dns:NAME | ip:HEX | upn:NAME | raw:HEX    one GeneralName (raw: the whole element)
   --san-tail HEX           bytes after the GeneralNames SEQUENCE, inside the extension value
   --san-der HEX            the subjectAltName extnValue as is
@@ -20,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 def main(argv):
     out, keyfile = argv[1], argv[2]
-    rdns, san, names, tail = [], None, [], b""
+    rdns, san, names, tail, curve = [], None, [], b"", None
     i = 3
     while i < len(argv):
         arg, value = argv[i], argv[i + 1]
@@ -30,6 +32,10 @@ def main(argv):
             if tag == "1e":
                 raw = text.encode("utf-16-be")
             rdns.append(tlv(0x31, tlv(0x30, oid(t) + tlv(int(tag, 16), raw))))
+        elif arg == "--rdn-raw":  # one RDN (or any bytes) as hex, as is
+            rdns.append(bytes.fromhex(value))
+        elif arg == "--curve-oid":  # the key's namedCurve OID element as hex, as is
+            curve = bytes.fromhex(value)
         elif arg == "--rdn-multi":  # one RDN of two values, in the order given
             values = []
             for spec in (value, argv[i + 2]):
@@ -62,6 +68,8 @@ def main(argv):
         san = tlv(0x30, b"".join(names)) + tail
     key = serialization.load_pem_private_key(open(keyfile, "rb").read(), password=None)
     spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if curve is not None:  # SEQUENCE { SEQUENCE { ecPublicKey, curve }, BIT STRING (last 68 bytes for P-256) }
+        spki = tlv(0x30, tlv(0x30, oid("1.2.840.10045.2.1") + curve) + spki[-68:])
     attributes = b""
     if san is not None:
         ext = tlv(0x30, oid("2.5.29.17") + tlv(0x04, san))

@@ -25,12 +25,13 @@ source "$HERE/rollover.sh"
 source "$HERE/pkcs11.sh"
 source "$HERE/hook.sh"
 source "$HERE/notify.sh"
+source "$HERE/linger.sh"
 
 # Each stop in a subshell: one whose suite did not run may fail on an unset variable (set -u),
 # which would end the cleanup there and leave the rest running.
 cleanup() {
   local stop
-  for stop in tenants_stop nginx_stop apache_stop cgi_apache_stop cgi_nginx_stop postgres_stop hook_stop notify_stop; do
+  for stop in tenants_stop nginx_stop apache_stop cgi_apache_stop cgi_nginx_stop postgres_stop hook_stop notify_stop linger_stream_nginx_stop; do
     ( "$stop" ) 2>/dev/null || true
   done
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
@@ -38,7 +39,7 @@ cleanup() {
 trap cleanup EXIT
 
 [ -x "$ESTFCGI" ] || { echo "build first: $ESTFCGI missing"; exit 2; }
-suites=${*:-cli legacy nginx policy operations attacks der concurrency apache cgi tenants postgres ocsp rollover pkcs11 hook notify}
+suites=${*:-cli legacy nginx policy operations attacks der concurrency apache cgi tenants postgres ocsp rollover pkcs11 hook notify linger}
 pki_setup
 for s in $suites; do
   echo "# suite $s"

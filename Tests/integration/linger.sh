@@ -1,0 +1,177 @@
+# The FastCGI connection's end (sourced): once a request has ended (its body read to
+# CONTENT_LENGTH and the empty FCGI_STDIN record seen), the responder closes without
+# libfcgi's linger. Raw FastCGI clients send what no web server does; nginx and Apache
+# carry bodies of every edge size, chunked, trickled, in bursts and in parallel; every
+# answer must be whole and the web servers' error logs free of lost upstream answers.
+
+# upstream_errors LOG: the lines of a web server's error log that mean an answer was lost
+# or cut on the web server's side (the client's connection is not counted).
+upstream_errors() {
+  grep -E 'upstream prematurely closed|\) while (reading (response header from )?upstream|sending request to upstream)|upstream timed out|AH01075|AH01068|AH01067|AH01070|AH01097' "$1" | head -3
+}
+
+linger_raw() {
+  local R="/usr/bin/python3 $HERE/fcgi_raw.py 127.0.0.1:$FCGI_PORT $WORK/boot.pem $WORK/lg.der" out
+  out=$($R)
+  expect_eq "linger: raw request in one write -> 200, a whole PKCS#7, closed at once" \
+    "$(echo "$out" | awk 'NR==1 {print $1, $3, ($2 < 1)} NR==2 {print $1, ($2 < 1)}' | paste -sd' ')" "200 p7 1 eof 1"
+  out=$($R --bytewise)
+  expect_eq "linger: raw request one byte per write -> 200, whole" "$(echo "$out" | awk 'NR==1 {print $1, $3}')" "200 p7"
+  # The stream's end is a record of its own: without it, or late, the answer must not wait
+  # for it (nginx and Apache send it with the body's last bytes; a raw client need not).
+  out=$($R --no-end)
+  expect_eq "linger: body without the empty FCGI_STDIN record -> answered at once, not at --read-timeout" \
+    "$(echo "$out" | awk 'NR==1 {print $1, $3, ($2 < 1)}')" "200 p7 1"
+  out=$($R --late 2)
+  expect_eq "linger: the empty FCGI_STDIN record 2 s late -> answered at once" \
+    "$(echo "$out" | awk 'NR==1 {print $1, $3, ($2 < 1)}')" "200 p7 1"
+  # A body that takes 2 s of the 3 s read timeout and no end: the answer is still due
+  # within the read timeout (it waited up to another --read-timeout for the record).
+  out=$($R --pace 0.004 --no-end)
+  expect_eq "linger: slow body without its end -> answered within --read-timeout" \
+    "$(echo "$out" | awk 'NR==1 {print $1, $3, ($2 < 3.5)}')" "200 p7 1"
+  out=$($R --abort-after)
+  expect_eq "linger: FCGI_ABORT_REQUEST after the body -> the answer still whole" "$(echo "$out" | awk 'NR==1 {print $1, $3}')" "200 p7"
+  out=$($R --keep)
+  expect_eq "linger: FCGI_KEEP_CONN, two requests on one connection -> both whole" \
+    "$(echo "$out" | awk 'NR<=2 {print $1, $3}' | paste -sd' ')" "200 p7 200 p7"
+  out=$($R --keep --no-end)
+  expect_eq "linger: FCGI_KEEP_CONN, bodies without their ends -> both whole" \
+    "$(echo "$out" | awk 'NR<=2 {print $1, $3}' | paste -sd' ')" "200 p7 200 p7"
+  out=$($R --length 0)
+  expect_eq "linger: CONTENT_LENGTH 0 with a body sent -> 400 with an answer" "$(echo "$out" | awk 'NR==1 {print $1}')" 400
+  out=$($R --length 100000 --no-end)
+  expect_eq "linger: CONTENT_LENGTH over the cap -> 413 at once" "$(echo "$out" | awk 'NR==1 {print $1, ($2 < 1)}')" "413 1"
+  est GET /.well-known/est/cacerts
+  expect_eq "linger: serve still answers after the raw clients" "$STATUS" 200
+}
+
+# A private nginx that streams bodies to the responder (fastcgi_request_buffering off).
+linger_stream_nginx_start() {
+  local dir=$WORK/linger/nginx
+  mkdir -p "$dir/tmp"
+  STREAM_PORT=$(free_port)
+  { nginx_http_head "$dir"; cat <<CONF
+    server {
+        listen 127.0.0.1:$STREAM_PORT ssl;
+        ssl_certificate $WORK/server.pem;
+        ssl_certificate_key $WORK/server.key;
+        ssl_verify_client optional_no_ca;
+        client_max_body_size 1m;
+        location /.well-known/est/ {
+            include /etc/nginx/fastcgi_params;
+            fastcgi_param SSL_CLIENT_CERT \$ssl_client_escaped_cert;
+            fastcgi_request_buffering off;
+            fastcgi_pass 127.0.0.1:$FCGI_PORT;
+        }
+    }
+}
+CONF
+  } > "$dir/nginx.conf"
+  nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" && wait_port "$STREAM_PORT"
+}
+
+linger_stream_nginx_stop() {
+  local dir=$WORK/linger/nginx
+  [ -f "$dir/nginx.pid" ] && nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" -s stop 2>/dev/null
+}
+
+# linger_sizes FRONT: bodies of 0, 1, the cap and the cap + 1 bytes through $BASE.
+linger_sizes() {
+  local d=$WORK/linger n
+  head -c 65536 /dev/urandom > "$d/cap.bin"; head -c 65537 /dev/urandom > "$d/cap1.bin"
+  printf 'x' > "$d/one.bin"; : > "$d/zero.bin"
+  for n in zero:400 one:400 cap:400 cap1:413; do
+    post /.well-known/est/simpleenroll "$d/${n%:*}.bin" boot boot
+    expect_eq "linger: $1: a ${n%:*} body -> ${n#*:} with a reason" "$STATUS $(test -s "$WORK/resp.body" && echo reason)" "${n#*:} reason"
+  done
+  post /.well-known/est/simpleenroll "$WORK/lg.der" boot boot
+  expect_eq "linger: $1: an enrollment -> 200" "$STATUS" 200
+  est POST /.well-known/est/simpleenroll --cert "$WORK/boot.pem" --key "$WORK/boot.key" -H 'Content-Type: application/pkcs10' \
+    -H 'Transfer-Encoding: chunked' --data-binary "@$WORK/lg.der"
+  expect_eq "linger: $1: a chunked enrollment -> 200" "$STATUS" 200
+  est POST /.well-known/est/simpleenroll -H 'Content-Type: application/pkcs10' --data-binary "@$d/cap1.bin"
+  expect_eq "linger: $1: anonymous 64 KiB+1 -> refused (401 or 413)" "$(case $STATUS in 401|413) echo refused ;; *) echo "$STATUS" ;; esac)" refused
+  est POST /.well-known/est/nosuchlabel/simpleenroll --cert "$WORK/boot.pem" --key "$WORK/boot.key" \
+    -H 'Content-Type: application/pkcs10' --data-binary "@$WORK/lg.der"
+  expect_eq "linger: $1: unknown label -> 404" "$STATUS" 404
+  est POST /.well-known/est/simpleenroll --cert "$WORK/boot.pem" --key "$WORK/boot.key" \
+    -H 'Content-Type: text/plain' --data-binary "@$d/cap.bin"
+  expect_eq "linger: $1: wrong media type with a 64 KiB body -> 415" "$STATUS" 415
+  expect_eq "linger: $1: HEAD /cacerts -> 200" \
+    "$(curl -sS --max-time 20 -I -o /dev/null -w '%{http_code}' --cacert "$WORK/tls-ca.pem" "$BASE/.well-known/est/cacerts" 2>&1)" 200
+  est GET /.well-known/est/cacerts --data-binary "@$WORK/lg.der" -H 'Content-Type: application/pkcs10'
+  expect_eq "linger: $1: GET /cacerts with a body -> 200" "$STATUS" 200
+}
+
+# linger_parallel FRONT N: N enrollments at once through $BASE, each answer a whole PKCS#7.
+linger_parallel() {
+  local d=$WORK/linger/par-$1 i pids=()
+  mkdir -p "$d"
+  for i in $(seq "$2"); do
+    curl -sS --max-time 60 -o "$d/$i.b64" -w '%{http_code}\n' --cacert "$WORK/tls-ca.pem" --cert "$WORK/boot.pem" \
+      --key "$WORK/boot.key" -H 'Content-Type: application/pkcs10' --data-binary "@$WORK/lg.der" \
+      "$BASE/.well-known/est/simpleenroll" > "$d/$i.code" 2>/dev/null &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  local whole=0
+  for i in $(seq "$2"); do
+    [ "$(cat "$d/$i.code")" = 200 ] && base64 -d < "$d/$i.b64" 2>/dev/null | openssl pkcs7 -inform DER -noout 2>/dev/null && whole=$((whole + 1))
+  done
+  expect_eq "linger: $1: $2 parallel enrollments, every answer a whole PKCS#7" "$whole" "$2"
+}
+
+suite_linger() {
+  SUITE=linger
+  mkdir -p "$WORK/linger"
+  if ! nginx_start; then not_ok "linger: front and responder start"; nginx_stop; return; fi
+  BASE=https://127.0.0.1:$NGINX_PORT
+  mkcsr lg ec-P-256 "/CN=lg/O=Example Devices"
+  linger_raw
+
+  linger_sizes nginx
+  linger_parallel nginx 64
+  local out
+  out=$(/usr/bin/python3 "$HERE/keepalive_burst.py" 127.0.0.1 "$NGINX_PORT" /.well-known/est/cacerts 2000 "$WORK/tls-ca.pem" \
+    --cert "$WORK/boot.pem" --key "$WORK/boot.key" --post /.well-known/est/simpleenroll "$WORK/lg.der")
+  expect_eq "linger: nginx: 2,000 kept-alive requests (half enrollments), all whole" "${out% *}" 2000
+
+  if linger_stream_nginx_start; then
+    BASE=https://127.0.0.1:$STREAM_PORT
+    linger_sizes nginx-streaming
+    linger_parallel nginx-streaming 16
+    # One byte a second, streamed to the responder: cut off at its --read-timeout (3 s).
+    out=$(/usr/bin/python3 "$HERE/https_trickle.py" 127.0.0.1 "$STREAM_PORT" /.well-known/est/simpleenroll \
+      --interval 1 --duration 8 --cert "$WORK/boot.pem" --key "$WORK/boot.key")
+    expect_eq "linger: nginx-streaming: a body trickled past --read-timeout -> 408 in 3-5 s" \
+      "$(echo "$out" | awk '{print $1, ($2 >= 3 && $2 < 5.5)}')" "408 1"
+    # A client that goes away mid-body: nginx closes the FastCGI connection, and the
+    # responder ends that request at once (logged) rather than at --read-timeout.
+    local lines; lines=$(grep -c ' op=simpleenroll ' "$WORK/nginx/estfcgi.log")
+    /usr/bin/python3 "$HERE/https_trickle.py" 127.0.0.1 "$STREAM_PORT" /.well-known/est/simpleenroll \
+      --interval 0.5 --duration 1.2 --cert "$WORK/boot.pem" --key "$WORK/boot.key" >/dev/null
+    sleep 1
+    expect_eq "linger: nginx-streaming: a client gone mid-body ends its request within 1 s" \
+      "$(grep ' op=simpleenroll ' "$WORK/nginx/estfcgi.log" | tail -n +$((lines + 1)) | grep -c 'status=4')" 1
+    linger_stream_nginx_stop
+    expect_eq "linger: nginx-streaming: no lost upstream answer in the error log" "$(upstream_errors "$WORK/linger/nginx/error.log")" ""
+  else
+    not_ok "linger: streaming nginx starts"
+  fi
+  expect_eq "linger: nginx: no lost upstream answer in the error log" "$(upstream_errors "$WORK/nginx/error.log")" ""
+  nginx_stop
+
+  if ! apache_start; then not_ok "linger: apache starts"; apache_stop; return; fi
+  BASE=https://127.0.0.1:$APACHE_PROXY_PORT
+  linger_sizes apache-proxy_fcgi
+  linger_parallel apache-proxy_fcgi 32
+  out=$(/usr/bin/python3 "$HERE/keepalive_burst.py" 127.0.0.1 "$APACHE_PROXY_PORT" /.well-known/est/cacerts 500 "$WORK/tls-ca.pem" \
+    --cert "$WORK/boot.pem" --key "$WORK/boot.key" --post /.well-known/est/simpleenroll "$WORK/lg.der")
+  expect_eq "linger: apache-proxy_fcgi: 500 kept-alive requests (half enrollments), all whole" "${out% *}" 500
+  BASE=https://127.0.0.1:$APACHE_FCGID_PORT
+  linger_sizes apache-fcgid
+  linger_parallel apache-fcgid 8
+  expect_eq "linger: apache: no lost upstream answer in the error log" "$(upstream_errors "$WORK/apache/error.log")" ""
+  apache_stop
+}
