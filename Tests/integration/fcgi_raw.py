@@ -11,18 +11,9 @@ usage: fcgi_raw.py HOST:PORT|/unix.sock CERT.pem BODY.der [--no-end] [--late S] 
                    [--pace S] [--abort-after] [--keep [--same-id]] [--path P] [--method M] [--length N]
 """
 import base64, socket, subprocess, sys, time, urllib.parse
+from fcgi_records import pair, record
 
 BEGIN, ABORT, END, PARAMS, STDIN, STDOUT = 1, 2, 3, 4, 5, 6
-
-
-def record(kind, body, request_id=1):
-    return bytes([1, kind, request_id >> 8, request_id & 0xFF, len(body) >> 8, len(body) & 0xFF, 0, 0]) + body
-
-
-def pair(name, value):
-    def length(n):
-        return bytes([n]) if n < 128 else (n | 0x80000000).to_bytes(4, "big")
-    return length(len(name)) + length(len(value)) + name + value
 
 
 def connect(where):

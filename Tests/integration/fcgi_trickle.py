@@ -7,16 +7,7 @@ INTERVAL seconds (or nothing, with --idle). Prints the HTTP status the responder
 usage: fcgi_trickle.py HOST:PORT CERT.pem CSR.der [--interval SECONDS] [--idle]
 """
 import socket, sys, time, urllib.parse
-
-
-def record(kind, body, request_id=1):
-    return bytes([1, kind, request_id >> 8, request_id & 0xFF, len(body) >> 8, len(body) & 0xFF, 0, 0]) + body
-
-
-def pair(name, value):
-    def length(n):
-        return bytes([n]) if n < 128 else (n | 0x80000000).to_bytes(4, "big")
-    return length(len(name)) + length(len(value)) + name + value
+from fcgi_records import pair, record
 
 
 def main(argv):
