@@ -53,6 +53,15 @@ suite_attacks() {
   evil san-ip5 --rdn 2.5.4.3:0c:x --san ip:c000020a01
   evil san-dns-ctl --rdn 2.5.4.3:0c:x --san 'dns:a\x0ab.example'
   evil cn-printable-at --rdn 2.5.4.3:13:a@b
+  # dNSName lengths (RFC 5280 §4.2.1.6, RFC 1034 §3.5): at most 253 octets, labels of 1-63,
+  # whatever the profile's patterns (hard has none); wildcards and underscores stay allowed.
+  local l63; l63=$(head -c 63 /dev/zero | tr '\0' a)
+  evil dns-10k --rdn 2.5.4.3:0c:x --san "dns:$(for _ in $(seq 200); do printf 'abcdefghijklmnopqrstuvwxyz0123456789abcdefghij.'; done)example"
+  evil dns-253 --rdn 2.5.4.3:0c:x --san "dns:*.$l63.$l63.$l63._$(head -c 58 /dev/zero | tr '\0' b)"
+  evil dns-254 --rdn 2.5.4.3:0c:x --san "dns:*.$l63.$l63.$l63._$(head -c 59 /dev/zero | tr '\0' b)"
+  evil dns-label64 --rdn 2.5.4.3:0c:x --san "dns:a$l63.example"
+  evil dns-empty-label --rdn 2.5.4.3:0c:x --san "dns:a..example"
+  evil dns-trailing-dot --rdn 2.5.4.3:0c:x --san "dns:a.example."
   evil cn-nul --rdn '2.5.4.3:0c:a\x00.example'
   evil cn-bmp --rdn 2.5.4.3:1e:ab
   evil many-sans --rdn 2.5.4.3:0c:x --sans 101
@@ -78,6 +87,15 @@ suite_attacks() {
   attack "an empty subjectAltName"                         400 $P/hard/simpleenroll boot "$d/san-empty.der"
   attack "an iPAddress of 5 octets"                        400 $P/hard/simpleenroll boot "$d/san-ip5.der"
   attack "a dNSName with a control character"              400 $P/hard/simpleenroll boot "$d/san-dns-ctl.der"
+  attack "a 10 KB dNSName (no --dns-pattern)"              400 $P/hard/simpleenroll boot "$d/dns-10k.der"
+  expect_contains "attacks: ... with a one-line reason" "$(cat "$WORK/resp.body")" "octets (at most 253)"
+  attack "a dNSName of 253 octets, wildcard, underscore"   200 $P/hard/simpleenroll boot "$d/dns-253.der"
+  attack "a dNSName of 254 octets"                         400 $P/hard/simpleenroll boot "$d/dns-254.der"
+  attack "a dNSName label of 64 octets"                    400 $P/hard/simpleenroll boot "$d/dns-label64.der"
+  expect_contains "attacks: ... with a one-line reason" "$(cat "$WORK/resp.body")" "has a label of 64 octets (at most 63)"
+  attack "a dNSName with an empty label"                   400 $P/hard/simpleenroll boot "$d/dns-empty-label.der"
+  expect_contains "attacks: ... with a one-line reason" "$(cat "$WORK/resp.body")" "a..example has an empty label"
+  attack "a dNSName with a trailing dot"                   400 $P/hard/simpleenroll boot "$d/dns-trailing-dot.der"
   attack "a PrintableString with '@'"                      400 $P/hard/simpleenroll boot "$d/cn-printable-at.der"
   attack "a NUL inside the CN"                             400 $P/hard/simpleenroll boot "$d/cn-nul.der"
   attack "a BMPString CN"                                  400 $P/hard/simpleenroll boot "$d/cn-bmp.der"
