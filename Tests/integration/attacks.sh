@@ -133,6 +133,19 @@ suite_attacks() {
   expect_eq "attacks: a 3 KB label -> 404" "$STATUS" 404
   post $P/simpleenroll "$d/good.der" "" ""
   expect_eq "attacks: no client certificate -> 401" "$STATUS" 401
+  # A label that names no profile is a 404 whatever the body (the body is read first);
+  # without credentials still the 401 before any body, as for every label.
+  printf 'not a CSR' > "$d/junk.body"
+  post $P/nosuchlabel/simpleenroll "$d/junk.body" boot boot
+  expect_eq "attacks: an unknown label with an unreadable body -> 404" "$STATUS" 404
+  post $P/nosuchlabel/serverkeygen "$d/junk.body" boot boot
+  expect_eq "attacks: ... and for serverkeygen -> 404" "$STATUS" 404
+  post $P/nosuchlabel/simplereenroll "$d/junk.body" boot boot
+  expect_eq "attacks: ... and for simplereenroll -> 404" "$STATUS" 404
+  post $P/nosuchlabel/simpleenroll "$d/junk.body" "" ""
+  expect_eq "attacks: ... without a client certificate -> 401" "$STATUS" 401
+  post $P/hard/simpleenroll "$d/junk.body" boot boot
+  expect_eq "attacks: a known label with an unreadable body -> 400" "$STATUS" 400
   post $P/simpleenroll "$d/good.der" rogue rogue text/plain
   expect_eq "attacks: a wrong media type -> 415" "$STATUS" 415
   expect_eq "attacks: ... and none of them wrote to the store" "$(audit_count)" "$audit_before"
