@@ -403,6 +403,11 @@ public final class ESTService {
         if request.bodyTruncated || request.body.count > Self.maxBodyBytes {
             throw ESTError(413, "request body over \(Self.maxBodyBytes) bytes")
         }
+        // The stream ended early (the client or web server cut it): say so, rather than
+        // report the part that came as a malformed CSR (RFC 9112 §6.3: an incomplete message).
+        if let declared = request.declaredLength, request.body.count < declared {
+            throw .badRequest("request body ended after \(request.body.count) of \(declared) bytes")
+        }
         // Content-Transfer-Encoding is ignored (RFC 8951 §3): base64, PEM or DER all parse.
         do { return try CertificateSigningRequest(anyEncoding: request.body) }
         catch { throw .badRequest("malformed CSR: \(error)") }

@@ -4,11 +4,12 @@ body without the empty FCGI_STDIN record that ends it (or with it late), every b
 own write (--pace seconds apart), an FCGI_ABORT_REQUEST after the body, FCGI_KEEP_CONN with two requests on one
 connection. Prints one line per request: the HTTP status (or 'closed' when the connection
 ended without FCGI_END_REQUEST), the seconds until FCGI_END_REQUEST arrived, and whether
-the body was a whole certs-only PKCS#7 ('p7' or '-'); then 'eof SECONDS' when the
+the body was a whole certs-only PKCS#7 ('p7' or '-'), with --reason a refusal's text; then 'eof SECONDS' when the
 responder closed the connection.
 
 usage: fcgi_raw.py HOST:PORT|/unix.sock CERT.pem BODY.der [--no-end] [--late S] [--bytewise]
                    [--pace S] [--abort-after] [--keep [--same-id]] [--path P] [--method M] [--length N]
+                   [--reason]
 """
 import base64, socket, subprocess, sys, time, urllib.parse
 from fcgi_records import pair, record
@@ -120,7 +121,10 @@ def main(argv):
                 status, secs, out = read_answer(s, start)
         else:
             status, secs, out = read_answer(s, start)
-        print(status, secs, whole_p7(out) if status == "200" else "-", flush=True)
+        line = [status, secs, whole_p7(out) if status == "200" else "-"]
+        if "--reason" in argv and status != "200":  # the refusal's one-line reason
+            line.append(out.partition(b"\r\n\r\n")[2].decode(errors="replace").strip())
+        print(*line, flush=True)
     start = time.monotonic()
     try:
         while s.recv(65536):

@@ -45,6 +45,17 @@ linger_raw() {
     "$(echo "$out" | awk 'NR<=2 {print $1, $3}' | paste -sd' ')" "200 p7 200 p7"
   out=$($R --length 0)
   expect_eq "linger: CONTENT_LENGTH 0 with a body sent -> 400 with an answer" "$(echo "$out" | awk 'NR==1 {print $1}')" 400
+  # A body that ends (the empty FCGI_STDIN record) short of its CONTENT_LENGTH: a 400
+  # that says so, not a malformed CSR.
+  local size; size=$(stat -c %s "$WORK/lg.der")
+  out=$($R --length $((size + 100)) --reason)
+  expect_eq "linger: a body ended short of CONTENT_LENGTH -> 400 saying so" \
+    "$(echo "$out" | awk 'NR==1 {$2 = ""; $3 = ""; print}' | tr -s ' ')" "400 request body ended after $size of $((size + 100)) bytes"
+  head -c 100 "$WORK/lg.der" > "$WORK/linger/cut.der"
+  out=$(/usr/bin/python3 "$HERE/fcgi_raw.py" "127.0.0.1:$FCGI_PORT" "$WORK/boot.pem" "$WORK/linger/cut.der" --length "$size" --reason)
+  expect_eq "linger: a CSR cut after 100 bytes, the stream ended -> 400 saying so" \
+    "$(echo "$out" | awk 'NR==1 {$2 = ""; $3 = ""; print}' | tr -s ' ')" "400 request body ended after 100 of $size bytes"
+  check "linger: ... logged with that reason" grep -q "status=400 reason=\"request body ended after $size of $((size + 100)) bytes\"" "$WORK/nginx/estfcgi.log"
   out=$($R --length 100000 --no-end)
   expect_eq "linger: CONTENT_LENGTH over the cap -> 413 at once" "$(echo "$out" | awk 'NR==1 {print $1, ($2 < 1)}')" "413 1"
   est GET /.well-known/est/cacerts
