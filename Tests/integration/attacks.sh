@@ -290,8 +290,27 @@ print((bytes([0x31,len(a)])+a).hex())' "$1"; }
   n7 type-first --rdn-raw "$(rdnhex "$(b128 18446744073709551615)")" --rdn-raw $cn
   n7try type-first 200 "an attribute type whose first subidentifier is 2^64 - 1"
   check "attacks: names: ... named 2.18446744073709551535 (X.690 §8.19.4)" grep -q 'issued CN=x,2\.18446744073709551535=#0C03616263"' "$WORK/nginx/estfcgi.log"
+  # n7arc NAME WHAT: refused 400 with a reason that names the fault, and audited like any
+  # other refused CSR (the CSR is read, the OID named, and policy refuses it).
+  n7arc() {
+    local before; before=$(audit_count)
+    post $P "$d/$1.der" boot boot
+    expect_eq "attacks: names: $2 -> 400 'OID arc too large', audited" \
+      "$STATUS $(grep -c 'OID arc too large' "$WORK/resp.body") $(( $(audit_count) - before ))" "400 1 1"
+  }
   n7 type-65 --rdn-raw "$(rdnhex "5504$(b128 18446744073709551616)")" --rdn-raw $cn
-  n7try type-65 400 "an attribute type with an arc of 2^64"
+  n7arc type-65 "an attribute type with an arc of 2^64"
+  check "attacks: names: ... the log names the OID" grep -q 'reason="CSR subject attribute type 2\.5\.4\.18446744073709551616: OID arc too large' "$WORK/nginx/estfcgi.log"
+  n7 type-first-65 --rdn-raw "$(rdnhex "$(b128 18446744073709551696)")" --rdn-raw $cn
+  n7arc type-first-65 "an attribute type whose first subidentifier is 2^64 + 80"
+  check "attacks: names: ... named 2.18446744073709551616 (X.690 §8.19.4)" grep -q 'reason="CSR subject attribute type 2\.18446744073709551616: OID arc' "$WORK/nginx/estfcgi.log"
+  openssl req -new -key "$d/k.key" -subj /CN=arcs -outform DER -out "$d/arcs-base.der"
+  /usr/bin/python3 "$HERE/csr_with_attrs.py" "$d/arcs-base.der" "$d/k.key" "$d/attr-65.der" "1.2.840.113549.1.9.18446744073709551616=0c03616263"
+  n7arc attr-65 "a CSR attribute whose type has an arc of 2^64"
+  /usr/bin/python3 "$HERE/csr_with_attrs.py" "$d/arcs-base.der" "$d/k.key" "$d/ext-65.der" "1.2.840.113549.1.9.14=$(python3 -c 'import sys
+sys.path.insert(0, sys.argv[1]); from csr_with_attrs import oid, tlv
+print(tlv(0x30, tlv(0x30, oid("1.3.6.1.4.1.18446744073709551616") + tlv(0x04, bytes.fromhex("0500")))).hex())' "$HERE")"
+  n7arc ext-65 "a requested extension whose OID has an arc of 2^64"
   n7 type-pad --rdn-raw "$(rdnhex 55800403)" --rdn-raw $cn
   n7try type-pad 400 "an attribute type with 0x80 padding"
   n7 type-empty --rdn-raw 3109300706000c03616263 --rdn-raw $cn
