@@ -22,6 +22,9 @@ public struct ESTOutcome: Sendable {
     /// The WWW-Authenticate challenge a 401 carries: set once the profile is known to take
     /// HTTP authentication (RFC 9110 §11.6.1; libest's estclient sends credentials only then).
     var challenge: String? = nil
+    /// The realm of a challenge not yet decided: set when the request was let on before its
+    /// body on the authority's last-known settings, so a later 401 asks for current ones.
+    var realm: String? = nil
     /// The kind of refusal (`ESTStatusError.kind`), nil for an answer that refused nothing.
     public var refusal: String? = nil
     /// The OCSPResponseStatus of an OCSP answer ("successful", "unauthorized", ...), for the metrics.

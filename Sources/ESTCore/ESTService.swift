@@ -126,6 +126,10 @@ public final class ESTService {
             if !e.recordsAudit { outcome.audited = false }
             // Internal details go to the audit log and error log, not to the client.
             var headers = e.responseHeaders
+            if e.httpStatus == 401, outcome.challenge == nil, let realm = outcome.realm,
+               authority.clientAuthentication(profile: outcome.profile).takesHTTP {
+                outcome.challenge = Self.challenge(realm: realm)
+            }
             if e.httpStatus == 401, let challenge = outcome.challenge { headers.append(("WWW-Authenticate", challenge)) }
             var shown = e.httpStatus >= 500 ? "internal error" : e.reason
             if e.httpStatus == 503 {
@@ -177,9 +181,23 @@ public final class ESTService {
             throw ESTError(415, "Content-Type must be application/pkcs10 (got \(got))")
         }
         // §3.2.3, §3.3.2: what the profile requires is presented, or 401 before the body.
-        let required = authority.clientAuthentication(profile: route.label)
+        // The authority's last-known answer may let a request on (it is decided again, on
+        // current settings, after the body), which saves a store read per request; a
+        // refusal is made only on a current answer.
         let renewal = op == .simplereenroll
-        if required.takesHTTP { outcome.challenge = "Basic realm=\"\(Self.realm(request))\"" }
+        func refuses(_ required: ClientAuthentication) throws -> Bool {
+            if required.requiresCertificate(renewal: renewal), client == nil { return true }
+            return try required.requiresHTTP(renewal: renewal) && Self.httpUser(request) == nil
+        }
+        let required: ClientAuthentication
+        if let known = authority.lastKnownClientAuthentication(profile: route.label), try !refuses(known) {
+            required = known
+            // A 401 the authority makes after the body gets its challenge from current settings.
+            outcome.realm = Self.realm(request)
+        } else {
+            required = authority.clientAuthentication(profile: route.label)
+            if required.takesHTTP { outcome.challenge = Self.challenge(realm: Self.realm(request)) }
+        }
         if required.requiresCertificate(renewal: renewal), client == nil {
             throw ESTError.unauthorized(clientCertificate(request).pemPresent ? "client certificate unreadable" : "client certificate required")
         }
@@ -288,6 +306,8 @@ public final class ESTService {
         guard ByteName.isNFC(user) else { throw ESTError(403, ByteName.notNFC("HTTP user name")) }
         return user
     }
+
+    static func challenge(realm: String) -> String { "Basic realm=\"\(realm)\"" }
 
     /// The realm of the Basic challenge: the location's ESTFCGI_AUTH_REALM (the web server's
     /// `auth_basic` realm, so that clients reuse their credentials), else "estfcgi".

@@ -22,6 +22,11 @@ public protocol EnrollmentAuthority: AnyObject {
     /// refuses (401) before reading a body that comes without it. `.certificate` for a
     /// profile that does not exist, so that an unauthenticated client learns nothing.
     func clientAuthentication(profile: String?) -> ClientAuthentication
+    /// `clientAuthentication(profile:)` as the authority last knew it, without asking its
+    /// store; nil when it does not know. It may trail a change made a moment ago, so the core
+    /// only lets a request on with it (the authority decides again, on current settings, once
+    /// the body is read) and refuses only on a current answer.
+    func lastKnownClientAuthentication(profile: String?) -> ClientAuthentication?
     /// §4.2.1: first enrollment, authenticated by `credentials`.
     func enroll(csr: CertificateSigningRequest, profile: String?, credentials: ClientCredentials,
                 audit: AuditEvent) throws -> Certificate
@@ -50,4 +55,8 @@ public protocol EnrollmentAuthority: AnyObject {
     /// allowed or refused. It may join a later transaction, within a bounded delay, so that
     /// a refusal costs no disk flush of its own. A failure is reported in the log line.
     func audit(_ event: AuditEvent) throws
+}
+
+public extension EnrollmentAuthority {
+    func lastKnownClientAuthentication(profile: String?) -> ClientAuthentication? { nil }
 }

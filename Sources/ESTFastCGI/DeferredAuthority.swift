@@ -48,6 +48,12 @@ public final class DeferredAuthority: EnrollmentAuthority {
         (try? authority())?.clientAuthentication(profile: profile) ?? .certificate
     }
 
+    /// Nothing is known before the store is opened.
+    public func lastKnownClientAuthentication(profile: String?) -> ClientAuthentication? {
+        guard case .success(let authority)? = opened else { return nil }
+        return authority.lastKnownClientAuthentication(profile: profile)
+    }
+
     public func enroll(csr: CertificateSigningRequest, profile: String?, credentials: ClientCredentials,
                        audit: AuditEvent) throws -> Certificate {
         try authority().enroll(csr: csr, profile: profile, credentials: credentials, audit: audit)

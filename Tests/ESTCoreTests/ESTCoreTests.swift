@@ -36,7 +36,14 @@ final class FakeAuthority: EnrollmentAuthority {
 
     /// What each profile authenticates with; certificates unless set.
     var authentication: [String: ClientAuthentication] = [:]
-    func clientAuthentication(profile: String?) -> ClientAuthentication { authentication[profile ?? ""] ?? .certificate }
+    var currentAuthenticationAsked = 0
+    func clientAuthentication(profile: String?) -> ClientAuthentication {
+        currentAuthenticationAsked += 1
+        return authentication[profile ?? ""] ?? .certificate
+    }
+    /// What `lastKnownClientAuthentication` answers (nil unless set): may differ from `authentication`.
+    var lastKnown: [String: ClientAuthentication] = [:]
+    func lastKnownClientAuthentication(profile: String?) -> ClientAuthentication? { lastKnown[profile ?? ""] }
 
     var credentials: [ClientCredentials] = []
     func enroll(csr: CertificateSigningRequest, profile: String?, credentials: ClientCredentials, audit: AuditEvent) throws -> Certificate {
@@ -218,6 +225,42 @@ final class ServiceTests: XCTestCase {
         out = service.handle(request("POST", path, body: csrDER, extra: ["REMOTE_USER": "dev", "AUTH_TYPE": "Basic"]))
         XCTAssertEqual(out.response.status, 200)
         XCTAssertNotNil(fake.credentials.last?.certificate)
+    }
+
+    /// The last-known answer (no store read) only lets a request on; a refusal before the body
+    /// is made on the current answer, and a 401 after the body challenges on current settings.
+    func testLastKnownClientAuthenticationOnlyLetsRequestsOn() throws {
+        let path = "/.well-known/est/iot/simpleenroll"
+        fake.lastKnown["iot"] = .certificate
+        var out = service.handle(request("POST", path, body: csrDER))
+        XCTAssertEqual(out.response.status, 200)
+        XCTAssertEqual(fake.currentAuthenticationAsked, 0, "let on by the last-known answer")
+        // Last known: HTTP (since changed to certificates): it would refuse, so the current answer decides.
+        fake.lastKnown["iot"] = .http
+        out = service.handle(request("POST", path, body: csrDER))
+        XCTAssertEqual(out.response.status, 200)
+        XCTAssertEqual(fake.currentAuthenticationAsked, 1)
+        // Last known: certificates (since changed to HTTP): let on; the authority refuses after the
+        // body, and that 401 challenges because the current settings take HTTP.
+        fake.lastKnown["iot"] = .certificate
+        fake.authentication["iot"] = .http
+        fake.refuse = ESTError.unauthorized("HTTP authentication required")
+        out = service.handle(request("POST", path, body: csrDER, extra: ["ESTFCGI_AUTH_REALM": "fleet"]))
+        XCTAssertEqual(out.response.status, 401)
+        XCTAssertEqual(out.response.header("WWW-Authenticate"), "Basic realm=\"fleet\"")
+        XCTAssertEqual(fake.currentAuthenticationAsked, 2)
+        // ... and no challenge when the current settings take certificates only.
+        fake.authentication["iot"] = .certificate
+        fake.refuse = ESTError.unauthorized("client certificate required")
+        out = service.handle(request("POST", path, body: csrDER))
+        XCTAssertEqual(out.response.status, 401)
+        XCTAssertNil(out.response.header("WWW-Authenticate"))
+        // Nothing known: the current answer, refused before the body.
+        fake.lastKnown = [:]
+        fake.refuse = nil
+        out = service.handle(request("POST", path, body: csrDER, cert: false))
+        XCTAssertEqual(out.response.status, 401)
+        XCTAssertEqual(fake.currentAuthenticationAsked, 4)
     }
 
     /// One spelling per name: REMOTE_USER is matched by the web server's password file as

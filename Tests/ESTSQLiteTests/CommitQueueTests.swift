@@ -1,5 +1,5 @@
 import ESTSQL
-import ESTSQLite
+@testable import ESTSQLite
 import Foundation
 import XCTest
 
@@ -20,6 +20,13 @@ final class CommitQueueTests: XCTestCase {
 
     func count(_ db: Database, _ condition: String = "1") throws -> SQLValue {
         try db.scalar("SELECT count(*) FROM t WHERE \(condition)")
+    }
+
+    /// The writer's connection keeps a page cache of up to 32 MiB, where SQLite's default is
+    /// 2 MiB: every insert walks randomly keyed indexes (issue 24, item 5).
+    func testTheWritersConnectionKeepsALargerPageCache() throws {
+        XCTAssertEqual(try GroupCommitQueue<Database>.writerConnection(path: path).scalar("PRAGMA cache_size"), .integer(-32768))
+        XCTAssertEqual(try Database(path: path).scalar("PRAGMA cache_size"), .integer(-2000), "other connections keep the default")
     }
 
     /// Many threads at once: every write that returned is on disk (another connection sees

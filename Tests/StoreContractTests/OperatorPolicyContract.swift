@@ -222,6 +222,17 @@ enum OperatorPolicyContract {
         }
         XCTAssertEqual(f.ca.clientAuthentication(profile: "pw"), .http)
         XCTAssertEqual(f.ca.clientAuthentication(profile: "nosuch"), .certificate, "an unknown profile reveals nothing")
+        // The last-known answer needs no store read: it trails a change until the next read.
+        XCTAssertEqual(f.ca.lastKnownClientAuthentication(profile: "pw"), .http)
+        XCTAssertNil(f.ca.lastKnownClientAuthentication(profile: "nosuch"))
+        try profile(f, "flip") { $0.auth = .http }
+        XCTAssertEqual(f.ca.clientAuthentication(profile: "flip"), .http)
+        var flipped = Profile(label: "flip", issuer: "issuing")
+        flipped.trust = ["factory"]
+        try f.admin.saveProfile(flipped, replace: true)
+        XCTAssertEqual(f.ca.lastKnownClientAuthentication(profile: "flip"), .http, "not read since the change")
+        XCTAssertEqual(f.ca.clientAuthentication(profile: "flip"), .certificate)
+        XCTAssertEqual(f.ca.lastKnownClientAuthentication(profile: "flip"), .certificate)
         XCTAssertEqual(status { try enroll("pw", ClientCredentials(certificate: boot)) }, 401)
         XCTAssertEqual(reason { try enroll("pw", ClientCredentials(certificate: nil, httpUser: "dev-other")) },
                        "HTTP user dev-other may not enroll device dev-h")

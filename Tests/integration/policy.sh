@@ -245,6 +245,22 @@ suite_policy() {
   est POST /.well-known/est/byod2/simpleenroll --cert "$WORK/boot.pem" --key "$WORK/boot.key" -u 'dev-both:pw-both-0003' \
     -H 'Content-Type: application/pkcs10' --data-binary "@$WORK/both.csr"
   expect_eq "$s: cert+http with both -> 200" "$STATUS" 200
+  # A change of --auth reaches the next request, though the responder admits a request before
+  # its body on the settings it last read (a location without auth_basic: its 401s are the
+  # responder's). One it let on is refused after the body, challenging on current settings...
+  $e profile create --profile authflip --issuer issuing --trust factory --auth cert >/dev/null
+  mkcsr flip ec-P-256 "/CN=dev-flip/O=Example Devices"
+  post /.well-known/est/authflip/simpleenroll "$WORK/flip.csr" boot boot
+  expect_eq "$s: --auth cert, a certificate -> 200" "$STATUS" 200
+  $e profile update --profile authflip --auth cert+http >/dev/null
+  post /.well-known/est/authflip/simpleenroll "$WORK/flip.csr" boot boot
+  expect_eq "$s: ... changed to cert+http: the next request with a certificate only -> 401" "$STATUS" 401
+  expect_eq "$s: ... challenging for Basic" "$(header WWW-Authenticate)" 'Basic realm="estfcgi"'
+  expect_contains "$s: ... saying what is missing" "$(cat "$WORK/resp.body")" "HTTP authentication required"
+  # ... and one it would refuse is decided on current settings.
+  $e profile update --profile authflip --auth cert >/dev/null
+  post /.well-known/est/authflip/simpleenroll "$WORK/flip.csr" boot boot
+  expect_eq "$s: ... changed back to cert -> 200" "$STATUS" 200
 
   # --- Device registry ----------------------------------------------------------------
   mkcsr r1 ec-P-256 "/CN=dev-r1/O=Example Devices"

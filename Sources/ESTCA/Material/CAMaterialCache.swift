@@ -12,6 +12,9 @@ public final class CAMaterialCache: @unchecked Sendable {
 
     public init() {}
 
+    /// The material as last read, which may trail the store's.
+    var lastRead: CAMaterial? { lock.withLock { current } }
+
     func material(from store: any CAStore) throws -> CAMaterial {
         for _ in 0..<3 {
             let version = try store.materialVersion()

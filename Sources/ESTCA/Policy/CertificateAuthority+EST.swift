@@ -36,6 +36,12 @@ extension CertificateAuthority: EnrollmentAuthority {
         (try? material().profile(label: label))?.auth ?? .certificate
     }
 
+    /// From the material this process last read, with no version read: the core only lets
+    /// a request on with it, and `enroll`/`reenroll`/`serverKeyGen` decide on current material.
+    public func lastKnownClientAuthentication(profile label: String?) -> ClientAuthentication? {
+        materials.lastRead?.profile(label: label)?.auth
+    }
+
     public func enroll(csr: CertificateSigningRequest, profile label: String?, credentials: ClientCredentials,
                        audit: AuditEvent) throws -> Certificate {
         let m = try material()
