@@ -326,7 +326,7 @@ public final class ESTService {
             return Answer(response: try certsOnly(certs, mediaType: "application/pkcs7-mime"), serial: nil,
                           reason: "served \(certs.count) certificates")
         case .simpleenroll, .simplereenroll:
-            let csr = try readCSR(request)
+            let csr = try unlessUnknownProfile(route) { try readCSR(request) }
             let credentials = ClientCredentials(certificate: client, httpUser: try Self.httpUser(request))
             outcome.audited = true
             let event = outcome.issuedEvent(subject: csr.subject)
@@ -357,8 +357,10 @@ public final class ESTService {
                 ("Content-Transfer-Encoding", "base64"),
             ], body: Data(der.base64Wrapped().utf8)), serial: nil, reason: "served CSR attributes")
         case .serverkeygen:
-            let csr = try readCSR(request)
-            let keyRequest = try ServerKeyGenRequest(parsing: csr)
+            let (csr, keyRequest) = try unlessUnknownProfile(route) {
+                let csr = try readCSR(request)
+                return (csr, try ServerKeyGenRequest(parsing: csr))
+            }
             let credentials = ClientCredentials(certificate: client, httpUser: try Self.httpUser(request))
             outcome.audited = true
             let event = outcome.issuedEvent(subject: csr.subject)
@@ -401,12 +403,30 @@ public final class ESTService {
         do { return try build() } catch { throw AnswerFailed(serial: cert.serialHex, underlying: error) }
     }
 
+    /// `read`'s refusal of a body, unless the label names no profile: then the authority's
+    /// 404, whatever the body (an unknown profile is refused before any other decision, and
+    /// the body is read before the authority is first asked). Asked only on a refusal, so
+    /// an accepted body costs no extra lookup; a known profile keeps the body's refusal.
+    private func unlessUnknownProfile<T>(_ route: Route, _ read: () throws -> T) throws -> T {
+        do { return try read() } catch {
+            do { _ = try authority.csrAttributes(profile: route.label) }
+            catch let e as ESTStatusError where e.httpStatus == 404 { throw e }
+            catch {}
+            throw error
+        }
+    }
+
     /// The body of a CSR-carrying operation, after `preflight` (RFC 7030 §4.2.1, RFC 8951 §3).
-    /// An unknown profile is the authority's 404, decided after these checks of the request's shape.
+    /// An unknown profile is the authority's 404 even when these checks refuse (`unlessUnknownProfile`).
     private func readCSR(_ request: ESTRequest) throws(ESTError) -> CertificateSigningRequest {
         if request.bodyTimedOut { throw ESTError(408, "request body not received in time") }
         if request.bodyTruncated || request.body.count > Self.maxBodyBytes {
             throw ESTError(413, "request body over \(Self.maxBodyBytes) bytes")
+        }
+        // The stream ended early (the client or web server cut it): say so, rather than
+        // report the part that came as a malformed CSR (RFC 9112 §6.3: an incomplete message).
+        if let declared = request.declaredLength, request.body.count < declared {
+            throw .badRequest("request body ended after \(request.body.count) of \(declared) bytes")
         }
         // Content-Transfer-Encoding is ignored (RFC 8951 §3): base64, PEM or DER all parse.
         do { return try CertificateSigningRequest(anyEncoding: request.body) }

@@ -40,6 +40,7 @@ final class Worker: @unchecked Sendable {
         let params = FastCGIParams.parse(req.pointee.envp)
         if let metrics = MetricsEndpoint.answer(params: params, metrics: server.metrics) {
             put(CGIResponse.encode(metrics), req.pointee.out)
+            if req.pointee.keepConnection != 0 { keepOrClose(req, bodyRead: 0, declared: ESTRequest(params: params).declaredLength) }
             return
         }
         let started = ContinuousClock.now
@@ -59,7 +60,10 @@ final class Worker: @unchecked Sendable {
             return got > 0 ? Array(buffer.prefix(Int(got))) : []
         }
         put(CGIResponse.encode(outcome.response), req.pointee.out)
-        if Self.requestEnded(req, bodyRead: bodyRead, declared: ESTRequest(params: params).declaredLength) {
+        let declared = ESTRequest(params: params).declaredLength
+        if req.pointee.keepConnection != 0 {
+            keepOrClose(req, bodyRead: bodyRead, declared: declared)
+        } else if Self.requestEnded(req, bodyRead: bodyRead, declared: declared) {
             FCGX_Detach(req)  // FCGX_Finish_r then closes without lingering (see requestEnded)
         }
         let elapsed = ContinuousClock.now - started
@@ -92,6 +96,67 @@ final class Worker: @unchecked Sendable {
         var byte: UInt8 = 0
         let n = recv(req.pointee.ipcFd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
         return n == 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+    }
+
+    /// A kept connection stays kept only when the request's stream was read to its end;
+    /// else FCGX_Finish_r closes it (lingering) rather than keeps it.
+    private func keepOrClose(_ req: UnsafeMutablePointer<FCGX_Request>, bodyRead: Int, declared: Int?) {
+        if !Self.drainedForNextRequest(req, bodyRead: bodyRead, declared: declared, cap: ESTService.maxBodyBytes,
+                                       timeoutSeconds: server.options.readTimeoutSeconds) {
+            req.pointee.keepConnection = 0
+        }
+    }
+
+    /// Whether a kept connection (FCGI_KEEP_CONN, FastCGI 1.0 §5.1) may carry the next
+    /// request: libfcgi reads the next FCGI_BEGIN_REQUEST from where this request's records
+    /// stop, so FCGI_STDIN records left unread (a body refused before it was read: 401, 413,
+    /// 415) would be taken for the start of the next request, and the connection dropped
+    /// with that request unanswered. What is left of the stream is read and discarded up to
+    /// its end, at most `cap` bytes and `timeoutSeconds` (each wait bounded by the time left);
+    /// past either, or on an error, false: the connection is closed after this answer, and
+    /// the web server opens another for the next request. A body read to its
+    /// CONTENT_LENGTH whose empty end record has not arrived is not waited for (a raw client
+    /// may never send it): only what is already in the socket is read.
+    static func drainedForNextRequest(_ req: UnsafeMutablePointer<FCGX_Request>, bodyRead: Int, declared: Int?, cap: Int,
+                                      timeoutSeconds: Int) -> Bool {
+        guard let input = req.pointee.in else { return false }
+        if FCGX_HasSeenEOF(input) == EOF { return FCGX_GetError(input) == 0 }
+        let fd = req.pointee.ipcFd
+        if let declared, bodyRead >= declared {
+            var byte: UInt8 = 0
+            let n = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return true }
+            if n <= 0 { return false }
+        }
+        // The answer first, so that the client does not wait for the drain.
+        _ = FCGX_FFlush(req.pointee.out)
+        let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
+        var drained = 0
+        var shortened = false
+        var scratch = [CChar](repeating: 0, count: 8192)
+        defer {
+            // The connection's own timeout back for the next request's waits.
+            if shortened {
+                var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+                _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            }
+        }
+        while FCGX_HasSeenEOF(input) != EOF {
+            let left = deadline - ContinuousClock.now
+            guard drained <= cap, left > .zero else { return false }
+            let buffered = input.pointee.stop - input.pointee.rdNext
+            if buffered == 0 {
+                // One recv at most per read (as the body's reader): bounded by the time left.
+                let (secs, atto) = left.components
+                var wait = timeval(tv_sec: Int(secs), tv_usec: max(1000, Int(atto / 1_000_000_000_000)))
+                _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+                shortened = true
+            }
+            let n = max(1, min(scratch.count, buffered))
+            let got = FCGX_GetStr(&scratch, Int32(n), input)
+            drained += max(0, Int(got))
+        }
+        return FCGX_GetError(input) == 0 && drained <= cap
     }
 
     private func put(_ bytes: [UInt8], _ stream: UnsafeMutablePointer<FCGX_Stream>?) {

@@ -109,6 +109,16 @@ public final class CertificateSigningRequest: @unchecked Sendable {
 
     public var pem: String { PEM.encode(der, label: "CERTIFICATE REQUEST") }
 
+    /// What in the request names an OID with an arc past 64 bits (read so that policy can
+    /// refuse it by name, audited), nil when nothing does.
+    public var oidWithArcPast64Bits: String? {
+        if let oid = subject.attributeOIDs.first(where: { !$0.arcsFit64Bits }) { return "subject attribute type \(oid)" }
+        if let a = attributes.first(where: { !$0.oid.arcsFit64Bits }) { return "attribute \(a.oid)" }
+        if let e = requestedExtensions.first(where: { !$0.oid.arcsFit64Bits }) { return "requested extension \(e.oid)" }
+        if !signatureAlgorithm.arcsFit64Bits { return "signature algorithm \(signatureAlgorithm)" }
+        return nil
+    }
+
     /// The attribute of type `oid`, nil when absent.
     public func attribute(_ oid: OID) -> Attribute? { attributes.first { $0.oid == oid } }
 
@@ -128,14 +138,14 @@ public final class CertificateSigningRequest: @unchecked Sendable {
         X509_REQ_get0_signature(req, nil, &alg)
         var obj: OpaquePointer?
         if let alg { X509_ALGOR_get0(&obj, nil, nil, alg) }
-        guard let obj, let oid = OID(objectText: obj) else { throw OpenSSLError("CSR signature algorithm") }
+        guard let obj, let oid = OID(objectTextAnyArcs: obj) else { throw OpenSSLError("CSR signature algorithm") }
         return oid
     }
 
     private static func readAttributes(_ req: OpaquePointer) throws -> [Attribute] {
         try (0..<X509_REQ_get_attr_count(req)).map { i in
             guard let attr = X509_REQ_get_attr(req, i), let obj = X509_ATTRIBUTE_get0_object(attr),
-                  let oid = OID(objectText: obj) else { throw OpenSSLError("CSR attribute") }
+                  let oid = OID(objectTextAnyArcs: obj) else { throw OpenSSLError("CSR attribute") }
             let values = try (0..<X509_ATTRIBUTE_count(attr)).map { j -> Data in
                 guard let type = X509_ATTRIBUTE_get0_type(attr, j) else { throw OpenSSLError("CSR attribute value") }
                 return try DERBridge.encode("i2d_ASN1_TYPE") { i2d_ASN1_TYPE(type, $0) }
@@ -152,7 +162,7 @@ public final class CertificateSigningRequest: @unchecked Sendable {
         defer { estfcgi_sk_X509_EXTENSION_pop_free(exts) }
         return try (0..<estfcgi_sk_X509_EXTENSION_num(exts)).map { i in
             guard let ext = estfcgi_sk_X509_EXTENSION_value(exts, i), let obj = X509_EXTENSION_get_object(ext),
-                  let oid = OID(objectText: obj), let data = X509_EXTENSION_get_data(ext) else {
+                  let oid = OID(objectTextAnyArcs: obj), let data = X509_EXTENSION_get_data(ext) else {
                 throw OpenSSLError("CSR requested extension")
             }
             return RequestedExtension(oid: oid, critical: X509_EXTENSION_get_critical(ext) == 1,

@@ -81,7 +81,7 @@ public struct DistinguishedName: Hashable, Sendable, CustomStringConvertible {
         var values: [String] = []
         for i in 0..<X509_NAME_entry_count(name) {
             guard let entry = X509_NAME_get_entry(name, i), let object = X509_NAME_ENTRY_get_object(entry),
-                  let oid = OID(objectText: object), let asn1 = X509_NAME_ENTRY_get_data(entry) else {
+                  let oid = OID(objectTextAnyArcs: object), let asn1 = X509_NAME_ENTRY_get_data(entry) else {
                 throw OpenSSLError("name attribute")
             }
             var out: UnsafeMutablePointer<UInt8>?

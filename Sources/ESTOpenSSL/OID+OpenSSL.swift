@@ -11,4 +11,13 @@ extension OID {
               let oid = OID(derContent: Data(bytes: bytes, count: n)), oid.dotted.utf8.count < 128 else { return nil }
         self = oid
     }
+
+    /// As `init?(objectText:)`, with arcs of any size (`init?(derContentAnyArcs:)`): for
+    /// what a CSR names, which policy refuses by name when an arc is past 64 bits.
+    init?(objectTextAnyArcs object: OpaquePointer) {
+        let n = Int(OBJ_length(object))
+        guard n > 0, let bytes = OBJ_get0_data(object),
+              let oid = OID(derContentAnyArcs: Data(bytes: bytes, count: n)), oid.dotted.utf8.count < 128 else { return nil }
+        self = oid
+    }
 }

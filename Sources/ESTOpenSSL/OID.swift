@@ -8,6 +8,20 @@ public struct OID: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The DER encoding, tag and length included (X.690 §8.19), made once at init: the
     /// signer writes OIDs (key purposes) into every certificate.
     public let der: Data
+    /// False only for an OID read by `init?(derContentAnyArcs:)` with an arc past 64 bits,
+    /// which estfcgi reads to name it in a refusal and never writes. Computed from the DER
+    /// (a stored flag would change the type's layout for every module that holds an OID).
+    public var arcsFit64Bits: Bool {
+        guard der.count >= 2 else { return true }
+        let lengthOctets = der[der.startIndex + 1] < 0x80 ? 0 : Int(der[der.startIndex + 1] & 0x7f)
+        var value: UInt64 = 0
+        for b in der.dropFirst(2 + lengthOctets) {
+            guard value <= (UInt64.max >> 7) else { return false }  // as init?(derContent:)
+            value = (value << 7) | UInt64(b & 0x7f)
+            if b & 0x80 == 0 { value = 0 }
+        }
+        return true
+    }
 
     /// Nil unless `text` is a well-formed dotted OID whose arcs fit in 64 bits.
     public init?(_ text: String) {
@@ -96,5 +110,63 @@ public struct OID: Hashable, Sendable, Comparable, CustomStringConvertible {
         guard !first, !started, text.count <= 256 else { return nil }
         dotted = String(decoding: text, as: UTF8.self)
         der = DER.tlv(0x06, derContent)
+    }
+
+    /// As `init?(derContent:)`, but an arc past 64 bits (X.690 §8.19 sets no bound) is read
+    /// too, in decimal, with `arcsFit64Bits` false: a request naming one is refused by
+    /// policy with a reason that says so (and audited), not as unreadable. Still nil unless
+    /// minimal (X.690 §8.19.2) and at most 256 characters dotted.
+    public init?(derContentAnyArcs content: Data) {
+        if let oid = OID(derContent: content) {
+            self = oid
+            return
+        }
+        var arcs: [[UInt8]] = []   // each subidentifier's decimal digits, least significant first
+        var digits: [UInt8] = [0]
+        var started = false
+        for b in content {
+            if !started && b == 0x80 { return nil }
+            started = true
+            var carry = Int(b & 0x7f)  // digits = digits * 128 + the next 7 bits
+            for i in digits.indices {
+                let v = Int(digits[i]) * 128 + carry
+                digits[i] = UInt8(v % 10)
+                carry = v / 10
+            }
+            while carry > 0 {
+                digits.append(UInt8(carry % 10))
+                carry /= 10
+            }
+            guard digits.count <= 256 else { return nil }
+            if b & 0x80 == 0 {
+                arcs.append(digits)
+                digits = [0]
+                started = false
+            }
+        }
+        guard let first = arcs.first, !started else { return nil }
+        // X.690 §8.19.4: the first subidentifier is 40 x + y; past 64 bits, x is 2.
+        var head: [String]
+        if first.count <= 18 {
+            let value = first.reversed().reduce(UInt64(0)) { $0 * 10 + UInt64($1) }
+            let x: UInt64 = value < 40 ? 0 : value < 80 ? 1 : 2
+            head = ["\(x)", "\(value - 40 * x)"]
+        } else {
+            var y = first  // minus 80, with borrow
+            var borrow = 80
+            for i in y.indices where borrow > 0 {
+                var v = Int(y[i]) - borrow % 10
+                borrow /= 10
+                if v < 0 { v += 10; borrow += 1 }
+                y[i] = UInt8(v)
+            }
+            while y.count > 1 && y.last == 0 { y.removeLast() }
+            head = ["2", String(decoding: y.reversed().map { $0 + 0x30 }, as: UTF8.self)]
+        }
+        let text = (head + arcs.dropFirst().map { String(decoding: $0.reversed().map { $0 + 0x30 }, as: UTF8.self) })
+            .joined(separator: ".")
+        guard text.utf8.count <= 256 else { return nil }
+        dotted = text
+        der = DER.tlv(0x06, content)
     }
 }

@@ -31,6 +31,30 @@ final class OIDTests: XCTestCase {
 
     /// The DER reader writes the dotted form itself: it must agree with the text parser and
     /// encoder for every first-arc boundary (X.690 §8.19.4) and for long arcs.
+    /// Arcs past 64 bits are read (to be named in a refusal), flagged, and kept as received.
+    func testArcsPast64BitsAreReadAndFlagged() throws {
+        let twoTo64: [UInt8] = [0x82, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00]
+        let type65 = try XCTUnwrap(OID(derContentAnyArcs: Data([0x55, 0x04] + twoTo64)))
+        XCTAssertEqual(type65.dotted, "2.5.4.18446744073709551616")
+        XCTAssertFalse(type65.arcsFit64Bits)
+        XCTAssertEqual(type65.der, Data([0x06, 12, 0x55, 0x04] + twoTo64))
+        // 2^128 after 1.3.6.1.4.1 (19 groups of 7 bits: 0x84, then 18 x 0x80 but the last 0x00).
+        let twoTo128: [UInt8] = [0x84] + [UInt8](repeating: 0x80, count: 17) + [0x00]
+        XCTAssertEqual(OID(derContentAnyArcs: Data([0x2b, 0x06, 0x01, 0x04, 0x01] + twoTo128))?.dotted,
+                       "1.3.6.1.4.1.340282366920938463463374607431768211456")
+        // X.690 §8.19.4: a first subidentifier of 2^64 + 80 is 2.(2^64).
+        let first: [UInt8] = [0x82, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x50]
+        XCTAssertEqual(OID(derContentAnyArcs: Data(first + [0x03]))?.dotted, "2.18446744073709551616.3")
+        // Within 64 bits it is init?(derContent:) exactly.
+        let known = OID.subjectAltName
+        XCTAssertEqual(OID(derContentAnyArcs: known.der.dropFirst(2)), known)
+        XCTAssertTrue(known.arcsFit64Bits)
+        XCTAssertNil(OID(derContentAnyArcs: Data([0x55, 0x80] + twoTo64)), "non-minimal arc")
+        XCTAssertNil(OID(derContentAnyArcs: Data([0x55, 0x82, 0x80])), "unterminated arc")
+        XCTAssertNil(OID(derContentAnyArcs: Data()), "no arc")
+        XCTAssertNil(OID(derContentAnyArcs: Data([0x55] + [UInt8](repeating: 0xff, count: 300) + [0x7f])), "over 256 characters")
+    }
+
     func testDERContentAgreesWithTheDottedForm() throws {
         var generator = SystemRandomNumberGenerator()
         var texts = ["0.0", "0.39", "1.0", "1.39", "2.0", "2.39", "2.40", "2.47", "2.999.3", "1.2.840.113549.1.9.14",

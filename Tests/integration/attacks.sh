@@ -53,6 +53,15 @@ suite_attacks() {
   evil san-ip5 --rdn 2.5.4.3:0c:x --san ip:c000020a01
   evil san-dns-ctl --rdn 2.5.4.3:0c:x --san 'dns:a\x0ab.example'
   evil cn-printable-at --rdn 2.5.4.3:13:a@b
+  # dNSName lengths (RFC 5280 §4.2.1.6, RFC 1034 §3.5): at most 253 octets, labels of 1-63,
+  # whatever the profile's patterns (hard has none); wildcards and underscores stay allowed.
+  local l63; l63=$(head -c 63 /dev/zero | tr '\0' a)
+  evil dns-10k --rdn 2.5.4.3:0c:x --san "dns:$(for _ in $(seq 200); do printf 'abcdefghijklmnopqrstuvwxyz0123456789abcdefghij.'; done)example"
+  evil dns-253 --rdn 2.5.4.3:0c:x --san "dns:*.$l63.$l63.$l63._$(head -c 58 /dev/zero | tr '\0' b)"
+  evil dns-254 --rdn 2.5.4.3:0c:x --san "dns:*.$l63.$l63.$l63._$(head -c 59 /dev/zero | tr '\0' b)"
+  evil dns-label64 --rdn 2.5.4.3:0c:x --san "dns:a$l63.example"
+  evil dns-empty-label --rdn 2.5.4.3:0c:x --san "dns:a..example"
+  evil dns-trailing-dot --rdn 2.5.4.3:0c:x --san "dns:a.example."
   evil cn-nul --rdn '2.5.4.3:0c:a\x00.example'
   evil cn-bmp --rdn 2.5.4.3:1e:ab
   evil many-sans --rdn 2.5.4.3:0c:x --sans 101
@@ -78,6 +87,15 @@ suite_attacks() {
   attack "an empty subjectAltName"                         400 $P/hard/simpleenroll boot "$d/san-empty.der"
   attack "an iPAddress of 5 octets"                        400 $P/hard/simpleenroll boot "$d/san-ip5.der"
   attack "a dNSName with a control character"              400 $P/hard/simpleenroll boot "$d/san-dns-ctl.der"
+  attack "a 10 KB dNSName (no --dns-pattern)"              400 $P/hard/simpleenroll boot "$d/dns-10k.der"
+  expect_contains "attacks: ... with a one-line reason" "$(cat "$WORK/resp.body")" "octets (at most 253)"
+  attack "a dNSName of 253 octets, wildcard, underscore"   200 $P/hard/simpleenroll boot "$d/dns-253.der"
+  attack "a dNSName of 254 octets"                         400 $P/hard/simpleenroll boot "$d/dns-254.der"
+  attack "a dNSName label of 64 octets"                    400 $P/hard/simpleenroll boot "$d/dns-label64.der"
+  expect_contains "attacks: ... with a one-line reason" "$(cat "$WORK/resp.body")" "has a label of 64 octets (at most 63)"
+  attack "a dNSName with an empty label"                   400 $P/hard/simpleenroll boot "$d/dns-empty-label.der"
+  expect_contains "attacks: ... with a one-line reason" "$(cat "$WORK/resp.body")" "a..example has an empty label"
+  attack "a dNSName with a trailing dot"                   400 $P/hard/simpleenroll boot "$d/dns-trailing-dot.der"
   attack "a PrintableString with '@'"                      400 $P/hard/simpleenroll boot "$d/cn-printable-at.der"
   attack "a NUL inside the CN"                             400 $P/hard/simpleenroll boot "$d/cn-nul.der"
   attack "a BMPString CN"                                  400 $P/hard/simpleenroll boot "$d/cn-bmp.der"
@@ -115,6 +133,19 @@ suite_attacks() {
   expect_eq "attacks: a 3 KB label -> 404" "$STATUS" 404
   post $P/simpleenroll "$d/good.der" "" ""
   expect_eq "attacks: no client certificate -> 401" "$STATUS" 401
+  # A label that names no profile is a 404 whatever the body (the body is read first);
+  # without credentials still the 401 before any body, as for every label.
+  printf 'not a CSR' > "$d/junk.body"
+  post $P/nosuchlabel/simpleenroll "$d/junk.body" boot boot
+  expect_eq "attacks: an unknown label with an unreadable body -> 404" "$STATUS" 404
+  post $P/nosuchlabel/serverkeygen "$d/junk.body" boot boot
+  expect_eq "attacks: ... and for serverkeygen -> 404" "$STATUS" 404
+  post $P/nosuchlabel/simplereenroll "$d/junk.body" boot boot
+  expect_eq "attacks: ... and for simplereenroll -> 404" "$STATUS" 404
+  post $P/nosuchlabel/simpleenroll "$d/junk.body" "" ""
+  expect_eq "attacks: ... without a client certificate -> 401" "$STATUS" 401
+  post $P/hard/simpleenroll "$d/junk.body" boot boot
+  expect_eq "attacks: a known label with an unreadable body -> 400" "$STATUS" 400
   post $P/simpleenroll "$d/good.der" rogue rogue text/plain
   expect_eq "attacks: a wrong media type -> 415" "$STATUS" 415
   expect_eq "attacks: ... and none of them wrote to the store" "$(audit_count)" "$audit_before"
@@ -259,8 +290,27 @@ print((bytes([0x31,len(a)])+a).hex())' "$1"; }
   n7 type-first --rdn-raw "$(rdnhex "$(b128 18446744073709551615)")" --rdn-raw $cn
   n7try type-first 200 "an attribute type whose first subidentifier is 2^64 - 1"
   check "attacks: names: ... named 2.18446744073709551535 (X.690 §8.19.4)" grep -q 'issued CN=x,2\.18446744073709551535=#0C03616263"' "$WORK/nginx/estfcgi.log"
+  # n7arc NAME WHAT: refused 400 with a reason that names the fault, and audited like any
+  # other refused CSR (the CSR is read, the OID named, and policy refuses it).
+  n7arc() {
+    local before; before=$(audit_count)
+    post $P "$d/$1.der" boot boot
+    expect_eq "attacks: names: $2 -> 400 'OID arc too large', audited" \
+      "$STATUS $(grep -c 'OID arc too large' "$WORK/resp.body") $(( $(audit_count) - before ))" "400 1 1"
+  }
   n7 type-65 --rdn-raw "$(rdnhex "5504$(b128 18446744073709551616)")" --rdn-raw $cn
-  n7try type-65 400 "an attribute type with an arc of 2^64"
+  n7arc type-65 "an attribute type with an arc of 2^64"
+  check "attacks: names: ... the log names the OID" grep -q 'reason="CSR subject attribute type 2\.5\.4\.18446744073709551616: OID arc too large' "$WORK/nginx/estfcgi.log"
+  n7 type-first-65 --rdn-raw "$(rdnhex "$(b128 18446744073709551696)")" --rdn-raw $cn
+  n7arc type-first-65 "an attribute type whose first subidentifier is 2^64 + 80"
+  check "attacks: names: ... named 2.18446744073709551616 (X.690 §8.19.4)" grep -q 'reason="CSR subject attribute type 2\.18446744073709551616: OID arc' "$WORK/nginx/estfcgi.log"
+  openssl req -new -key "$d/k.key" -subj /CN=arcs -outform DER -out "$d/arcs-base.der"
+  /usr/bin/python3 "$HERE/csr_with_attrs.py" "$d/arcs-base.der" "$d/k.key" "$d/attr-65.der" "1.2.840.113549.1.9.18446744073709551616=0c03616263"
+  n7arc attr-65 "a CSR attribute whose type has an arc of 2^64"
+  /usr/bin/python3 "$HERE/csr_with_attrs.py" "$d/arcs-base.der" "$d/k.key" "$d/ext-65.der" "1.2.840.113549.1.9.14=$(python3 -c 'import sys
+sys.path.insert(0, sys.argv[1]); from csr_with_attrs import oid, tlv
+print(tlv(0x30, tlv(0x30, oid("1.3.6.1.4.1.18446744073709551616") + tlv(0x04, bytes.fromhex("0500")))).hex())' "$HERE")"
+  n7arc ext-65 "a requested extension whose OID has an arc of 2^64"
   n7 type-pad --rdn-raw "$(rdnhex 55800403)" --rdn-raw $cn
   n7try type-pad 400 "an attribute type with 0x80 padding"
   n7 type-empty --rdn-raw 3109300706000c03616263 --rdn-raw $cn

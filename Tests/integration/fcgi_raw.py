@@ -4,11 +4,12 @@ body without the empty FCGI_STDIN record that ends it (or with it late), every b
 own write (--pace seconds apart), an FCGI_ABORT_REQUEST after the body, FCGI_KEEP_CONN with two requests on one
 connection. Prints one line per request: the HTTP status (or 'closed' when the connection
 ended without FCGI_END_REQUEST), the seconds until FCGI_END_REQUEST arrived, and whether
-the body was a whole certs-only PKCS#7 ('p7' or '-'); then 'eof SECONDS' when the
+the body was a whole certs-only PKCS#7 ('p7' or '-'), with --reason a refusal's text; then 'eof SECONDS' when the
 responder closed the connection.
 
 usage: fcgi_raw.py HOST:PORT|/unix.sock CERT.pem BODY.der [--no-end] [--late S] [--bytewise]
                    [--pace S] [--abort-after] [--keep [--same-id]] [--path P] [--method M] [--length N]
+                   [--reason] [--first-body FILE] [--first-type TYPE]
 """
 import base64, socket, subprocess, sys, time, urllib.parse
 from fcgi_records import pair, record
@@ -88,12 +89,17 @@ def main(argv):
     s = connect(argv[1])
     s.settimeout(60)
     requests = 2 if keep else 1
+    second = body
     for n in range(1, requests + 1):
         rid = 1 if "--same-id" in argv else n
+        # --first-body/--first-type: the first request's own body and media type (e.g. one
+        # refused before its body is read, with the second on the same kept connection).
+        body = open(argv[argv.index("--first-body") + 1], "rb").read() if n == 1 and "--first-body" in argv else second
+        ctype = opt("--first-type", "application/pkcs10") if n == 1 else "application/pkcs10"
         params = b"".join(pair(k, v) for k, v in [
             (b"REQUEST_METHOD", opt("--method", "POST").encode()),
             (b"DOCUMENT_URI", opt("--path", "/.well-known/est/simpleenroll").encode()),
-            (b"CONTENT_TYPE", b"application/pkcs10"),
+            (b"CONTENT_TYPE", ctype.encode()),
             (b"CONTENT_LENGTH", opt("--length", str(len(body))).encode()),
             (b"SSL_CLIENT_CERT", cert)])
         flags = 1 if keep else 0
@@ -120,7 +126,10 @@ def main(argv):
                 status, secs, out = read_answer(s, start)
         else:
             status, secs, out = read_answer(s, start)
-        print(status, secs, whole_p7(out) if status == "200" else "-", flush=True)
+        line = [status, secs, whole_p7(out) if status == "200" else "-"]
+        if "--reason" in argv and status != "200":  # the refusal's one-line reason
+            line.append(out.partition(b"\r\n\r\n")[2].decode(errors="replace").strip())
+        print(*line, flush=True)
     start = time.monotonic()
     try:
         while s.recv(65536):

@@ -43,8 +43,32 @@ linger_raw() {
   out=$($R --keep --no-end)
   expect_eq "linger: FCGI_KEEP_CONN, bodies without their ends -> both whole" \
     "$(echo "$out" | awk 'NR<=2 {print $1, $3}' | paste -sd' ')" "200 p7 200 p7"
+  # FCGI_KEEP_CONN after a request refused before its body was read: what is left of its
+  # FCGI_STDIN (more than libfcgi's 8 KiB buffer) is drained, so that the next request on
+  # the connection is read from its FCGI_BEGIN_REQUEST and answered whole.
+  head -c 60000 /dev/urandom > "$WORK/linger/60k.bin"
+  out=$($R --keep --first-body "$WORK/linger/60k.bin" --first-type text/plain)
+  expect_eq "linger: FCGI_KEEP_CONN, a 415 with 60 KB unread, then an enrollment -> 415, then 200 whole" \
+    "$(echo "$out" | awk 'NR<=2 {print $1, $3}' | paste -sd' ')" "415 - 200 p7"
+  # Past the drain's cap (a declared body over 64 KiB, refused 413 before it is read) the
+  # connection is closed after the answer, never kept with the rest unread.
+  head -c 200000 /dev/urandom > "$WORK/linger/200k.bin"
+  out=$($R --keep --first-body "$WORK/linger/200k.bin")
+  expect_eq "linger: FCGI_KEEP_CONN, a 413 with 200 KB unread -> 413, then the connection closed" \
+    "$(echo "$out" | awk 'NR<=2 {print $1}' | paste -sd' ')" "413 closed"
   out=$($R --length 0)
   expect_eq "linger: CONTENT_LENGTH 0 with a body sent -> 400 with an answer" "$(echo "$out" | awk 'NR==1 {print $1}')" 400
+  # A body that ends (the empty FCGI_STDIN record) short of its CONTENT_LENGTH: a 400
+  # that says so, not a malformed CSR.
+  local size; size=$(stat -c %s "$WORK/lg.der")
+  out=$($R --length $((size + 100)) --reason)
+  expect_eq "linger: a body ended short of CONTENT_LENGTH -> 400 saying so" \
+    "$(echo "$out" | awk 'NR==1 {$2 = ""; $3 = ""; print}' | tr -s ' ')" "400 request body ended after $size of $((size + 100)) bytes"
+  head -c 100 "$WORK/lg.der" > "$WORK/linger/cut.der"
+  out=$(/usr/bin/python3 "$HERE/fcgi_raw.py" "127.0.0.1:$FCGI_PORT" "$WORK/boot.pem" "$WORK/linger/cut.der" --length "$size" --reason)
+  expect_eq "linger: a CSR cut after 100 bytes, the stream ended -> 400 saying so" \
+    "$(echo "$out" | awk 'NR==1 {$2 = ""; $3 = ""; print}' | tr -s ' ')" "400 request body ended after 100 of $size bytes"
+  check "linger: ... logged with that reason" grep -q "status=400 reason=\"request body ended after $size of $((size + 100)) bytes\"" "$WORK/nginx/estfcgi.log"
   out=$($R --length 100000 --no-end)
   expect_eq "linger: CONTENT_LENGTH over the cap -> 413 at once" "$(echo "$out" | awk 'NR==1 {print $1, ($2 < 1)}')" "413 1"
   est GET /.well-known/est/cacerts
@@ -79,6 +103,57 @@ CONF
 linger_stream_nginx_stop() {
   local dir=$WORK/linger/nginx
   [ -f "$dir/nginx.pid" ] && nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" -s stop 2>/dev/null
+}
+
+# A private nginx that keeps its FastCGI connections (fastcgi_keep_conn on, an upstream
+# keepalive of 1: one connection, so every request after the first arrives on a kept one).
+linger_keep_nginx_start() {
+  local dir=$WORK/linger/nginx-keep
+  mkdir -p "$dir/tmp"
+  KEEP_PORT=$(free_port)
+  { nginx_http_head "$dir"; cat <<CONF
+    upstream estfcgi_kept {
+        server 127.0.0.1:$FCGI_PORT;
+        keepalive 1;
+    }
+    server {
+        listen 127.0.0.1:$KEEP_PORT ssl;
+        ssl_certificate $WORK/server.pem;
+        ssl_certificate_key $WORK/server.key;
+        ssl_verify_client optional_no_ca;
+        client_max_body_size 1m;
+        client_body_buffer_size 1m;
+        location /.well-known/est/ {
+            include /etc/nginx/fastcgi_params;
+            fastcgi_param SSL_CLIENT_CERT \$ssl_client_escaped_cert;
+            fastcgi_keep_conn on;
+            fastcgi_pass estfcgi_kept;
+        }
+    }
+}
+CONF
+  } > "$dir/nginx.conf"
+  nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" && wait_port "$KEEP_PORT"
+}
+
+linger_keep_nginx_stop() {
+  local dir=$WORK/linger/nginx-keep
+  [ -f "$dir/nginx.pid" ] && nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" -s stop 2>/dev/null
+}
+
+# Through the keeping nginx: requests refused before their bodies were read (415 with 60 KB,
+# 401 with 60 KB), each followed by an enrollment on the kept connection; every one answered
+# as it should be, and no lost upstream answer in nginx's error log.
+linger_kept() {
+  local i codes=""
+  for i in 1 2 3 4 5; do
+    post /.well-known/est/simpleenroll "$WORK/linger/60k.bin" boot boot text/plain; codes="$codes $STATUS"
+    post /.well-known/est/simpleenroll "$WORK/lg.der" boot boot; codes="$codes $STATUS"
+    est POST /.well-known/est/simpleenroll -H 'Content-Type: application/pkcs10' --data-binary "@$WORK/linger/60k.bin"; codes="$codes $STATUS"
+    est GET /.well-known/est/cacerts; codes="$codes $STATUS"
+  done
+  expect_eq "linger: nginx-keep-conn: refusals with unread 60 KB bodies, each followed by a request on the kept connection" \
+    "$codes" "$(for i in 1 2 3 4 5; do printf ' 415 200 401 200'; done)"
 }
 
 # linger_sizes FRONT: bodies of 0, 1, the cap and the cap + 1 bytes through $BASE.
@@ -164,6 +239,15 @@ suite_linger() {
     expect_eq "linger: nginx-streaming: no lost upstream answer in the error log" "$(upstream_errors "$WORK/linger/nginx/error.log")" ""
   else
     not_ok "linger: streaming nginx starts"
+  fi
+  if linger_keep_nginx_start; then
+    BASE=https://127.0.0.1:$KEEP_PORT
+    linger_kept
+    linger_sizes nginx-keep-conn
+    linger_keep_nginx_stop
+    expect_eq "linger: nginx-keep-conn: no lost upstream answer in the error log" "$(upstream_errors "$WORK/linger/nginx-keep/error.log")" ""
+  else
+    not_ok "linger: keep-conn nginx starts"
   fi
   expect_eq "linger: nginx: no lost upstream answer in the error log" "$(upstream_errors "$WORK/nginx/error.log" "$nginx_from")" ""
   nginx_stop

@@ -92,6 +92,14 @@ notify_cli() {
   out=$("$ESTFCGI" notify add --url ftp://127.0.0.1/x 2>&1); rc=$?
   expect_eq "notify: add refuses a non-http URL (exit)" "$rc" 1
   expect_contains "notify: ... saying why" "$out" "http:// or https://"
+  # Port 0 (and past 65535) is no TCP port: refused when added, not at every delivery.
+  local port
+  for port in 0 65536; do
+    out=$("$ESTFCGI" notify add --url "http://127.0.0.1:$port/x" 2>&1); rc=$?
+    expect_contains "notify: add refuses port $port" "$rc $out" "1 estfcgi: error: --url: port $port is not a TCP port (1-65535)"
+  done
+  out=$("$ESTFCGI" notify add --url "http://[::1]:0/x" 2>&1); rc=$?
+  expect_contains "notify: add refuses port 0 after an IPv6 literal" "$rc $out" "1 estfcgi: error: --url: port 0 is not a TCP port"
   out=$("$ESTFCGI" notify add --url "http://127.0.0.1:1/$(printf 'a\tb')" 2>&1) && not_ok "notify: add refuses control characters" || ok "notify: add refuses control characters"
   out=$("$ESTFCGI" notify add --url http://127.0.0.1:1/ --events issued,nonsense 2>&1); rc=$?
   expect_contains "notify: add refuses an unknown event" "$rc $out" "1 estfcgi: error: --events: unknown event 'nonsense'"

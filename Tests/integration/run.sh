@@ -31,7 +31,7 @@ source "$HERE/linger.sh"
 # which would end the cleanup there and leave the rest running.
 cleanup() {
   local stop
-  for stop in tenants_stop nginx_stop apache_stop cgi_apache_stop cgi_nginx_stop postgres_stop hook_stop notify_stop linger_stream_nginx_stop; do
+  for stop in tenants_stop nginx_stop apache_stop cgi_apache_stop cgi_nginx_stop postgres_stop hook_stop notify_stop linger_stream_nginx_stop linger_keep_nginx_stop; do
     ( "$stop" ) 2>/dev/null || true
   done
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"

@@ -23,6 +23,11 @@ public struct NewNotificationReceiver: Sendable {
               let parsed = URLComponents(string: url), let host = parsed.host, !host.isEmpty else {
             throw CAError.badRequest("--url must be an absolute http:// or https:// URL")
         }
+        // RFC 3986 §3.2.3: an empty port means the scheme's; TCP has no port 0 to connect to
+        // (RFC 6335 §6 reserves it) and none past 65535.
+        if let port = parsed.port, !(1...65535).contains(port) {
+            throw CAError.badRequest("--url: port \(port) is not a TCP port (1-65535)")
+        }
         guard parsed.user == nil, parsed.password == nil else {
             throw CAError.badRequest("--url must not hold credentials (use --secret-file to sign events)")
         }

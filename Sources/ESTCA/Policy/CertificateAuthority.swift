@@ -87,6 +87,8 @@ public final class CertificateAuthority {
     /// the CSR's subject and subjectAltName, or `identity` when given.
     func checkRequest(_ csr: CertificateSigningRequest, profile: Profile, usesItsKey: Bool, in m: CAMaterial,
                       identity: IssuedIdentity? = nil) throws -> CheckedRequest {
+        // Read, named and refused here (audited): estfcgi writes no OID arc past 64 bits.
+        if let fault = csr.oidWithArcPast64Bits { throw CAError.badRequest("CSR \(fault): OID arc too large (over 64 bits)") }
         // RFC 7030 §4.2.1 / RFC 2986: the request proves possession of its key.
         guard csr.signatureIsValid else { throw CAError.badRequest("CSR signature does not verify") }
         if usesItsKey { try IssuancePolicy.checkKey(csr.publicKey, allowed: profile.keyTypes) }

@@ -44,6 +44,9 @@ extension IdentityPolicy {
             throw CAError.badRequest("CSR subjectAltName \(IdentityPolicy.name(of: refused.kind)) is not allowed by this profile "
                 + "(allowed: \(sanKinds.map(IdentityPolicy.name).joined(separator: ",")))")
         }
+        for case .dnsName(let name) in subjectAltName {
+            if let fault = Self.dnsNameLengthFault(name) { throw CAError.badRequest("CSR dNSName \(fault)") }
+        }
         if let cnRegex {
             // Every CN: relying parties differ on which one they read.
             let cns = subject.values(of: .commonName)
@@ -56,6 +59,21 @@ extension IdentityPolicy {
                 throw CAError.badRequest("CSR dNSName \(name) does not match this profile's pattern")
             }
         }
+    }
+
+    /// Why a dNSName is outside the preferred name syntax's lengths (RFC 5280 §4.2.1.6, RFC 1034
+    /// §3.5 as modified by RFC 1123 §2.1): at most 253 octets, labels of 1-63 octets; nil when
+    /// within them. Only lengths: wildcards ("*.") and underscores are profiles' business.
+    /// The name is IA5 (ASCII), so characters are octets; the reason shows at most its start.
+    static func dnsNameLengthFault(_ name: String) -> String? {
+        let octets = name.utf8
+        let shown = octets.count > 64 ? String(decoding: octets.prefix(32), as: UTF8.self) + "..." : name
+        guard octets.count <= 253 else { return "\(shown) is \(octets.count) octets (at most 253)" }
+        for label in octets.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false) {
+            if label.isEmpty { return "\(shown) has an empty label" }
+            if label.count > 63 { return "\(shown) has a label of \(label.count) octets (at most 63)" }
+        }
+        return nil
     }
 
     /// The first enrollment's binding of the CSR's subject to the bootstrap certificate's.
