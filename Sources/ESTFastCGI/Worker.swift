@@ -38,9 +38,10 @@ final class Worker: @unchecked Sendable {
     private func handle(_ req: UnsafeMutablePointer<FCGX_Request>) {
         let input = req.pointee.in
         let params = FastCGIParams.parse(req.pointee.envp)
+        let declared = ESTRequest(params: params).declaredLength
         if let metrics = MetricsEndpoint.answer(params: params, metrics: server.metrics) {
             put(CGIResponse.encode(metrics), req.pointee.out)
-            if req.pointee.keepConnection != 0 { keepOrClose(req, bodyRead: 0, declared: ESTRequest(params: params).declaredLength) }
+            if req.pointee.keepConnection != 0 { keepOrClose(req, bodyRead: 0, declared: declared) }
             return
         }
         let started = ContinuousClock.now
@@ -60,7 +61,6 @@ final class Worker: @unchecked Sendable {
             return got > 0 ? Array(buffer.prefix(Int(got))) : []
         }
         put(CGIResponse.encode(outcome.response), req.pointee.out)
-        let declared = ESTRequest(params: params).declaredLength
         if req.pointee.keepConnection != 0 {
             keepOrClose(req, bodyRead: bodyRead, declared: declared)
         } else if Self.requestEnded(req, bodyRead: bodyRead, declared: declared) {
@@ -93,9 +93,20 @@ final class Worker: @unchecked Sendable {
         var brief = timeval(tv_sec: 0, tv_usec: 100_000)
         _ = setsockopt(req.pointee.ipcFd, SOL_SOCKET, SO_RCVTIMEO, &brief, socklen_t(MemoryLayout<timeval>.size))
         guard FCGX_GetChar(input) == EOF, FCGX_HasSeenEOF(input) == EOF, FCGX_GetError(input) == 0 else { return false }
+        switch peek(req.pointee.ipcFd) {
+        case .empty, .closed: return true
+        case .waiting, .failed: return false
+        }
+    }
+
+    /// What a socket holds now, without waiting or reading it.
+    enum SocketPeek { case empty, closed, waiting, failed }
+    static func peek(_ fd: Int32) -> SocketPeek {
         var byte: UInt8 = 0
-        let n = recv(req.pointee.ipcFd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
-        return n == 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        let n = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        if n > 0 { return .waiting }
+        if n == 0 { return .closed }
+        return errno == EAGAIN || errno == EWOULDBLOCK ? .empty : .failed
     }
 
     /// A kept connection stays kept only when the request's stream was read to its end;
@@ -123,10 +134,11 @@ final class Worker: @unchecked Sendable {
         if FCGX_HasSeenEOF(input) == EOF { return FCGX_GetError(input) == 0 }
         let fd = req.pointee.ipcFd
         if let declared, bodyRead >= declared {
-            var byte: UInt8 = 0
-            let n = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
-            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return true }
-            if n <= 0 { return false }
+            switch peek(fd) {
+            case .empty: return true
+            case .closed, .failed: return false
+            case .waiting: break
+            }
         }
         // The answer first, so that the client does not wait for the drain.
         _ = FCGX_FFlush(req.pointee.out)

@@ -75,14 +75,17 @@ linger_raw() {
   expect_eq "linger: serve still answers after the raw clients" "$STATUS" 200
 }
 
-# A private nginx that streams bodies to the responder (fastcgi_request_buffering off).
-linger_stream_nginx_start() {
-  local dir=$WORK/linger/nginx
+# linger_nginx_start NAME PORT-VAR LOCATION-LINES [HTTP-LINES]: a private nginx in
+# $WORK/linger/NAME on a free port (stored in PORT-VAR) in front of the responder, with
+# LOCATION-LINES in its EST location (which passes to FastCGI) and HTTP-LINES beside the server.
+linger_nginx_start() {
+  local dir=$WORK/linger/$1 port
+  port=$(free_port); printf -v "$2" %s "$port"
   mkdir -p "$dir/tmp"
-  STREAM_PORT=$(free_port)
   { nginx_http_head "$dir"; cat <<CONF
+    ${4:-}
     server {
-        listen 127.0.0.1:$STREAM_PORT ssl;
+        listen 127.0.0.1:$port ssl;
         ssl_certificate $WORK/server.pem;
         ssl_certificate_key $WORK/server.key;
         ssl_verify_client optional_no_ca;
@@ -90,56 +93,33 @@ linger_stream_nginx_start() {
         location /.well-known/est/ {
             include /etc/nginx/fastcgi_params;
             fastcgi_param SSL_CLIENT_CERT \$ssl_client_escaped_cert;
-            fastcgi_request_buffering off;
-            fastcgi_pass 127.0.0.1:$FCGI_PORT;
+            $3
         }
     }
 }
 CONF
   } > "$dir/nginx.conf"
-  nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" && wait_port "$STREAM_PORT"
+  nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" && wait_port "$port"
 }
 
-linger_stream_nginx_stop() {
-  local dir=$WORK/linger/nginx
+linger_nginx_stop() {
+  local dir=$WORK/linger/$1
   [ -f "$dir/nginx.pid" ] && nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" -s stop 2>/dev/null
 }
+
+# A private nginx that streams bodies to the responder (fastcgi_request_buffering off).
+linger_stream_nginx_start() {
+  linger_nginx_start nginx STREAM_PORT "fastcgi_request_buffering off; fastcgi_pass 127.0.0.1:$FCGI_PORT;"
+}
+linger_stream_nginx_stop() { linger_nginx_stop nginx; }
 
 # A private nginx that keeps its FastCGI connections (fastcgi_keep_conn on, an upstream
 # keepalive of 1: one connection, so every request after the first arrives on a kept one).
 linger_keep_nginx_start() {
-  local dir=$WORK/linger/nginx-keep
-  mkdir -p "$dir/tmp"
-  KEEP_PORT=$(free_port)
-  { nginx_http_head "$dir"; cat <<CONF
-    upstream estfcgi_kept {
-        server 127.0.0.1:$FCGI_PORT;
-        keepalive 1;
-    }
-    server {
-        listen 127.0.0.1:$KEEP_PORT ssl;
-        ssl_certificate $WORK/server.pem;
-        ssl_certificate_key $WORK/server.key;
-        ssl_verify_client optional_no_ca;
-        client_max_body_size 1m;
-        client_body_buffer_size 1m;
-        location /.well-known/est/ {
-            include /etc/nginx/fastcgi_params;
-            fastcgi_param SSL_CLIENT_CERT \$ssl_client_escaped_cert;
-            fastcgi_keep_conn on;
-            fastcgi_pass estfcgi_kept;
-        }
-    }
+  linger_nginx_start nginx-keep KEEP_PORT "client_body_buffer_size 1m; fastcgi_keep_conn on; fastcgi_pass estfcgi_kept;" \
+    "upstream estfcgi_kept { server 127.0.0.1:$FCGI_PORT; keepalive 1; }"
 }
-CONF
-  } > "$dir/nginx.conf"
-  nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" && wait_port "$KEEP_PORT"
-}
-
-linger_keep_nginx_stop() {
-  local dir=$WORK/linger/nginx-keep
-  [ -f "$dir/nginx.pid" ] && nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" -s stop 2>/dev/null
-}
+linger_keep_nginx_stop() { linger_nginx_stop nginx-keep; }
 
 # Through the keeping nginx: requests refused before their bodies were read (415 with 60 KB,
 # 401 with 60 KB), each followed by an enrollment on the kept connection; every one answered
